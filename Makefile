@@ -1,0 +1,138 @@
+# kscope: one entry point for build, test, bench, demo and install.
+# Adding a tool: add its name to TOOLS, its sources under src/<tool>/ and
+# its BPF programs as bpf/<tool>*.bpf.c.  Everything generated goes to build/.
+
+TOOLS := damontop
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
+	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
+	perl tmux procps
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-Isrc/lib -Ibpf -I$(BUILD)/skel
+LDLIBS := -lbpf -lelf -lz -lncursesw -lpng -lm
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Ivmlinux/$(ARCH) -Ibpf
+
+LIB_SRCS := $(wildcard src/lib/*.c)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+TOOL_HELPER_SRCS := $(wildcard tools/*.c)
+
+BINS := $(TOOLS:%=$(BUILD)/bin/%)
+HELPERS := $(TOOL_HELPER_SRCS:tools/%.c=$(BUILD)/tools/%)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.t)
+UNIT_TESTS_SAN := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit-san/%.t)
+
+.PHONY: all deps test test-unit test-integ bench demo install clean vmlinux
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BINS) $(HELPERS)
+
+# --- objects: one pattern for the normal build, one for the sanitizers ----
+$(BUILD)/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+# --- BPF objects and skeletons ---------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- libkscope and one archive per tool (everything but main.c) ------------
+$(BUILD)/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/san/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+%.a:
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+define TOOL_RULES
+$(1)_SRCS := $$(filter-out src/$(1)/main.c,$$(wildcard src/$(1)/*.c))
+$(BUILD)/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/san/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/san/%.o)
+$(BUILD)/bin/$(1): $(BUILD)/obj/src/$(1)/main.o $(BUILD)/lib$(1).a $(BUILD)/libkscope.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call TOOL_RULES,$(t))))
+
+TOOL_LIBS := $(TOOLS:%=$(BUILD)/lib%.a)
+TOOL_LIBS_SAN := $(TOOLS:%=$(BUILD)/san/lib%.a)
+
+# --- workload helpers: single-file programs, no libraries -------------------
+$(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ -lm
+
+# --- unit tests: cmocka in TAP mode, plain and sanitized ---------------------
+$(BUILD)/tests/unit/%.t: $(BUILD)/obj/tests/unit/%.o $(TOOL_LIBS) $(BUILD)/libkscope.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/unit-san/%.t: $(BUILD)/san/tests/unit/%.o $(TOOL_LIBS_SAN) $(BUILD)/san/libkscope.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# --- entry points -------------------------------------------------------------
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: deps
+	$(MAKE) all $(UNIT_TESTS) $(UNIT_TESTS_SAN)
+	KSCOPE_BUILD=$(abspath $(BUILD)) KSCOPE_TOP=$(CURDIR) \
+		prove --exec '' $(UNIT_TESTS) $(UNIT_TESTS_SAN) $(sort $(wildcard tests/integ/*.t))
+
+test-unit: $(UNIT_TESTS) $(UNIT_TESTS_SAN)
+	prove --exec '' $^
+
+test-integ: all
+	KSCOPE_BUILD=$(abspath $(BUILD)) KSCOPE_TOP=$(CURDIR) \
+		prove -v --exec '' $(sort $(wildcard tests/integ/*.t))
+
+bench: deps all
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop.sh
+
+demo: deps all
+	KSCOPE_BUILD=$(abspath $(BUILD)) tools/demo.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(TOOLS:%=man/man8/%.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "outfile.h"
+
+int outfile_open(const char *path, bool force)
+{
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+	struct stat st;
+	int fd;
+
+	fd = open(path, flags | O_EXCL, 0600);
+	if (fd >= 0 || errno != EEXIST || !force)
+		return fd >= 0 ? fd : -errno;
+	/* Forced: replace only a regular file, and not through a symlink. */
+	fd = open(path, flags, 0600);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EEXIST;
+	}
+	if (ftruncate(fd, 0) || fchmod(fd, 0600)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+FILE *outfile_fopen(const char *path, bool force)
+{
+	int fd = outfile_open(path, force);
+	FILE *f;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return f;
+}

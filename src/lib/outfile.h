@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Safe creation of output files for a tool that runs as root: mode 0600,
+ * never through a symlink, never over an existing file unless forced.
+ */
+#ifndef KSCOPE_OUTFILE_H
+#define KSCOPE_OUTFILE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Returns an fd open for writing, or -errno.  force: replace an existing
+ * regular file (still never following a symlink). */
+int outfile_open(const char *path, bool force);
+
+/* The same as a stdio stream; NULL with errno set on failure. */
+FILE *outfile_fopen(const char *path, bool force);
+
+#endif

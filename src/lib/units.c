@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+const char *units_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = bytes;
+	int i = 0;
+
+	while (v >= 1024 && i < 5) {
+		v /= 1024;
+		i++;
+	}
+	if (!i)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, unit[i]);
+	return buf;
+}
+
+const char *units_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.3g us", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+	return buf;
+}
+
+int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	if (x < min || x > max)
+		return -ERANGE;
+	*v = x;
+	return 0;
+}
+
+/* Number with optional fraction followed by a unit from the table. */
+static int parse_scaled(const char *s, const char *const *names,
+			const double *scale, size_t n, double dflt, double *out)
+{
+	char *end;
+	double x;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	x = strtod(s, &end);
+	if (errno || end == s || !isfinite(x) || x < 0)
+		return -EINVAL;
+	if (!*end) {
+		*out = x * dflt;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcasecmp(end, names[i])) {
+			*out = x * scale[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int units_parse_bytes(const char *s, uint64_t *bytes)
+{
+	static const char *const names[] = {
+		"b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb", "gib", "t", "tib" };
+	static const double scale[] = {
+		1, 0x1p10, 0x1p10, 0x1p10, 0x1p20, 0x1p20, 0x1p20,
+		0x1p30, 0x1p30, 0x1p30, 0x1p40, 0x1p40 };
+	double v;
+	int err = parse_scaled(s, names, scale, 12, 1, &v);
+
+	if (err)
+		return err;
+	if (v >= 0x1p63)
+		return -ERANGE;
+	*bytes = (uint64_t)v;
+	return 0;
+}
+
+int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns)
+{
+	static const char *const names[] = { "ns", "us", "ms", "s", "m", "min" };
+	static const double scale[] = { 1, 1e3, 1e6, 1e9, 60e9, 60e9 };
+	double v;
+	int err = parse_scaled(s, names, scale, 6, unit_ns, &v);
+
+	if (err)
+		return err;
+	if (v >= 0x1p63)
+		return -ERANGE;
+	*ns = (uint64_t)v;
+	return 0;
+}
