@@ -1,0 +1,70 @@
+#!/bin/bash
+# damontop's overhead, measured side by side in one run (shared, noisy
+# machines: only ratios against a baseline of the same run mean anything).
+#
+# For each accessgen stairs target (100 MiB, 1 GiB, 4 GiB):
+#   cpu:      damontop's CPU at defaults vs its budget (1% of one CPU), and
+#             vs the naive DAMON schedule (5 ms sampling, per-page MADV_COLD,
+#             no budget) as the baseline
+#   slowdown: the target's work rate with damontop attached vs without,
+#             alternating windows on the same running target
+#   stairs:   how many phases the recorded heatmap shows clearly
+# and the report speed: report heatmap vs loading the same record (wss).
+#
+# usage: bench/damontop.sh [SECONDS_PER_WINDOW]   (needs root; make bench)
+set -u
+BUILD=${KSCOPE_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}
+DT=$BUILD/bin/damontop
+AGEN=$BUILD/tools/accessgen
+CHECK=$(cd "$(dirname "$0")/.." && pwd)/tools/stairs_check
+W=${1:-10}
+TMP=$(mktemp -d /tmp/kscope-bench.XXXXXX)
+trap 'kill $apid 2>/dev/null; rm -rf "$TMP"' EXIT
+
+mean_rate() {	# mean of accessgen's rate lines between two CLOCK_MONOTONIC ns
+	awk -v a="$2" -v b="$3" '$1 == "rate" && $2 >= a && $2 < b {s += $3; n++}
+		END {printf "%.0f", n ? s / n : 0}' "$1"
+}
+mono_ns() { awk '{printf "%.0f", $1 * 1e9}' /proc/uptime; }
+cost_of() { sed -n 's/.*monitor cost \([0-9.]*\)%.*/\1/p' "$1"; }
+
+bench_target() {	# bench_target NAME SIZE_PER_REGION PHASE
+	local name=$1 size=$2 phase=$3 out=$TMP/$1.agen
+	"$AGEN" stairs --regions 10 --size "$size" --phase "$phase" --duration 100000 \
+		--rate-every 0.5 >"$out" &
+	apid=$!
+	sleep 3	# pre-fault
+	local t0 t1 t2 t3 t4 off on cost naive
+	t0=$(mono_ns); sleep "$W"; t1=$(mono_ns)
+	"$DT" record -o "$TMP/$name.rec" -p $apid -d "$W" >/dev/null 2>"$TMP/$name.err"
+	t2=$(mono_ns); sleep "$W"; t3=$(mono_ns)
+	"$DT" record -o "$TMP/$name.naive.rec" -p $apid -d "$W" --budget 100 --clear cold \
+		>/dev/null 2>"$TMP/$name.naive.err"
+	t4=$(mono_ns)
+	kill $apid; wait $apid 2>/dev/null
+	off=$(( ($(mean_rate "$out" $t0 $t1) + $(mean_rate "$out" $t2 $t3)) / 2 ))
+	on=$(mean_rate "$out" $t1 $t2)
+	cost=$(cost_of "$TMP/$name.err")
+	naive=$(cost_of "$TMP/$name.naive.err")
+	echo "$name cpu (% of one CPU): ours $cost, baseline naive DAMON schedule $naive, ratio $(awk -v a="$cost" -v b="$naive" 'BEGIN {printf "%.3f", b ? a / b : 0}')"
+	echo "$name target rate (pages/s): ours $on, baseline unmonitored $off, ratio $(awk -v a="$on" -v b="$off" 'BEGIN {printf "%.3f", b ? a / b : 0}') (slowdown $(awk -v a="$on" -v b="$off" 'BEGIN {printf "%.1f%%", b ? 100 * (1 - a / b) : 0}'))"
+	local lo hi
+	lo=$(awk '/^region/ {print $3; exit}' "$out")
+	hi=$(awk '/^region/ {e=$4} END {print e}' "$out")
+	"$DT" report heatmap "$TMP/$name.rec" --format tsv --abs-time --abs-addr \
+		--address-range $((lo)),$((hi)) --resol 200,100 -o "$TMP/$name.tsv"
+	echo "$name stairs: $("$CHECK" "$out" "$TMP/$name.tsv" 0.8 | tail -1)"
+	echo "$name intervals at the end: $(grep -o "sample [0-9.]* [a-z]*, aggr [0-9.]* [a-z]*" "$TMP/$name.err")"
+}
+
+[ "$(id -u)" = 0 ] || { echo "bench needs root" >&2; exit 1; }
+echo "# damontop bench, $W s windows, $(nproc) CPUs, $(uname -r)"
+bench_target 100MiB 10M 2s
+bench_target 1GiB 100M 2s
+bench_target 4GiB 400M 5s
+
+# report speed on the longest record
+rec=$TMP/4GiB.rec
+s=$(date +%s%N); "$DT" report wss "$rec" >/dev/null; m=$(date +%s%N)
+"$DT" report heatmap "$rec" --format tsv --resol 1000,500 -o "$TMP/big.tsv"; e=$(date +%s%N)
+echo "report heatmap 1000x500 ($(stat -c %s "$rec") byte record): ours $(( (e - m) / 1000000 )) ms, baseline load only (report wss) $(( (m - s) / 1000000 )) ms, ratio $(awk -v a=$((e - m)) -v b=$((m - s)) 'BEGIN {printf "%.2f", a / b}')"

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * damontop's command line, shared by its subcommands: what main.c parses
+ * and live.c / report.c act on.
+ */
+#ifndef KSCOPE_DAMONTOP_CLI_H
+#define KSCOPE_DAMONTOP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sampler.h"
+
+enum report_kind { REPORT_HEATMAP, REPORT_WSS, REPORT_REGIONS };
+enum export_format { FORMAT_PNG, FORMAT_SVG, FORMAT_TSV };
+
+struct damontop_opts {
+	/* target */
+	pid_t pid;
+	const char *cmd;
+	const char *replay;
+	/* sampling */
+	struct sampler_opts sampler;
+	/* output */
+	bool batch, json, no_color, force, verbose, record;
+	const char *output;		/* -o */
+	uint64_t refresh_ns;		/* -i */
+	uint64_t duration_ns;		/* -d, 0 = until the target exits */
+	uint64_t print_ns;		/* batch: positional interval, 0 = every aggregation */
+	uint64_t count;			/* batch: positional count, 0 = no limit */
+	/* report */
+	enum report_kind report;
+	const char *input;
+	enum export_format format;
+	unsigned int resol_time, resol_addr;
+	uint64_t time_range[2], addr_range[2];	/* 0,0 = default */
+	bool abs_time, abs_addr;
+};
+
+/* Prints one "damontop: ..." line on stderr; returns 1 (the exit code). */
+int damontop_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int live_run(const struct damontop_opts *o);
+int report_run(const struct damontop_opts *o);
+
+#endif

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damontop's driver for a live target or a replayed record: wires the
+ * target, the sampler, the model, the record writer and a view into the
+ * one event loop, and takes everything down again on every exit path.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+#include "evloop.h"
+#include "model.h"
+#include "probe.h"
+#include "record.h"
+#include "target.h"
+#include "units.h"
+#include "view.h"
+
+#define HISTORY 4096	/* snapshots the live view keeps */
+
+struct live {
+	const struct damontop_opts *o;
+	struct evloop *loop;
+	struct target target;
+	struct sampler *sampler;
+	struct damon_model model;
+	struct record_writer *rec;
+	struct view_tui *tui;
+	struct view_status vs;
+	int refresh_fd;
+	uint64_t refresh_ns;		/* changed with + and - */
+	uint64_t t0_ns, printed, last_print_ns;
+	int rec_err;
+	/* the process's own CPU use over the last refresh, and since the
+	 * sampler started (start-up apart) */
+	uint64_t cpu_prev_ns, wall_prev_ns;
+	uint64_t cpu_start_ns, wall_start_ns;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t self_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void update_status(struct live *l)
+{
+	uint64_t cpu = self_cpu_ns(), wall = mono_ns();
+
+	if (l->sampler)
+		sampler_get_stats(l->sampler, &l->vs.st);
+	if (wall - l->wall_prev_ns >= 250000000ULL) {
+		l->vs.self_cost = (double)(cpu - l->cpu_prev_ns) / (wall - l->wall_prev_ns);
+		l->cpu_prev_ns = cpu;
+		l->wall_prev_ns = wall;
+	}
+}
+
+static void on_snapshot(void *ctx, const struct snapshot *s)
+{
+	struct live *l = ctx;
+
+	if (model_add_snapshot(&l->model, s))
+		l->vs.drops++;
+	if (l->rec && !l->rec_err)
+		l->rec_err = record_write_snapshot(l->rec, s);
+	if (!l->o->batch)
+		return;
+	update_status(l);
+	/* positional interval: at most one line per interval */
+	if (l->last_print_ns && s->time_ns - l->last_print_ns < l->o->print_ns)
+		return;
+	l->last_print_ns = s->time_ns;
+	if (l->o->json)
+		view_json_line(stdout, &l->model, &l->vs);
+	else
+		view_batch_line(stdout, &l->model, &l->vs, l->t0_ns);
+	if (l->o->count && ++l->printed >= l->o->count)
+		evloop_stop(l->loop, 1);
+}
+
+static void on_mappings(void *ctx, uint64_t time_ns, const struct mapping *maps,
+			size_t nr)
+{
+	struct live *l = ctx;
+
+	if (model_set_mappings(&l->model, maps, nr))
+		l->vs.drops++;
+	if (l->rec && !l->rec_err)
+		l->rec_err = record_write_mappings(l->rec, time_ns, maps, nr);
+}
+
+static int on_signal(void *ctx, int signo)
+{
+	struct live *l = ctx;
+
+	if (signo == SIGWINCH) {
+		view_tui_resize(l->tui);
+		return 0;
+	}
+	return 1;
+}
+
+static int on_target_exit(void *ctx, int fd, uint32_t events)
+{
+	(void)ctx, (void)fd, (void)events;
+	return SAMPLER_TARGET_GONE;
+}
+
+static int on_duration(void *ctx, int fd, uint32_t events)
+{
+	(void)ctx, (void)fd, (void)events;
+	return 1;
+}
+
+static int on_refresh(void *ctx, int fd, uint32_t events)
+{
+	struct live *l = ctx;
+	double speed;
+
+	(void)fd, (void)events;
+	speed = view_tui_take_speed(l->tui);
+	if (speed != 1) {
+		l->refresh_ns *= speed;
+		if (l->refresh_ns < 50000000)
+			l->refresh_ns = 50000000;
+		evloop_set_timer(l->refresh_fd, l->refresh_ns);
+	}
+	update_status(l);
+	if (!view_tui_paused(l->tui))
+		view_tui_draw(l->tui, &l->model, &l->vs);
+	return 0;
+}
+
+static int on_key(void *ctx, int fd, uint32_t events)
+{
+	struct live *l = ctx;
+
+	(void)fd, (void)events;
+	if (view_tui_keys(l->tui, &l->model))
+		return 1;
+	view_tui_draw(l->tui, &l->model, &l->vs);
+	return 0;
+}
+
+static int open_record(struct live *l)
+{
+	struct record_header h = {
+		.pid = l->target.pid,
+		.start_mono_ns = mono_ns(),
+		.sample_ns = l->o->sampler.sample_ns,
+		.aggr_ns = l->o->sampler.aggr_ns,
+		.min_nr_regions = l->o->sampler.min_nr_regions,
+		.max_nr_regions = l->o->sampler.max_nr_regions,
+	};
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	h.start_realtime_ns = rt.tv_sec * 1000000000ULL + rt.tv_nsec;
+	snprintf(h.tool, sizeof(h.tool), "damontop");
+	snprintf(h.source, sizeof(h.source), "%s", l->o->sampler.scan ? "pte-scan" : "pte");
+	snprintf(h.target, sizeof(h.target), "%s", l->target.desc);
+	l->rec = record_create(l->o->output, l->o->force, &h);
+	if (!l->rec)
+		return damontop_error("cannot create %s: %s", l->o->output, strerror(errno));
+	return 0;
+}
+
+static int start_view(struct live *l)
+{
+	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
+	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
+	int err;
+
+	if (l->o->batch || l->o->record) {
+		if (l->o->batch && !l->o->json)
+			view_batch_header(stdout, &l->vs);
+		return evloop_add_signals(l->loop, batch_signals, on_signal, l);
+	}
+	err = view_tui_open(&l->tui, l->o->no_color);
+	if (err)
+		return err == -ENOTTY ? damontop_error("the live view needs a terminal; use --batch") :
+			damontop_error("cannot start the terminal view: %s", strerror(-err));
+	err = evloop_add_signals(l->loop, tui_signals, on_signal, l) ?:
+	      evloop_add_fd(l->loop, STDIN_FILENO, on_key, l);
+	if (err)
+		return err;
+	l->refresh_ns = l->o->refresh_ns;
+	l->refresh_fd = evloop_add_timer(l->loop, l->refresh_ns, on_refresh, l);
+	return l->refresh_fd < 0 ? l->refresh_fd : 0;
+}
+
+static void summary(struct live *l, bool target_gone)
+{
+	const struct snapshot *s = model_latest(&l->model);
+	char wss[16], peak[16], sample[16], aggr[16];
+
+	update_status(l);
+	fprintf(stderr, "damontop: %s %s after %.1f s: %llu aggregations, WSS %s "
+		"(peak %s), sample %s, aggr %s, monitor cost %.2f%% of one CPU "
+		"(start-up %.0f ms)\n",
+		l->target.desc, target_gone ? "exited" : "ended",
+		(mono_ns() - l->t0_ns) / 1e9,
+		(unsigned long long)l->model.total_snaps,
+		units_bytes(wss, sizeof(wss), s ? snapshot_wss(s) : 0),
+		units_bytes(peak, sizeof(peak), l->model.peak_wss),
+		units_ns(sample, sizeof(sample), l->vs.st.sample_ns),
+		units_ns(aggr, sizeof(aggr), l->vs.st.aggr_ns),
+		100.0 * (self_cpu_ns() - l->cpu_start_ns) /
+			(double)(mono_ns() - l->wall_start_ns + 1),
+		l->cpu_start_ns / 1e6);
+}
+
+static int replay_run(const struct damontop_opts *o);
+
+int live_run(const struct damontop_opts *o)
+{
+	static const int needed[] = { CAP_SYS_PTRACE, CAP_SYS_NICE, 0 };
+	struct sampler_sink sink;
+	struct live l = { .o = o, .refresh_fd = -1 };
+	char err[256] = "";
+	const char *cap;
+	int rc = 1, ret;
+
+	if (o->replay)
+		return replay_run(o);
+	cap = probe_missing_capability(needed);
+	if (cap)
+		return damontop_error("needs %s (run as root)", cap);
+	if (!probe_kernel_btf())
+		return damontop_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+				      "CO-RE programs cannot load");
+	probe_libbpf_verbose(o->verbose);
+	l.target.pidfd = -1;
+	l.vs.source = o->sampler.scan ? "pte (scan)" : "pte";
+	l.vs.live = true;
+	l.vs.budget = o->sampler.budget;
+	l.loop = evloop_new();
+	if (!l.loop || model_init(&l.model, HISTORY))
+		return damontop_error("out of memory");
+
+	/* refuse an existing output file before starting anything; the
+	 * exclusive create later still decides */
+	if (o->output && !o->force && !access(o->output, F_OK)) {
+		damontop_error("cannot create %s: %s", o->output, strerror(EEXIST));
+		goto out;
+	}
+	ret = o->cmd ? target_spawn(&l.target, o->cmd, !o->batch && !o->record,
+				    err, sizeof(err))
+		     : target_attach(&l.target, o->pid, err, sizeof(err));
+	if (ret) {
+		damontop_error("%s", err);
+		goto out;
+	}
+	l.vs.target = l.target.desc;
+	l.t0_ns = mono_ns();
+	l.wall_prev_ns = l.t0_ns;
+	if (o->output && open_record(&l))
+		goto out;
+	sink = (struct sampler_sink){ .ctx = &l, .snapshot = on_snapshot,
+				      .mappings = on_mappings };
+	ret = sampler_start(&l.sampler, l.loop, l.target.pid, &o->sampler, &sink,
+			    err, sizeof(err));
+	if (ret) {
+		damontop_error("%s", err);
+		goto out;
+	}
+	if (evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l) ||
+	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
+		damontop_error("cannot watch the target: %s", strerror(errno));
+		goto out;
+	}
+	if (start_view(&l))
+		goto out;
+	l.cpu_start_ns = self_cpu_ns();
+	l.wall_start_ns = mono_ns();
+
+	ret = evloop_run(l.loop);
+	view_tui_close(l.tui);
+	l.tui = NULL;
+	if (ret < 0) {
+		damontop_error("monitoring %s failed: %s", l.target.desc, strerror(-ret));
+		goto out;
+	}
+	if (l.rec_err) {
+		damontop_error("cannot write %s: %s", o->output, strerror(-l.rec_err));
+		goto out;
+	}
+	if (ret == SAMPLER_TARGET_GONE)
+		target_reap(&l.target);
+	summary(&l, ret == SAMPLER_TARGET_GONE);
+	rc = 0;
+out:
+	view_tui_close(l.tui);
+	sampler_stop(l.sampler);
+	if (l.rec && record_close(l.rec) && !rc)
+		rc = damontop_error("cannot complete %s", o->output);
+	target_close(&l.target);
+	evloop_free(l.loop);
+	model_free(&l.model);
+	return rc;
+}
+
+/* --replay: the record's snapshots through the same model and views. */
+static int replay_run(const struct damontop_opts *o)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
+	struct live l = { .o = o, .refresh_fd = -1 };
+	struct recording rec;
+	char err[256], source[300];
+	int rc = 1;
+
+	if (record_load(o->replay, &rec, err, sizeof(err)))
+		return damontop_error("cannot replay %s: %s", o->replay, err);
+	snprintf(source, sizeof(source), "%s, replay of %s", rec.hdr.source, o->replay);
+	l.vs.target = rec.hdr.target;
+	l.vs.source = source;
+	l.t0_ns = rec.nr_snaps ? rec.snaps[0].time_ns - rec.snaps[0].aggr_ns : 0;
+	if (model_init(&l.model, rec.nr_snaps ? rec.nr_snaps : 1) ||
+	    model_set_mappings(&l.model, rec.maps, rec.nr_maps)) {
+		damontop_error("out of memory");
+		goto out;
+	}
+	if (o->batch && !o->json)
+		view_batch_header(stdout, &l.vs);
+	for (size_t i = 0; i < rec.nr_snaps; i++) {
+		model_add_snapshot(&l.model, &rec.snaps[i]);
+		if (o->json)
+			view_json_line(stdout, &l.model, &l.vs);
+		else if (o->batch)
+			view_batch_line(stdout, &l.model, &l.vs, l.t0_ns);
+	}
+	rc = 0;
+	if (o->batch)
+		goto out;
+	l.loop = evloop_new();
+	if (!l.loop || view_tui_open(&l.tui, o->no_color)) {
+		rc = damontop_error("cannot start the terminal view (use --batch)");
+		goto out;
+	}
+	if (evloop_add_signals(l.loop, signals, on_signal, &l) ||
+	    evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
+		rc = damontop_error("cannot read the terminal: %s", strerror(errno));
+		goto out;
+	}
+	view_tui_draw(l.tui, &l.model, &l.vs);
+	evloop_run(l.loop);
+out:
+	view_tui_close(l.tui);
+	evloop_free(l.loop);
+	model_free(&l.model);
+	recording_free(&rec);
+	return rc;
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damontop: DAMON-style memory access monitor.  This file is the command
+ * line only: live view / batch (default), `record` and `report`.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "units.h"
+
+const char *argp_program_version = "damontop (kscope) 0.1";
+
+enum {
+	OPT_BUDGET = 256, OPT_CLEAR, OPT_SCAN, OPT_REPLAY, OPT_BATCH, OPT_JSON,
+	OPT_NO_COLOR, OPT_FORCE, OPT_FORMAT, OPT_RESOL, OPT_TIME_RANGE,
+	OPT_ADDR_RANGE, OPT_ABS_TIME, OPT_ABS_ADDR, OPT_SEED,
+};
+
+static const struct argp_option monitor_options[] = {
+	{ NULL, 0, NULL, 0, "Target:", 1 },
+	{ "pid", 'p', "PID", 0, "Monitor the process PID", 1 },
+	{ "command", 'c', "'CMD ARGS'", 0, "Run CMD ARGS and monitor it (one string)", 1 },
+	{ "replay", OPT_REPLAY, "FILE", 0, "Show a record file instead of a live target", 1 },
+	{ NULL, 0, NULL, 0, "Monitoring (DAMON's attributes):", 2 },
+	{ "sample", 's', "TIME", 0, "Sampling interval (default 5ms)", 2 },
+	{ "aggr", 'a', "TIME", 0, "Aggregation interval (default 100ms)", 2 },
+	{ "regions", 'n', "MIN,MAX", 0, "Number of regions (default 10,1000)", 2 },
+	{ "budget", OPT_BUDGET, "PCT", 0, "CPU budget in % of one CPU (default 1)", 2 },
+	{ "clear", OPT_CLEAR, "auto|refs|cold", 0,
+	  "How Accessed bits are cleared (default auto: the cheaper, measured)", 2 },
+	{ "scan", OPT_SCAN, NULL, 0,
+	  "Exact per-page working set every aggregation (small targets)", 2 },
+	{ "seed", OPT_SEED, "N", OPTION_HIDDEN, "Random seed of the region model", 2 },
+	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "output", 'o', "FILE", 0, "Record the session to FILE", 3 },
+	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 3 },
+	{ "interval", 'i', "SEC", 0, "Screen refresh interval (default 0.5)", 3 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 3 },
+	{ "batch", OPT_BATCH, NULL, 0, "Plain text, one line per aggregation", 3 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per aggregation", 3 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 3 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 },
+	{},
+};
+
+static const struct argp_option report_options[] = {
+	{ "output", 'o', "FILE", 0, "Write to FILE (heatmap: required for png/svg)", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 0 },
+	{ "format", OPT_FORMAT, "png|svg|tsv", 0, "Heatmap format (default: from -o's suffix)", 0 },
+	{ "resol", OPT_RESOL, "T,A", 0, "Heatmap cells in time and address (default 400,200)", 0 },
+	{ "time-range", OPT_TIME_RANGE, "START,END", 0,
+	  "Time range in ns (absolute, as in the record)", 0 },
+	{ "address-range", OPT_ADDR_RANGE, "START,END", 0, "Address range (absolute)", 0 },
+	{ "abs-time", OPT_ABS_TIME, NULL, 0, "Absolute time in the output", 0 },
+	{ "abs-addr", OPT_ABS_ADDR, NULL, 0, "Absolute addresses in the output", 0 },
+	{ "json", OPT_JSON, NULL, 0, "wss/regions: JSON output", 0 },
+	{},
+};
+
+int damontop_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("damontop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int parse_pair(const char *arg, uint64_t *a, uint64_t *b)
+{
+	char *copy = strdup(arg), *comma = copy ? strchr(copy, ',') : NULL;
+	int err = -EINVAL;
+
+	if (comma) {
+		*comma = 0;
+		err = units_parse_u64(copy, 0, UINT64_MAX, a) ?:
+		      units_parse_u64(comma + 1, 0, UINT64_MAX, b);
+	}
+	free(copy);
+	return err;
+}
+
+static int parse_seconds(const char *arg, uint64_t *ns)
+{
+	return units_parse_ns(arg, 1000000000ULL, ns) ?: (*ns ? 0 : -EINVAL);
+}
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	struct damontop_opts *o = state->input;
+
+	switch (key) {
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static error_t parse_monitor(int key, char *arg, struct argp_state *state)
+{
+	struct damontop_opts *o = state->input;
+	uint64_t a, b;
+
+	switch (key) {
+	case 'p':
+		if (units_parse_u64(arg, 1, INT32_MAX, &a))
+			argp_error(state, "bad pid '%s'", arg);
+		o->pid = a;
+		return 0;
+	case 'c':
+		o->cmd = arg;
+		return 0;
+	case OPT_REPLAY:
+		o->replay = arg;
+		return 0;
+	case 's':
+		if (units_parse_ns(arg, 1000, &o->sampler.sample_ns) ||
+		    o->sampler.sample_ns < 100000)
+			argp_error(state, "bad sampling interval '%s' (at least 100us)", arg);
+		return 0;
+	case 'a':
+		if (units_parse_ns(arg, 1000, &o->sampler.aggr_ns) || !o->sampler.aggr_ns)
+			argp_error(state, "bad aggregation interval '%s'", arg);
+		return 0;
+	case 'n':
+		if (parse_pair(arg, &a, &b) || a < 3 || b < a || b > 1u << 20)
+			argp_error(state, "bad regions '%s' (MIN,MAX with 3 <= MIN <= MAX)", arg);
+		o->sampler.min_nr_regions = a;
+		o->sampler.max_nr_regions = b;
+		return 0;
+	case OPT_BUDGET: {
+		char *end;
+		double pct = strtod(arg, &end);
+
+		if (*end || !(pct > 0 && pct <= 100))
+			argp_error(state, "bad budget '%s' (percent of one CPU)", arg);
+		o->sampler.budget = pct / 100;
+		return 0;
+	}
+	case OPT_CLEAR:
+		if (!strcmp(arg, "auto"))
+			o->sampler.method = CLEAR_AUTO;
+		else if (!strcmp(arg, "refs"))
+			o->sampler.method = CLEAR_REFS;
+		else if (!strcmp(arg, "cold"))
+			o->sampler.method = CLEAR_COLD;
+		else
+			argp_error(state, "bad clear method '%s'", arg);
+		return 0;
+	case OPT_SCAN:
+		o->sampler.scan = true;
+		return 0;
+	case OPT_SEED:
+		if (units_parse_u64(arg, 1, UINT64_MAX, &o->sampler.seed))
+			argp_error(state, "bad seed '%s'", arg);
+		return 0;
+	case 'i':
+		if (parse_seconds(arg, &o->refresh_ns))
+			argp_error(state, "bad interval '%s'", arg);
+		return 0;
+	case 'd':
+		if (parse_seconds(arg, &o->duration_ns))
+			argp_error(state, "bad duration '%s'", arg);
+		return 0;
+	case OPT_BATCH:
+		o->batch = true;
+		return 0;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		o->sampler.verbose = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		/* [interval [count]] as libbpf-tools take them, batch only */
+		if (state->arg_num == 0 && !parse_seconds(arg, &o->print_ns))
+			return 0;
+		if (state->arg_num == 1 && !units_parse_u64(arg, 1, UINT64_MAX, &o->count))
+			return 0;
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (!!o->pid + !!o->cmd + !!o->replay != 1)
+			argp_error(state, "give one of -p PID, -c 'CMD', --replay FILE");
+		if (o->record && (!o->output || o->replay))
+			argp_error(state, "record needs -o FILE and a live target");
+		if (o->json)
+			o->batch = true;
+		if (o->count || state->arg_num)
+			o->batch = true;
+		return 0;
+	}
+	return parse_common(key, arg, state);
+}
+
+static error_t parse_report(int key, char *arg, struct argp_state *state)
+{
+	struct damontop_opts *o = state->input;
+	uint64_t a, b;
+
+	switch (key) {
+	case OPT_FORMAT:
+		if (!strcmp(arg, "png"))
+			o->format = FORMAT_PNG;
+		else if (!strcmp(arg, "svg"))
+			o->format = FORMAT_SVG;
+		else if (!strcmp(arg, "tsv"))
+			o->format = FORMAT_TSV;
+		else
+			argp_error(state, "bad format '%s' (png, svg or tsv)", arg);
+		return 0;
+	case OPT_RESOL:
+		if (parse_pair(arg, &a, &b) || !a || !b || a > 10000 || b > 10000)
+			argp_error(state, "bad resolution '%s' (T,A up to 10000)", arg);
+		o->resol_time = a;
+		o->resol_addr = b;
+		return 0;
+	case OPT_TIME_RANGE:
+		if (parse_pair(arg, &o->time_range[0], &o->time_range[1]) ||
+		    o->time_range[0] >= o->time_range[1])
+			argp_error(state, "bad time range '%s' (START,END in ns)", arg);
+		return 0;
+	case OPT_ADDR_RANGE:
+		if (parse_pair(arg, &o->addr_range[0], &o->addr_range[1]) ||
+		    o->addr_range[0] >= o->addr_range[1])
+			argp_error(state, "bad address range '%s' (START,END)", arg);
+		return 0;
+	case OPT_ABS_TIME:
+		o->abs_time = true;
+		return 0;
+	case OPT_ABS_ADDR:
+		o->abs_addr = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0) {
+			if (!strcmp(arg, "heatmap"))
+				o->report = REPORT_HEATMAP;
+			else if (!strcmp(arg, "wss"))
+				o->report = REPORT_WSS;
+			else if (!strcmp(arg, "regions"))
+				o->report = REPORT_REGIONS;
+			else
+				argp_error(state, "unknown report '%s' (heatmap, wss, regions)", arg);
+			return 0;
+		}
+		if (state->arg_num == 1) {
+			o->input = arg;
+			return 0;
+		}
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (state->arg_num < 2)
+			argp_error(state, "usage: report heatmap|wss|regions FILE");
+		return 0;
+	}
+	return parse_common(key, arg, state);
+}
+
+static const struct argp monitor_argp = {
+	.options = monitor_options, .parser = parse_monitor,
+	.args_doc = "[interval [count]]",
+	.doc =
+	"DAMON-style memory access monitor of one process.\v"
+	"  damontop -c 'accessgen stairs'          live heatmap\n"
+	"  damontop -p 1234 --batch 1 10           text, 10 lines a second apart\n"
+	"  damontop record -o s.rec -p 1234 -d 30  record 30 s\n"
+	"  damontop report heatmap s.rec -o s.png  export\n"
+	"  damontop --replay s.rec                 show a record\n"
+	"See damontop(8).",
+};
+
+static const struct argp report_argp = {
+	.options = report_options, .parser = parse_report,
+	.args_doc = "heatmap|wss|regions FILE",
+	.doc = "Reports on a damontop record file.",
+};
+
+static const char *suffix(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	return dot ? dot + 1 : "";
+}
+
+int main(int argc, char **argv)
+{
+	struct damontop_opts o = {
+		.sampler = {
+			.sample_ns = 5000000, .aggr_ns = 100000000,
+			.update_ns = 1000000000, .min_nr_regions = 10,
+			.max_nr_regions = 1000, .budget = 0.01, .seed = 0,
+		},
+		.refresh_ns = 500000000,
+		.format = -1,
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		o.resol_time = 400;
+		o.resol_addr = 200;
+		argv[1] = "damontop report";
+		argp_parse(&report_argp, argc - 1, argv + 1, 0, NULL, &o);
+		if (o.report == REPORT_HEATMAP && (int)o.format < 0) {
+			const char *sfx = suffix(o.output);
+
+			o.format = !strcmp(sfx, "svg") ? FORMAT_SVG :
+				   !strcmp(sfx, "tsv") || !o.output ? FORMAT_TSV : FORMAT_PNG;
+		}
+		if (o.report == REPORT_HEATMAP && o.format != FORMAT_TSV && !o.output)
+			return damontop_error("a png or svg heatmap needs -o FILE");
+		return report_run(&o);
+	}
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		o.record = true;
+		argv[1] = "damontop record";
+		argp_parse(&monitor_argp, argc - 1, argv + 1, 0, NULL, &o);
+	} else {
+		argp_parse(&monitor_argp, argc, argv, 0, NULL, &o);
+	}
+	if (o.sampler.aggr_ns < o.sampler.sample_ns)
+		return damontop_error("the aggregation interval is shorter than the sampling interval");
+	return live_run(&o);
+}

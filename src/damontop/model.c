@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+int model_init(struct damon_model *m, size_t max_snaps)
+{
+	*m = (struct damon_model){ .max_snaps = max_snaps };
+	m->ring = calloc(max_snaps, sizeof(*m->ring));
+	return m->ring ? 0 : -ENOMEM;
+}
+
+void model_free(struct damon_model *m)
+{
+	for (size_t i = 0; i < m->max_snaps && m->ring; i++)
+		free(m->ring[i].regions);
+	free(m->ring);
+	free(m->maps);
+	*m = (struct damon_model){};
+}
+
+uint64_t snapshot_wss(const struct snapshot *s)
+{
+	uint64_t wss = 0;
+
+	for (uint32_t i = 0; i < s->nr_regions; i++)
+		if (s->regions[i].nr_accesses)
+			wss += s->regions[i].end - s->regions[i].start;
+	return wss;
+}
+
+uint32_t snapshot_max_accesses(const struct snapshot *s)
+{
+	uint64_t n = s->sample_ns ? s->aggr_ns / s->sample_ns : 1;
+
+	return n ? n : 1;
+}
+
+int model_add_snapshot(struct damon_model *m, const struct snapshot *s)
+{
+	struct snapshot *slot = &m->ring[m->head];
+	struct region *r = realloc(slot->regions,
+				   (s->nr_regions ? s->nr_regions : 1) * sizeof(*r));
+	uint64_t wss;
+
+	if (!r)
+		return -ENOMEM;
+	*slot = *s;
+	slot->regions = r;
+	memcpy(r, s->regions, s->nr_regions * sizeof(*r));
+	m->head = (m->head + 1) % m->max_snaps;
+	if (m->nr_snaps < m->max_snaps)
+		m->nr_snaps++;
+	m->total_snaps++;
+	wss = snapshot_wss(s);
+	if (wss > m->peak_wss)
+		m->peak_wss = wss;
+	return 0;
+}
+
+int model_set_mappings(struct damon_model *m, const struct mapping *maps, size_t nr)
+{
+	struct mapping *copy = malloc((nr ? nr : 1) * sizeof(*copy));
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, maps, nr * sizeof(*copy));
+	free(m->maps);
+	m->maps = copy;
+	m->nr_maps = nr;
+	return 0;
+}
+
+const struct snapshot *model_snapshot(const struct damon_model *m, size_t i)
+{
+	if (i >= m->nr_snaps)
+		return NULL;
+	return &m->ring[(m->head + m->max_snaps - m->nr_snaps + i) % m->max_snaps];
+}
+
+const struct snapshot *model_latest(const struct damon_model *m)
+{
+	return m->nr_snaps ? model_snapshot(m, m->nr_snaps - 1) : NULL;
+}
+
+const char *model_mapping_name(const struct damon_model *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nr_maps;
+
+	/* mappings are sorted and disjoint, as the kernel lists them */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < m->maps[mid].start)
+			hi = mid;
+		else if (addr >= m->maps[mid].end)
+			lo = mid + 1;
+		else
+			return m->maps[mid].name;
+	}
+	return "-";
+}
+
+static int hotter(const void *a, const void *b)
+{
+	const struct hot_region *x = a, *y = b;
+
+	if (x->nr_accesses != y->nr_accesses)
+		return x->nr_accesses < y->nr_accesses ? 1 : -1;
+	if (x->end - x->start != y->end - y->start)
+		return x->end - x->start < y->end - y->start ? 1 : -1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+size_t model_hottest(const struct damon_model *m, struct hot_region *out, size_t n)
+{
+	const struct snapshot *s = model_latest(m);
+	struct hot_region *all;
+	uint32_t max;
+
+	if (!s || !s->nr_regions)
+		return 0;
+	all = malloc(s->nr_regions * sizeof(*all));
+	if (!all)
+		return 0;
+	max = snapshot_max_accesses(s);
+	for (uint32_t i = 0; i < s->nr_regions; i++) {
+		const struct region *r = &s->regions[i];
+
+		all[i] = (struct hot_region){
+			.start = r->start, .end = r->end,
+			.nr_accesses = r->nr_accesses, .age = r->age,
+			.access_pct = 100.0 * r->nr_accesses / max,
+			.mapping = model_mapping_name(m, r->start),
+		};
+	}
+	qsort(all, s->nr_regions, sizeof(*all), hotter);
+	if (n > s->nr_regions)
+		n = s->nr_regions;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return n;
+}
+
+static int cmp_gap_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Spans from the regions, where no mappings are known (old records). */
+static size_t region_spans(const struct snapshot *s, struct heat_span *spans, size_t max)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < s->nr_regions; i++) {
+		const struct region *r = &s->regions[i];
+
+		if (n && (spans[n - 1].end == r->start || n == max))
+			spans[n - 1].end = r->end;
+		else
+			spans[n++] = (struct heat_span){ r->start, r->end };
+	}
+	return n;
+}
+
+size_t model_spans(const struct damon_model *m, struct heat_span *spans, size_t max)
+{
+	const struct snapshot *s = model_latest(m);
+	uint64_t total = 0, min_gap, *gaps;
+	size_t i, n = 0, cuts = 0;
+
+	if (!s || !max)
+		return 0;
+	if (!m->nr_maps || !(gaps = malloc(m->nr_maps * sizeof(*gaps))))
+		return region_spans(s, spans, max);
+	/* collapse the largest gaps, at most max - 1, and only big ones */
+	for (i = 0; i < m->nr_maps; i++)
+		total += m->maps[i].end - m->maps[i].start;
+	for (i = 0; i + 1 < m->nr_maps; i++)
+		gaps[i] = m->maps[i + 1].start - m->maps[i].end;
+	qsort(gaps, m->nr_maps - 1, sizeof(*gaps), cmp_gap_desc);
+	min_gap = total / 32 > (1 << 20) ? total / 32 : (1 << 20);
+	if (max - 1 < m->nr_maps - 1 && gaps[max - 2] > min_gap)
+		min_gap = gaps[max - 2];
+	free(gaps);
+	for (i = 0; i < m->nr_maps; i++) {
+		const struct mapping *mp = &m->maps[i];
+
+		if (n && (mp->start - spans[n - 1].end < min_gap || cuts == max - 1)) {
+			spans[n - 1].end = mp->end;
+			continue;
+		}
+		if (n)
+			cuts++;
+		spans[n++] = (struct heat_span){ mp->start, mp->end };
+	}
+	return n;
+}

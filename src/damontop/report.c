@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damontop report: heatmap, working-set-size and region reports on a
+ * record file, computed the way damo's reports are.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "export.h"
+#include "heatgrid.h"
+#include "model.h"
+#include "record.h"
+#include "units.h"
+
+static int report_heatmap(const struct damontop_opts *o, const struct recording *rec)
+{
+	struct export_opts eo = {
+		.abs_time = o->abs_time, .abs_addr = o->abs_addr, .force = o->force,
+		.title = rec->hdr.target,
+	};
+	uint64_t start = rec->hdr.start_mono_ns, t0, t1;
+	struct heat_span span;
+	struct heatgrid g;
+	int err;
+
+	if (!start || (rec->nr_snaps && start > rec->snaps[0].time_ns))
+		start = heatgrid_first_start(rec->snaps, rec->nr_snaps);
+	err = heatgrid_default_range(rec->snaps, rec->nr_snaps, start, &t0, &t1,
+				     &span.start, &span.end);
+	if (err)
+		return damontop_error("%s has no snapshot to draw", o->input);
+	if (o->time_range[1]) {
+		t0 = o->time_range[0];
+		t1 = o->time_range[1];
+	}
+	if (o->addr_range[1]) {
+		span.start = o->addr_range[0];
+		span.end = o->addr_range[1];
+	}
+	err = heatgrid_init(&g, o->resol_time, o->resol_addr, t0, t1, &span, 1);
+	if (err)
+		return damontop_error("cannot make a %ux%u heatmap: %s", o->resol_time,
+				      o->resol_addr, strerror(-err));
+	heatgrid_fill(&g, rec->snaps, rec->nr_snaps, start);
+	switch (o->format) {
+	case FORMAT_PNG:
+		err = export_png(&g, o->output, &eo);
+		break;
+	case FORMAT_SVG:
+		err = export_svg(&g, o->output, &eo);
+		break;
+	default:
+		err = export_tsv(&g, o->output ? o->output : "-", &eo);
+		break;
+	}
+	heatgrid_free(&g);
+	if (err)
+		return damontop_error("cannot write %s: %s", o->output ? o->output : "stdout",
+				      strerror(-err));
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int report_wss(const struct damontop_opts *o, const struct recording *rec)
+{
+	static const int pct[] = { 0, 1, 25, 50, 75, 99, 100 };
+	uint64_t *wss, sum = 0;
+	char b[16];
+	size_t n = rec->nr_snaps;
+
+	if (!n)
+		return damontop_error("%s has no snapshot", o->input);
+	wss = malloc(n * sizeof(*wss));
+	if (!wss)
+		return damontop_error("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		wss[i] = snapshot_wss(&rec->snaps[i]);
+		sum += wss[i];
+	}
+	qsort(wss, n, sizeof(*wss), cmp_u64);
+	if (o->json) {
+		printf("{\"snapshots\":%zu,\"avg_bytes\":%llu,\"percentiles\":{", n,
+		       (unsigned long long)(sum / n));
+		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+			printf("%s\"%d\":%llu", i ? "," : "", pct[i],
+			       (unsigned long long)wss[(n - 1) * pct[i] / 100]);
+		printf("}}\n");
+	} else {
+		printf("# working set size of %s, %zu snapshots\n", rec->hdr.target, n);
+		printf("# avg %s\n", units_bytes(b, sizeof(b), sum / n));
+		printf("%10s %12s\n", "PERCENTILE", "WSS");
+		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+			printf("%10d %12s\n", pct[i],
+			       units_bytes(b, sizeof(b), wss[(n - 1) * pct[i] / 100]));
+	}
+	free(wss);
+	return 0;
+}
+
+static int report_regions(const struct damontop_opts *o, const struct recording *rec)
+{
+	uint64_t t0 = rec->nr_snaps ? rec->snaps[0].time_ns : 0;
+	char b[16], age[16];
+
+	for (size_t i = 0; i < rec->nr_snaps; i++) {
+		const struct snapshot *s = &rec->snaps[i];
+
+		printf("# snapshot %zu at %.3f s: %u regions, WSS %s\n", i,
+		       (s->time_ns - t0) / 1e9, s->nr_regions,
+		       units_bytes(b, sizeof(b), snapshot_wss(s)));
+		for (uint32_t j = 0; j < s->nr_regions; j++) {
+			const struct region *r = &s->regions[j];
+
+			printf("%3u %012llx-%012llx %10s %4u %10s\n", j,
+			       (unsigned long long)r->start, (unsigned long long)r->end,
+			       units_bytes(b, sizeof(b), r->end - r->start), r->nr_accesses,
+			       units_ns(age, sizeof(age), r->age * s->aggr_ns));
+		}
+	}
+	(void)o;
+	return 0;
+}
+
+int report_run(const struct damontop_opts *o)
+{
+	struct recording rec;
+	char err[256];
+	int rc;
+
+	if (record_load(o->input, &rec, err, sizeof(err)))
+		return damontop_error("cannot read %s: %s", o->input, err);
+	switch (o->report) {
+	case REPORT_HEATMAP:
+		rc = report_heatmap(o, &rec);
+		break;
+	case REPORT_WSS:
+		rc = report_wss(o, &rec);
+		break;
+	default:
+		rc = report_regions(o, &rec);
+		break;
+	}
+	recording_free(&rec);
+	return rc;
+}

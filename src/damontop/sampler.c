@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON's monitoring cycle for the pte source, within a CPU budget.
+ *
+ * Each tick reads the Accessed bit at the sampling addresses chosen by the
+ * last tick and counts accesses per region; after a whole number of ticks
+ * it aggregates (merge, snapshot, split) and follows the target's
+ * mappings; then it picks new sampling addresses and clears their Accessed
+ * bits for the next tick.
+ *
+ * Clearing is where the cost is (damontop(8), OVERHEAD): clear_refs costs
+ * per resident page of the whole process and sends no TLB flush; MADV_COLD
+ * costs per page (a flush IPI each).  So DAMON's schedule (one page per
+ * region every sampling interval) is planned, not copied:
+ *  - refs: one clear serves every page, so a tick reads K pages per region
+ *    and counts each as one sample; fewer, richer ticks keep the number of
+ *    samples per aggregation (aggregation / sampling interval) at the cost
+ *    of one clear per tick.
+ *  - cold: one page per region per tick, as DAMON; fewer ticks when the
+ *    region count makes a tick dear.
+ * The plan with more samples per aggregation wins, discounted by the
+ * square of how much it stretches the aggregation interval.  Unit costs
+ * are measured at start and on every tick (the method not in use now and
+ * then), and the plan is redone at every aggregation.  When even one tick per aggregation is over budget the
+ * aggregation interval stretches, as DAMON's interval auto-tuning does.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "procmaps.h"
+#include "pte.h"
+#include "regions.h"
+#include "sampler.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define MAX_ADDRS_PER_TICK (8 * PTE_MAX_ADDRS)	/* reads are cheap, not free */
+#define BUDGET_SHARE 0.8	/* of the budget for sampling; the rest for views */
+#define REPROBE_AGGRS 8	/* re-measure the method not in use this often */
+
+struct plan {
+	enum clear_method method;
+	uint64_t tick_ns;
+	uint64_t aggr_ns;
+	uint32_t ticks_per_aggr;
+	uint32_t k;		/* pages read per region per tick */
+};
+
+struct sampler {
+	struct sampler_opts opts;
+	struct sampler_sink sink;
+	struct pte_source *pte;
+	struct evloop *loop;
+	struct regions rs;
+	int timer_fd;
+	pid_t pid;
+
+	struct plan plan;		/* in force */
+	uint32_t ticks_in_aggr;
+	uint64_t next_update_ns;
+	bool armed;			/* the sampling addresses were cleared */
+	uint64_t rng;
+
+	/* this tick's addresses and which region each belongs to */
+	uint64_t *addrs;
+	uint32_t *owner;
+	uint8_t *level;
+	bool *accessed;
+	size_t nr_addrs, cap;
+
+	/* unit costs, ns of our CPU time */
+	double refs_ns_per_page, cold_ns_per_page, scan_ns;
+	double read_ns_per_pass, read_ns_per_addr;
+	uint64_t rss_pages;
+
+	uint64_t ticks, aggregations, last_reprobe;
+	uint64_t window_start_ns, window_cpu_ns;
+	double cost;
+
+	/* the scan mode's snapshot under construction */
+	struct region *scan_regions;
+	size_t scan_nr, scan_cap;
+	uint64_t scan_drops;
+
+	struct mapping *maps;
+	size_t nr_maps;
+};
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+const char *sampler_method_name(enum clear_method m)
+{
+	switch (m) {
+	case CLEAR_REFS: return "clear_refs";
+	case CLEAR_COLD: return "madv_cold";
+	default: return "auto";
+	}
+}
+
+static void ewma(double *avg, double v)
+{
+	*avg = *avg > 0 ? *avg * 0.8 + v * 0.2 : v;
+}
+
+static int read_rss_pages(pid_t pid, uint64_t *pages)
+{
+	unsigned long long size, resident;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	n = fscanf(f, "%llu %llu", &size, &resident);
+	fclose(f);
+	if (n != 2)
+		return -ESRCH;
+	*pages = resident * (sysconf(_SC_PAGESIZE) / 4096);
+	return 0;
+}
+
+static bool maps_equal(const struct mapping *a, size_t na,
+		       const struct mapping *b, size_t nb)
+{
+	return na == nb && !memcmp(a, b, na * sizeof(*a));
+}
+
+/* Re-read the target's mappings: labels for the views, ranges for the
+ * regions (DAMON vaddr's three regions), resident size for the cost. */
+static int update_target(struct sampler *s, uint64_t now, bool first)
+{
+	struct addr_range ranges[3];
+	struct mapping *maps;
+	size_t nr, nr_ranges;
+	int err;
+
+	err = procmaps_read(s->pid, &maps, &nr);
+	if (err)
+		return err;
+	err = read_rss_pages(s->pid, &s->rss_pages);
+	if (err)
+		goto out;
+	if (!s->opts.scan) {
+		err = regions_three_ranges(maps, nr, ranges, &nr_ranges);
+		if (err)
+			goto out;
+		err = first ? regions_init(&s->rs, ranges, nr_ranges,
+					   s->opts.min_nr_regions,
+					   s->opts.max_nr_regions, s->opts.seed)
+			    : regions_update_ranges(&s->rs, ranges, nr_ranges);
+		if (err)
+			goto out;
+	}
+	if (!maps_equal(maps, nr, s->maps, s->nr_maps)) {
+		free(s->maps);
+		s->maps = maps;
+		s->nr_maps = nr;
+		maps = NULL;
+		if (s->sink.mappings)
+			s->sink.mappings(s->sink.ctx, now, s->maps, s->nr_maps);
+	}
+out:
+	free(maps);
+	return err;
+}
+
+
+static uint64_t next_random(struct sampler *s)
+{
+	/* xorshift64*, as the region model's, seeded apart from it */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static int ensure_scratch(struct sampler *s, size_t n)
+{
+	if (n <= s->cap)
+		return 0;
+	free(s->addrs);
+	free(s->owner);
+	free(s->level);
+	free(s->accessed);
+	s->cap = n * 2;
+	s->addrs = calloc(s->cap, sizeof(*s->addrs));
+	s->owner = calloc(s->cap, sizeof(*s->owner));
+	s->level = calloc(s->cap, sizeof(*s->level));
+	s->accessed = calloc(s->cap, sizeof(*s->accessed));
+	if (!s->addrs || !s->owner || !s->level || !s->accessed) {
+		s->cap = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static size_t nr_passes(size_t n)
+{
+	return (n + PTE_MAX_ADDRS - 1) / PTE_MAX_ADDRS;
+}
+
+/* Read the Accessed bits of this tick's addresses; an iterator pass has a
+ * fixed cost (measured at start) and a cost per address. */
+static int read_addrs(struct sampler *s)
+{
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	int err = pte_lookup(s->pte, s->addrs, s->nr_addrs, s->level, s->accessed);
+	double t = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+
+	if (!err && s->nr_addrs) {
+		t -= s->read_ns_per_pass * nr_passes(s->nr_addrs);
+		ewma(&s->read_ns_per_addr, t > 0 ? t / s->nr_addrs : 0);
+	}
+	return err;
+}
+
+/* The region's own sampling page first, then k - 1 more random pages. */
+static int pick_addrs(struct sampler *s, uint32_t k)
+{
+	size_t i, j, n = 0;
+	int err;
+
+	regions_pick_samples(&s->rs);
+	err = ensure_scratch(s, s->rs.nr * k);
+	if (err)
+		return err;
+	for (i = 0; i < s->rs.nr; i++) {
+		const struct dregion *r = &s->rs.r[i];
+		uint64_t pages = (r->end - r->start) / 4096;
+
+		s->addrs[n] = r->sampling_addr;
+		s->owner[n++] = i;
+		for (j = 1; j < k; j++) {
+			s->addrs[n] = r->start + next_random(s) % pages * 4096;
+			s->owner[n++] = i;
+		}
+	}
+	s->nr_addrs = n;
+	return 0;
+}
+
+static int clear_refs(struct sampler *s)
+{
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	int err = pte_clear_refs(s->pte);
+
+	if (!err && s->rss_pages)
+		ewma(&s->refs_ns_per_page,
+		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / s->rss_pages);
+	return err;
+}
+
+static int clear_cold(struct sampler *s)
+{
+	uint64_t t0;
+	int n, err;
+
+	/* MADV_COLD must know which pages are inside huge entries */
+	err = read_addrs(s);
+	if (err)
+		return err;
+	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	n = pte_clear_cold(s->pte, s->addrs, s->level, s->nr_addrs);
+	if (n < 0)
+		return n;
+	if (n)
+		ewma(&s->cold_ns_per_page,
+		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / n);
+	return 0;
+}
+
+/* CPU time of one tick under a method reading k pages per region. */
+static double tick_cost(const struct sampler *s, enum clear_method m, uint32_t k)
+{
+	size_t n = s->rs.nr * (m == CLEAR_REFS ? k : 1);
+	double read = s->read_ns_per_pass * nr_passes(n) + s->read_ns_per_addr * n;
+
+	if (m == CLEAR_REFS)
+		return s->refs_ns_per_page * s->rss_pages + read;
+	return s->cold_ns_per_page * n + 2 * read;	/* cold reads twice */
+}
+
+/* The best schedule for one method: as many ticks per aggregation as the
+ * budget pays for, each reading enough pages to make up the samples. */
+static struct plan plan_for(const struct sampler *s, enum clear_method m)
+{
+	double budget_ns = s->opts.budget * BUDGET_SHARE * s->opts.aggr_ns;
+	uint32_t samples = s->opts.aggr_ns / s->opts.sample_ns, t, k, kmax;
+	struct plan p = { .method = m, .ticks_per_aggr = 1, .k = 1 };
+	double c;
+
+	if (!samples)
+		samples = 1;
+	kmax = s->rs.nr ? MAX_ADDRS_PER_TICK / s->rs.nr : 1;
+	if (!kmax)
+		kmax = 1;
+	for (t = samples; t >= 1; t--) {
+		k = m == CLEAR_REFS ? (samples + t - 1) / t : 1;
+		if (k > kmax)
+			k = kmax;
+		p.ticks_per_aggr = t;
+		p.k = k;
+		if (t * tick_cost(s, m, k) <= budget_ns)
+			break;
+	}
+	c = tick_cost(s, m, p.k);
+	p.tick_ns = s->opts.aggr_ns / p.ticks_per_aggr;
+	if (c > budget_ns) {
+		/* over budget even at one tick: stretch the aggregation */
+		p.tick_ns = c / (s->opts.budget * BUDGET_SHARE);
+		if (p.tick_ns > 60 * NSEC_PER_SEC)
+			p.tick_ns = 60 * NSEC_PER_SEC;
+	}
+	p.aggr_ns = p.tick_ns * p.ticks_per_aggr;
+	return p;
+}
+
+/* Samples per aggregation, less for every stretch of the aggregation
+ * interval (squared: a blurred time axis hides what the samples show). */
+static double quality(const struct sampler *s, const struct plan *p)
+{
+	double stretch = (double)p->aggr_ns / s->opts.aggr_ns;
+
+	return p->ticks_per_aggr * p->k / (stretch * stretch);
+}
+
+static void replan(struct sampler *s)
+{
+	struct plan p, refs;
+
+	if (s->opts.scan) {
+		double c = s->scan_ns + s->refs_ns_per_page * s->rss_pages;
+
+		p = (struct plan){ .method = CLEAR_REFS, .ticks_per_aggr = 1, .k = 1,
+				   .tick_ns = s->opts.aggr_ns };
+		if (c > s->opts.budget * BUDGET_SHARE * p.tick_ns)
+			p.tick_ns = c / (s->opts.budget * BUDGET_SHARE);
+		p.aggr_ns = p.tick_ns;
+	} else if (s->opts.method != CLEAR_AUTO) {
+		p = plan_for(s, s->opts.method);
+	} else {
+		/* clear_refs without a TLB flush misses TLB-resident pages */
+		p = plan_for(s, CLEAR_COLD);
+		refs = plan_for(s, CLEAR_REFS);
+		if (pte_refs_exact(s->pte) && quality(s, &refs) > quality(s, &p))
+			p = refs;
+	}
+	/* a small wobble in the measured costs does not move the timer */
+	if (p.method == s->plan.method && p.ticks_per_aggr == s->plan.ticks_per_aggr &&
+	    fabs((double)p.tick_ns - s->plan.tick_ns) < 0.1 * s->plan.tick_ns)
+		p.tick_ns = s->plan.tick_ns, p.aggr_ns = s->plan.aggr_ns;
+	if (p.tick_ns != s->plan.tick_ns && s->timer_fd >= 0)
+		evloop_set_timer(s->timer_fd, p.tick_ns);
+	if (s->opts.verbose && memcmp(&p, &s->plan, sizeof(p)))
+		fprintf(stderr, "damontop: plan %s: tick %.1f ms x %u per aggregation, "
+			"%u pages/region; %zu regions, %llu resident pages; "
+			"refs %.1f ns/page, cold %.1f us/page, read %.2f us/page\n",
+			sampler_method_name(p.method), p.tick_ns / 1e6, p.ticks_per_aggr,
+			p.k, s->rs.nr, (unsigned long long)s->rss_pages,
+			s->refs_ns_per_page, s->cold_ns_per_page / 1e3,
+			s->read_ns_per_addr / 1e3);
+	s->plan = p;
+}
+
+static void emit(struct sampler *s, struct snapshot *snap, uint64_t now)
+{
+	snap->time_ns = now;
+	snap->aggr_ns = s->plan.aggr_ns;
+	/* the sampling interval the counts are out of */
+	snap->sample_ns = s->plan.aggr_ns / (s->plan.ticks_per_aggr * s->plan.k);
+	s->aggregations++;
+	if (s->sink.snapshot)
+		s->sink.snapshot(s->sink.ctx, snap);
+}
+
+static int aggregate(struct sampler *s, uint64_t now)
+{
+	struct snapshot snap = {};
+	int err;
+
+	err = regions_aggregate(&s->rs, s->ticks_in_aggr * s->plan.k, &snap);
+	if (!err)
+		emit(s, &snap, now);
+	free(snap.regions);
+	s->ticks_in_aggr = 0;
+	return err;
+}
+
+static void scan_page(void *ctx, uint64_t addr, bool accessed)
+{
+	struct sampler *s = ctx;
+	struct region *last = s->scan_nr ? &s->scan_regions[s->scan_nr - 1] : NULL;
+
+	if (last && last->end == addr && last->nr_accesses == accessed) {
+		last->end += 4096;
+		return;
+	}
+	if (s->scan_nr == s->scan_cap) {
+		size_t cap = s->scan_cap ? s->scan_cap * 2 : 1024;
+		struct region *r = realloc(s->scan_regions, cap * sizeof(*r));
+
+		if (!r) {
+			s->scan_drops++;
+			return;
+		}
+		s->scan_regions = r;
+		s->scan_cap = cap;
+	}
+	s->scan_regions[s->scan_nr++] = (struct region){
+		.start = addr, .end = addr + 4096, .nr_accesses = accessed,
+	};
+}
+
+/* --scan: every page's Accessed bit since the last tick, then clear all. */
+static int scan_tick(struct sampler *s, uint64_t now)
+{
+	struct snapshot snap = {};
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	size_t i;
+	int err;
+
+	if (s->armed) {
+		s->scan_nr = 0;
+		for (i = 0; i < s->nr_maps; i++) {
+			err = pte_scan(s->pte, s->maps[i].start, s->maps[i].end,
+				       scan_page, s);
+			if (err)
+				return err;
+		}
+		ewma(&s->scan_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0);
+		snap.regions = s->scan_regions;
+		snap.nr_regions = s->scan_nr;
+		emit(s, &snap, now);
+	}
+	return clear_refs(s);
+}
+
+static int region_tick(struct sampler *s, uint64_t now)
+{
+	int err;
+
+	if (s->armed) {
+		err = read_addrs(s);
+		if (err)
+			return err;
+		for (size_t i = 0; i < s->nr_addrs; i++)
+			regions_account(&s->rs, s->owner[i], s->accessed[i]);
+		if (++s->ticks_in_aggr >= s->plan.ticks_per_aggr) {
+			err = aggregate(s, now);
+			if (err)
+				return err;
+		}
+	}
+	if (!s->ticks_in_aggr) {
+		/* between aggregations: follow the target, redo the plan */
+		if (now >= s->next_update_ns) {
+			err = update_target(s, now, false);
+			if (err)
+				return err;
+			s->next_update_ns = now + s->opts.update_ns;
+		}
+		replan(s);
+	}
+	err = pick_addrs(s, s->plan.method == CLEAR_REFS ? s->plan.k : 1);
+	if (err)
+		return err;
+	if (s->opts.method == CLEAR_AUTO &&
+	    s->aggregations - s->last_reprobe >= REPROBE_AGGRS) {
+		/* both, in an order that leaves this tick's samples intact */
+		s->last_reprobe = s->aggregations;
+		return clear_cold(s) ?: clear_refs(s);
+	}
+	return s->plan.method == CLEAR_REFS ? clear_refs(s) : clear_cold(s);
+}
+
+static int tick(struct sampler *s)
+{
+	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	int err;
+
+	if (s->opts.scan) {
+		/* a scan walks the mappings: they must be the current ones */
+		err = update_target(s, now, false);
+		if (err)
+			return err;
+		err = scan_tick(s, now);
+		replan(s);
+	} else {
+		err = region_tick(s, now);
+	}
+	s->armed = !err;
+	if (err)
+		return err;
+	s->ticks++;
+	s->window_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	if (now - s->window_start_ns >= NSEC_PER_SEC) {
+		s->cost = (double)s->window_cpu_ns / (now - s->window_start_ns);
+		s->window_start_ns = now;
+		s->window_cpu_ns = 0;
+	}
+	return 0;
+}
+
+static int on_timer(void *ctx, int fd, uint32_t events)
+{
+	int err = tick(ctx);
+
+	(void)fd, (void)events;
+	return err == -ESRCH ? SAMPLER_TARGET_GONE : err;
+}
+
+/* Measure each unit cost once so that the first plan is a real one. */
+static int calibrate(struct sampler *s)
+{
+	int err;
+
+	uint64_t t0;
+
+	if (s->opts.scan)
+		return clear_refs(s);
+	err = pick_addrs(s, 1);
+	if (err)
+		return err;
+	/* the fixed cost of a pass: a pass for a single address */
+	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	err = pte_lookup(s->pte, s->addrs, 1, s->level, s->accessed);
+	s->read_ns_per_pass = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	err = err ?: clear_cold(s) ?: clear_refs(s);
+	if (!err && !s->cold_ns_per_page)
+		s->cold_ns_per_page = 15000;	/* nothing resident yet: the usual */
+	return err;
+}
+
+int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
+		  const struct sampler_opts *opts, const struct sampler_sink *sink,
+		  char *err, size_t errlen)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->opts = *opts;
+	s->sink = *sink;
+	s->pid = pid;
+	s->loop = loop;
+	s->timer_fd = -1;
+	s->rng = opts->seed * 2 + 1;
+	rc = pte_open(&s->pte, pid, err, errlen);
+	if (rc)
+		goto fail;
+	rc = update_target(s, now, true);
+	if (!rc)
+		rc = calibrate(s);
+	if (rc) {
+		snprintf(err, errlen, rc == -ESRCH ? "pid %d exited" :
+			 "cannot sample pid %d: %s", pid, strerror(-rc));
+		goto fail;
+	}
+	replan(s);
+	s->next_update_ns = now + opts->update_ns;
+	s->window_start_ns = now;
+	rc = evloop_add_timer(loop, s->plan.tick_ns, on_timer, s);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the sampling timer: %s", strerror(-rc));
+		goto fail;
+	}
+	s->timer_fd = rc;
+	*out = s;
+	return 0;
+fail:
+	sampler_stop(s);
+	return rc;
+}
+
+void sampler_stop(struct sampler *s)
+{
+	if (!s)
+		return;
+	if (s->timer_fd >= 0)
+		evloop_del_fd(s->loop, s->timer_fd);
+	pte_close(s->pte);
+	regions_free(&s->rs);
+	free(s->addrs);
+	free(s->owner);
+	free(s->level);
+	free(s->accessed);
+	free(s->scan_regions);
+	free(s->maps);
+	free(s);
+}
+
+void sampler_get_stats(const struct sampler *s, struct sampler_stats *st)
+{
+	*st = (struct sampler_stats){
+		.sample_ns = s->plan.tick_ns,
+		.aggr_ns = s->plan.aggr_ns,
+		.pages_per_region = s->plan.k,
+		.method = s->plan.method,
+		.cost = s->cost,
+		.samples = s->ticks,
+		.aggregations = s->aggregations,
+		.rss_bytes = s->rss_pages * 4096,
+		.nr_regions = s->opts.scan ? s->scan_nr : s->rs.nr,
+		.passes = pte_passes(s->pte),
+		.drops = s->scan_drops,
+	};
+}

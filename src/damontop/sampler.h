@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pte source's sampling loop: DAMON's access-check / aggregate / update
+ * cycle for one process, driven by a timer in the tool's event loop, kept
+ * within a CPU budget by choosing how to clear Accessed bits and by
+ * stretching the intervals as DAMON's own interval tuning does.
+ */
+#ifndef KSCOPE_DAMONTOP_SAMPLER_H
+#define KSCOPE_DAMONTOP_SAMPLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+
+struct evloop;
+struct sampler;
+
+enum clear_method {
+	CLEAR_AUTO = 0,	/* the cheaper of the two, measured as we go */
+	CLEAR_REFS,	/* /proc/PID/clear_refs: whole process, no TLB flush */
+	CLEAR_COLD,	/* process_madvise(MADV_COLD) per sampled page */
+};
+
+struct sampler_opts {
+	uint64_t sample_ns;	/* requested; stretched to stay in budget */
+	uint64_t aggr_ns;
+	uint64_t update_ns;	/* how often the target's mappings are re-read */
+	uint32_t min_nr_regions;
+	uint32_t max_nr_regions;
+	double budget;		/* fraction of one CPU, e.g. 0.01 */
+	enum clear_method method;
+	bool scan;		/* exact per-page working set, no regions */
+	bool verbose;		/* print every change of plan on stderr */
+	uint64_t seed;
+};
+
+struct sampler_stats {
+	uint64_t sample_ns;	/* tick interval in force now */
+	uint64_t aggr_ns;
+	uint32_t pages_per_region;	/* read per tick */
+	enum clear_method method;	/* used by the last sample */
+	double cost;		/* sampling CPU time / wall time, last second */
+	uint64_t samples;
+	uint64_t aggregations;
+	uint64_t rss_bytes;
+	uint32_t nr_regions;
+	uint64_t passes;	/* BPF iterator passes */
+	uint64_t drops;		/* pages a --scan snapshot could not hold */
+};
+
+struct sampler_sink {
+	void *ctx;
+	void (*snapshot)(void *ctx, const struct snapshot *snap);
+	void (*mappings)(void *ctx, uint64_t time_ns,
+			 const struct mapping *maps, size_t nr);
+};
+
+/* Returned by the event loop when the target has exited. */
+#define SAMPLER_TARGET_GONE 2
+
+int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
+		  const struct sampler_opts *opts, const struct sampler_sink *sink,
+		  char *err, size_t errlen);
+void sampler_stop(struct sampler *s);
+void sampler_get_stats(const struct sampler *s, struct sampler_stats *st);
+const char *sampler_method_name(enum clear_method m);
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* damontop's batch views: one text line or JSON object per aggregation. */
+#include <math.h>
+#include <string.h>
+
+#include "heatgrid.h"
+#include "units.h"
+#include "view.h"
+
+#define HEAT_CHARS " .:-=+*#%@"
+#define MAX_SPANS 8
+
+void view_heat_row(const struct damon_model *m, char *buf, unsigned int width)
+{
+	const struct snapshot *s = model_latest(m);
+	struct heat_span spans[MAX_SPANS];
+	struct heatgrid g;
+	size_t nr_spans = model_spans(m, spans, MAX_SPANS);
+	double max, v;
+	unsigned int a;
+	int level;
+
+	memset(buf, ' ', width);
+	buf[width] = 0;
+	if (!s || !nr_spans || heatgrid_init(&g, 1, width, s->time_ns - s->aggr_ns,
+					     s->time_ns, spans, nr_spans))
+		return;
+	heatgrid_fill(&g, s, 1, s->time_ns - s->aggr_ns);
+	max = 1e9 / s->sample_ns;	/* heat is in samples hit per second */
+	for (a = 0; a < width; a++) {
+		v = g.heat[a];
+		if (isnan(v))
+			continue;
+		level = v <= 0 ? 0 : 1 + (int)(v / max * 8.999);
+		buf[a] = HEAT_CHARS[level > 9 ? 9 : level];
+	}
+	heatgrid_free(&g);
+}
+
+void view_batch_header(FILE *out, const struct view_status *vs)
+{
+	fprintf(out, "# damontop: %s, source %s\n", vs->target, vs->source);
+	fprintf(out, "%8s %9s %5s %6s %5s  %s\n", "TIME", "WSS", "REGS",
+		"AGGR", "COST", "HEAT (low address -> high)");
+}
+
+void view_batch_line(FILE *out, const struct damon_model *m,
+		     const struct view_status *vs, uint64_t t0_ns)
+{
+	const struct snapshot *s = model_latest(m);
+	char wss[16], aggr[16], heat[41];
+
+	if (!s)
+		return;
+	view_heat_row(m, heat, 40);
+	fprintf(out, "%7.2fs %9s %5u %6s %4.1f%% |%s|\n",
+		(s->time_ns - t0_ns) / 1e9, units_bytes(wss, sizeof(wss), snapshot_wss(s)),
+		s->nr_regions, units_ns(aggr, sizeof(aggr), s->aggr_ns),
+		vs->live ? vs->self_cost * 100 : 0.0, heat);
+	fflush(out);
+}
+
+void view_json_line(FILE *out, const struct damon_model *m,
+		    const struct view_status *vs)
+{
+	const struct snapshot *s = model_latest(m);
+
+	if (!s)
+		return;
+	fprintf(out, "{\"time_ns\":%llu,\"sample_ns\":%llu,\"aggr_ns\":%llu,"
+		"\"nr_regions\":%u,\"wss_bytes\":%llu,\"rss_bytes\":%llu,"
+		"\"cost_ppm\":%.0f,\"drops\":%llu,\"clear\":\"%s\",\"regions\":[",
+		(unsigned long long)s->time_ns, (unsigned long long)s->sample_ns,
+		(unsigned long long)s->aggr_ns, s->nr_regions,
+		(unsigned long long)snapshot_wss(s),
+		(unsigned long long)vs->st.rss_bytes, vs->self_cost * 1e6,
+		(unsigned long long)vs->drops,
+		vs->live ? sampler_method_name(vs->st.method) : "none");
+	for (uint32_t i = 0; i < s->nr_regions; i++) {
+		const struct region *r = &s->regions[i];
+
+		fprintf(out, "%s[%llu,%llu,%u,%u]", i ? "," : "",
+			(unsigned long long)r->start, (unsigned long long)r->end,
+			r->nr_accesses, r->age);
+	}
+	fputs("]}\n", out);
+	fflush(out);
+}

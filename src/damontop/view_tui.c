@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damontop's live terminal view: a header, the heatmap (time left to
+ * right, the monitored address ranges top to bottom, big gaps left out)
+ * and the hottest regions, drawn with the shared frame in src/lib/tui.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "export.h"
+#include "heatgrid.h"
+#include "tui.h"
+#include "units.h"
+#include "view.h"
+
+#define MAX_SPANS	8
+#define MAX_ROWS	256
+#define LABEL_W		26
+#define NCOLS		6
+
+enum sort_key { SORT_ACCESS, SORT_SIZE, SORT_ADDR, SORT_AGE, NR_SORT };
+
+struct view_tui {
+	struct tui tui;
+	double speed;			/* pending refresh factor from +/- */
+	enum sort_key sort;
+	unsigned int back;		/* columns scrolled back in time */
+	uint64_t zoom_lo, zoom_hi;	/* address window; 0,0 = everything */
+	struct hot_region rows[MAX_ROWS];
+	unsigned int nr_rows;
+	struct heatgrid grid;		/* what is on screen, for export */
+	bool have_grid;
+};
+
+static const struct tui_help help[] = {
+	{ "z Enter", "zoom into the selected region's addresses" },
+	{ "Z Bksp", "zoom out to every monitored range" },
+	{ "Left/Right", "look back / forward in time" },
+	{ "s", "sort the table: access, size, address, age" },
+	{ "/", "show only regions whose mapping name contains text" },
+	{ "e", "export the heatmap on screen to a PNG file" },
+	{ NULL, NULL },
+};
+
+int view_tui_open(struct view_tui **out, bool no_color)
+{
+	struct tui_opts opts = {
+		.tool = "damontop", .no_color = no_color, .canvas = true,
+		.header_lines = 2, .label_width = LABEL_W, .help = help,
+	};
+	struct view_tui *v = calloc(1, sizeof(*v));
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	v->speed = 1;
+	err = tui_init(&v->tui, &opts);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	return 0;
+}
+
+void view_tui_close(struct view_tui *v)
+{
+	if (!v)
+		return;
+	tui_fini(&v->tui);
+	if (v->have_grid)
+		heatgrid_free(&v->grid);
+	free(v);
+}
+
+bool view_tui_paused(const struct view_tui *v)
+{
+	return v && v->tui.paused;
+}
+
+double view_tui_take_speed(struct view_tui *v)
+{
+	double s = v ? v->speed : 1;
+
+	if (v)
+		v->speed = 1;
+	return s;
+}
+
+void view_tui_resize(struct view_tui *v)
+{
+	if (v)
+		tui_resize(&v->tui);
+}
+
+static void export_screen(struct view_tui *v)
+{
+	struct export_opts eo = { .title = "damontop" };
+	char path[64];
+	time_t now = time(NULL);
+	int err;
+
+	if (!v->have_grid) {
+		tui_message(&v->tui, "nothing to export yet");
+		return;
+	}
+	strftime(path, sizeof(path), "damontop-%Y%m%d-%H%M%S.png", localtime(&now));
+	err = export_png(&v->grid, path, &eo);
+	if (err)
+		tui_message(&v->tui, "cannot export %s: %s", path, strerror(-err));
+	else
+		tui_message(&v->tui, "exported %s", path);
+}
+
+int view_tui_keys(struct view_tui *v, const struct damon_model *m)
+{
+	const struct hot_region *sel;
+	int key;
+
+	(void)m;
+	while ((key = tui_read_key(&v->tui)) != TUI_KEY_NONE) {
+		switch (key) {
+		case TUI_KEY_QUIT:
+			return 1;
+		case TUI_KEY_FASTER:
+			v->speed /= 2;
+			break;
+		case TUI_KEY_SLOWER:
+			v->speed *= 2;
+			break;
+		case TUI_KEY_SORT:
+			v->sort = (v->sort + 1) % NR_SORT;
+			break;
+		case TUI_KEY_LEFT:
+			v->back += 8;
+			break;
+		case TUI_KEY_RIGHT:
+			v->back = v->back > 8 ? v->back - 8 : 0;
+			break;
+		case TUI_KEY_ZOOM_IN:
+			if (tui_selected(&v->tui) >= v->nr_rows)
+				break;
+			sel = &v->rows[tui_selected(&v->tui)];
+			/* the region and as much again around it */
+			v->zoom_lo = sel->start - (sel->end - sel->start) / 2;
+			v->zoom_hi = sel->end + (sel->end - sel->start) / 2;
+			if (v->zoom_lo > sel->start)
+				v->zoom_lo = 0;
+			break;
+		case TUI_KEY_ZOOM_OUT:
+			v->zoom_lo = v->zoom_hi = 0;
+			break;
+		case TUI_KEY_EXPORT:
+			export_screen(v);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct hot_region *x = a, *y = b;
+	enum sort_key k = *(enum sort_key *)arg;
+
+	switch (k) {
+	case SORT_SIZE:
+		if (x->end - x->start != y->end - y->start)
+			return x->end - x->start < y->end - y->start ? 1 : -1;
+		break;
+	case SORT_AGE:
+		if (x->age != y->age)
+			return x->age < y->age ? 1 : -1;
+		break;
+	case SORT_ACCESS:
+		if (x->nr_accesses != y->nr_accesses)
+			return x->nr_accesses < y->nr_accesses ? 1 : -1;
+		break;
+	default:
+		break;
+	}
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void build_rows(struct view_tui *v, const struct damon_model *m)
+{
+	static struct hot_region all[1 << 12];
+	size_t n = model_hottest(m, all, 1 << 12);
+
+	v->nr_rows = 0;
+	for (size_t i = 0; i < n && v->nr_rows < MAX_ROWS; i++)
+		if (!v->tui.filter[0] || strstr(all[i].mapping, v->tui.filter))
+			v->rows[v->nr_rows++] = all[i];
+	qsort_r(v->rows, v->nr_rows, sizeof(v->rows[0]), cmp_rows, &v->sort);
+}
+
+/* The spans on screen: the model's, cut to the zoom window. */
+static size_t screen_spans(const struct view_tui *v, const struct damon_model *m,
+			   struct heat_span *spans)
+{
+	size_t n = model_spans(m, spans, MAX_SPANS), k = 0;
+
+	if (!v->zoom_hi)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t lo = spans[i].start > v->zoom_lo ? spans[i].start : v->zoom_lo;
+		uint64_t hi = spans[i].end < v->zoom_hi ? spans[i].end : v->zoom_hi;
+
+		if (lo < hi)
+			spans[k++] = (struct heat_span){ lo, hi };
+	}
+	return k;
+}
+
+/* Fill the on-screen grid from the snapshots in its time window. */
+static int build_grid(struct view_tui *v, const struct damon_model *m,
+		      unsigned int cols, unsigned int rows)
+{
+	const struct snapshot *last = model_latest(m);
+	struct heat_span spans[MAX_SPANS];
+	struct snapshot *win;
+	uint64_t col_ns, t_end, t_start;
+	size_t nr_spans, first, n, i;
+	int err;
+
+	if (v->have_grid)
+		heatgrid_free(&v->grid);
+	v->have_grid = false;
+	nr_spans = screen_spans(v, m, spans);
+	if (!last || !nr_spans || !cols || !rows)
+		return -ENODATA;
+	col_ns = last->aggr_ns;
+	t_end = last->time_ns - (uint64_t)v->back * col_ns;
+	t_start = t_end - (uint64_t)cols * col_ns;
+	/* snapshots ending inside the window, plus the one before it */
+	for (first = m->nr_snaps; first > 0; first--)
+		if (model_snapshot(m, first - 1)->time_ns <= t_start)
+			break;
+	first = first ? first - 1 : 0;
+	n = m->nr_snaps - first;
+	win = malloc(n * sizeof(*win));
+	if (!win)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		win[i] = *model_snapshot(m, first + i);
+	err = heatgrid_init(&v->grid, cols, rows, t_start, t_end, spans, nr_spans);
+	if (!err) {
+		heatgrid_fill(&v->grid, win, n, win[0].time_ns - win[0].aggr_ns);
+		v->have_grid = true;
+	}
+	free(win);
+	return err;
+}
+
+void view_tui_draw(struct view_tui *v, const struct damon_model *m,
+		   const struct view_status *vs)
+{
+	static const struct tui_col cols[NCOLS] = {
+		{ "START", 14, true }, { "END", 14, true }, { "SIZE", 10, true },
+		{ "ACCESS", 7, true }, { "AGE", 8, true }, { "MAPPING", 0, false },
+	};
+	static char cells[MAX_ROWS][NCOLS][32];
+	static const char *cell_ptrs[MAX_ROWS * NCOLS];
+	static char label_buf[1024][LABEL_W + 1];
+	static const char *labels[1024];
+	const struct snapshot *last = model_latest(m);
+	char h1[256], h2[256], title[160], tl[64], b[5][16];
+	const char *header[2] = { h1, h2 };
+	struct tui_heat heat = { .unit = "accesses/s" };
+	struct tui_table table = { .cols = cols, .ncols = NCOLS, .cells = cell_ptrs,
+				   .sort_col = -1 };
+	struct tui_frame f = { .header = header, .nheader = 2, .table = &table };
+	unsigned int gc, gr;
+
+	snprintf(h1, sizeof(h1), "damontop  %s  source %s  sample %s  aggr %s%s",
+		 vs->target, vs->source,
+		 units_ns(b[0], 16, last ? last->sample_ns : vs->st.sample_ns),
+		 units_ns(b[1], 16, last ? last->aggr_ns : vs->st.aggr_ns),
+		 vs->live ? "" : "  (replay)");
+	if (vs->live)
+		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  RSS %s  clear %s  "
+			 "cost %.2f%% (budget %.0f%%)  drops %llu",
+			 last ? last->nr_regions : 0,
+			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
+			 units_bytes(b[3], 16, m->peak_wss),
+			 units_bytes(b[4], 16, vs->st.rss_bytes),
+			 sampler_method_name(vs->st.method), vs->self_cost * 100,
+			 vs->budget * 100, (unsigned long long)vs->drops);
+	else
+		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  snapshots %llu",
+			 last ? last->nr_regions : 0,
+			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
+			 units_bytes(b[3], 16, m->peak_wss),
+			 (unsigned long long)m->total_snaps);
+
+	tui_canvas_size(&v->tui, &gc, &gr);
+	if (gr > 1024)
+		gr = 1024;
+	if (!build_grid(v, m, gc, gr)) {
+		for (unsigned int a = 0; a < gr; a++) {
+			uint64_t addr = heatgrid_cell_addr(&v->grid, a);
+
+			snprintf(label_buf[a], sizeof(label_buf[a]), "%12llx %s",
+				 (unsigned long long)addr, model_mapping_name(m, addr));
+			labels[a] = label_buf[a];
+		}
+		snprintf(title, sizeof(title), "access heatmap%s: %s per column",
+			 v->zoom_hi ? " (zoomed, Z to zoom out)" : "",
+			 units_ns(b[0], 16, v->grid.t_unit));
+		snprintf(tl, sizeof(tl), "<- %s%s ->",
+			 units_ns(b[1], 16, v->grid.t_end - v->grid.t_start),
+			 v->back ? " (looking back)" : "");
+		heat.nt = v->grid.nt;
+		heat.na = v->grid.na;
+		heat.heat = v->grid.heat;
+		heat.max = last ? 1e9 / last->sample_ns : 0;
+		heat.row_labels = labels;
+		heat.title = title;
+		heat.time_label = tl;
+		f.heat = &heat;
+	}
+
+	build_rows(v, m);
+	for (unsigned int i = 0; i < v->nr_rows; i++) {
+		const struct hot_region *r = &v->rows[i];
+
+		snprintf(cells[i][0], 32, "%llx", (unsigned long long)r->start);
+		snprintf(cells[i][1], 32, "%llx", (unsigned long long)r->end);
+		units_bytes(cells[i][2], 32, r->end - r->start);
+		snprintf(cells[i][3], 32, "%.0f%%", r->access_pct);
+		snprintf(cells[i][4], 32, "%u", r->age);
+		snprintf(cells[i][5], 32, "%s", r->mapping);
+		for (int c = 0; c < NCOLS; c++)
+			cell_ptrs[i * NCOLS + c] = cells[i][c];
+	}
+	table.nrows = v->nr_rows;
+	table.sort_col = v->sort == SORT_ACCESS ? 3 : v->sort == SORT_SIZE ? 2 :
+			 v->sort == SORT_ADDR ? 0 : 4;
+	tui_draw(&v->tui, &f);
+}

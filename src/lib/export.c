@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heat grid exporters: PNG and SVG images drawn on the same layout, and
+ * damo's raw TSV.  The PNG labels use a built-in 5x7 pixel font holding
+ * just what numbers, hex addresses and "NaN" need, so that images carry
+ * their scale without a font library.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "outfile.h"
+
+#define EXPORT_GLYPH_W	5
+#define EXPORT_GLYPH_H	7
+#define EXPORT_SCALE	2	/* image pixels per font pixel */
+#define EXPORT_ADV	((EXPORT_GLYPH_W + 1) * EXPORT_SCALE)
+#define EXPORT_TEXT_H	(EXPORT_GLYPH_H * EXPORT_SCALE)
+#define EXPORT_PAD	10
+#define EXPORT_TICK	5
+#define EXPORT_NTICKS	4	/* intervals between ticks on each axis */
+#define EXPORT_LABEL	32
+
+static const struct export_opts export_defaults;
+
+/* ---- numbers ------------------------------------------------------------ */
+
+/* Whether the decimal 0.DIGITS x 10^decpt reads back as @v (positive). */
+static bool export_reads_back(double v, const char *digits, int nd, int decpt)
+{
+	char s[EXPORT_PYFLOAT_LEN + 8];
+
+	snprintf(s, sizeof(s), "0.%.*se%d", nd, digits, decpt);
+	return strtod(s, NULL) == v;
+}
+
+/* The fewest significant digits of @v (positive) that read back as it;
+ * returns their number and sets *decpt, the digits before the point. */
+static int export_shortest(double v, char *digits, int *decpt)
+{
+	char e[EXPORT_PYFLOAT_LEN];
+	int prec, nd, i, m;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+		for (i = 0, nd = 0; e[i] != 'e'; i++) {
+			if (e[i] != '.')
+				digits[nd++] = e[i];
+		}
+		*decpt = atoi(e + i + 1) + 1;
+		if (export_reads_back(v, digits, nd, *decpt))
+			return nd;
+		/* Below a power of two the doubles are twice as dense, so
+		 * the nearest decimal can miss there while the next one up
+		 * still reads back; Python prints that one. */
+		if (frexp(v, &m) != 0.5)
+			continue;
+		for (i = nd - 1; i >= 0 && digits[i] == '9'; i--)
+			digits[i] = '0';
+		if (i < 0) {
+			digits[0] = '1';
+			(*decpt)++;
+		} else {
+			digits[i]++;
+		}
+		if (export_reads_back(v, digits, nd, *decpt))
+			return nd;
+	}
+	return nd;	/* not reached: 17 digits always read back */
+}
+
+const char *export_pyfloat(double v, char buf[EXPORT_PYFLOAT_LEN])
+{
+	char digits[20];
+	int decpt, nd, n = 0, exp10;
+
+	if (isnan(v))
+		return strcpy(buf, "NaN");
+	if (isinf(v))
+		return strcpy(buf, v < 0 ? "-inf" : "inf");
+	if (v == 0)
+		return strcpy(buf, signbit(v) ? "-0.0" : "0.0");
+	if (v < 0)
+		buf[n++] = '-';
+	nd = export_shortest(fabs(v), digits, &decpt);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+
+	/* Python's repr() switches to an exponent outside 1e-4 .. 1e16. */
+	if (decpt <= -4 || decpt > 16) {
+		exp10 = decpt - 1;
+		buf[n++] = digits[0];
+		if (nd > 1) {
+			buf[n++] = '.';
+			memcpy(buf + n, digits + 1, nd - 1);
+			n += nd - 1;
+		}
+		snprintf(buf + n, EXPORT_PYFLOAT_LEN - n, "e%c%02d",
+			 exp10 < 0 ? '-' : '+', abs(exp10));
+		return buf;
+	}
+	if (decpt <= 0) {
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (; decpt < 0; decpt++)
+			buf[n++] = '0';
+		memcpy(buf + n, digits, nd);
+		n += nd;
+	} else if (decpt < nd) {
+		memcpy(buf + n, digits, decpt);
+		n += decpt;
+		buf[n++] = '.';
+		memcpy(buf + n, digits + decpt, nd - decpt);
+		n += nd - decpt;
+	} else {
+		memcpy(buf + n, digits, nd);
+		n += nd;
+		for (; nd < decpt; nd++)
+			buf[n++] = '0';
+		buf[n++] = '.';
+		buf[n++] = '0';
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- layout and colours ------------------------------------------------- */
+
+static uint64_t export_time(const struct heatgrid *g,
+			    const struct export_opts *o, unsigned int t)
+{
+	uint64_t rel = (uint64_t)t * g->t_unit;
+
+	return o->abs_time ? g->t_start + rel : rel;
+}
+
+/* Address where cell @a starts; @a == na gives the end of the axis. */
+static uint64_t export_addr(const struct heatgrid *g,
+			    const struct export_opts *o, unsigned int a)
+{
+	uint64_t addr = heatgrid_cell_addr(g, a);
+
+	return o->abs_addr ? addr : addr - g->spans[0].start;
+}
+
+static void export_time_label(const struct heatgrid *g,
+			      const struct export_opts *o, unsigned int t,
+			      char *buf)
+{
+	double s = export_time(g, o, t) / 1e9;
+
+	snprintf(buf, EXPORT_LABEL, o->abs_time ? "%.1fs" : "%.4gs", s);
+}
+
+static void export_addr_label(const struct heatgrid *g,
+			      const struct export_opts *o, unsigned int a,
+			      char *buf)
+{
+	snprintf(buf, EXPORT_LABEL, "0x%" PRIx64, export_addr(g, o, a));
+}
+
+static void export_max_label(const struct heatgrid *g, char *buf)
+{
+	double max = heatgrid_max(g);
+
+	snprintf(buf, EXPORT_LABEL, "%.3g", isnan(max) ? 0 : max);
+}
+
+/* The cell boundary at tick @k of EXPORT_NTICKS along an axis. */
+static unsigned int export_tick(unsigned int cells, unsigned int k)
+{
+	return (unsigned int)((uint64_t)cells * k / EXPORT_NTICKS);
+}
+
+void export_layout(const struct heatgrid *g, const struct export_opts *o,
+		   struct export_layout *l)
+{
+	char label[EXPORT_LABEL];
+	size_t addr_chars = 0, legend_chars = strlen("NaN");
+	unsigned int k;
+
+	if (!o)
+		o = &export_defaults;
+	for (k = 0; k <= EXPORT_NTICKS; k++) {
+		export_addr_label(g, o, export_tick(g->na, k), label);
+		if (strlen(label) > addr_chars)
+			addr_chars = strlen(label);
+	}
+	export_max_label(g, label);
+	if (strlen(label) > legend_chars)
+		legend_chars = strlen(label);
+
+	/* Aim at roughly 800 x 480 for the cells, never under 4 px each. */
+	l->cell_w = g->nt >= 200 ? 4 : 800 / g->nt;
+	l->cell_h = g->na >= 120 ? 4 : 480 / g->na;
+	l->plot_x = EXPORT_PAD + addr_chars * EXPORT_ADV + EXPORT_TICK + 4;
+	l->plot_y = 2 * EXPORT_PAD + EXPORT_TEXT_H;	/* room for a title */
+	l->legend_x = l->plot_x + g->nt * l->cell_w + 3 * EXPORT_PAD;
+	l->legend_y = l->plot_y;
+	l->legend_w = 8 * EXPORT_SCALE;
+	l->legend_h = g->na * l->cell_h;
+	l->width = l->legend_x + l->legend_w + 4 + legend_chars * EXPORT_ADV +
+		   EXPORT_PAD;
+	l->height = l->plot_y + l->legend_h + EXPORT_TICK + 4 + EXPORT_TEXT_H +
+		    EXPORT_PAD;
+}
+
+static uint8_t export_ramp(double x)
+{
+	return x <= 0 ? 0 : x >= 1 ? 255 : (uint8_t)lround(x * 255);
+}
+
+void export_colour(double heat, double max, uint8_t rgb[3])
+{
+	double v;
+
+	if (isnan(heat)) {
+		rgb[0] = rgb[1] = rgb[2] = 128;
+		return;
+	}
+	v = max > 0 ? heat / max : 0;
+	/* black -> red -> yellow -> white: brightness grows with heat */
+	rgb[0] = export_ramp(3 * v);
+	rgb[1] = export_ramp(3 * v - 1);
+	rgb[2] = export_ramp(3 * v - 2);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static FILE *export_open(const char *path, const struct export_opts *o,
+			 bool dash_is_stdout)
+{
+	if (dash_is_stdout && !strcmp(path, "-"))
+		return stdout;
+	return outfile_fopen(path, o->force);
+}
+
+/* Finish a file; on any error remove what was written.  Returns @err or
+ * the first error of flushing and closing. */
+static int export_close(FILE *f, const char *path, int err)
+{
+	if (fflush(f) && !err)
+		err = -errno;
+	if (ferror(f) && !err)
+		err = -EIO;
+	if (f == stdout)
+		return err;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		unlink(path);
+	return err;
+}
+
+/* ---- TSV ---------------------------------------------------------------- */
+
+int export_tsv(const struct heatgrid *g, const char *path,
+	       const struct export_opts *o)
+{
+	char num[EXPORT_PYFLOAT_LEN];
+	unsigned int t, a;
+	FILE *f;
+
+	if (!o)
+		o = &export_defaults;
+	f = export_open(path, o, true);
+	if (!f)
+		return -errno;
+	for (t = 0; t < g->nt; t++) {
+		uint64_t time = export_time(g, o, t);
+
+		for (a = 0; a < g->na; a++)
+			fprintf(f, "%" PRIu64 "\t%" PRIu64 "\t%s\n", time,
+				export_addr(g, o, a),
+				export_pyfloat(g->heat[(size_t)t * g->na + a],
+					       num));
+	}
+	return export_close(f, path, 0);
+}
+
+/* ---- PNG ---------------------------------------------------------------- */
+
+/* Glyphs for export_glyph_chars, 7 rows of 5 bits, leftmost pixel high. */
+static const char export_glyph_chars[] = "0123456789abcdefxs.-+N";
+static const uint8_t export_glyphs[][EXPORT_GLYPH_H] = {
+	{ 0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e },	/* 0 */
+	{ 0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e },	/* 1 */
+	{ 0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f },	/* 2 */
+	{ 0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e },	/* 3 */
+	{ 0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02 },	/* 4 */
+	{ 0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e },	/* 5 */
+	{ 0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e },	/* 6 */
+	{ 0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08 },	/* 7 */
+	{ 0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e },	/* 8 */
+	{ 0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c },	/* 9 */
+	{ 0x00, 0x00, 0x0e, 0x01, 0x0f, 0x11, 0x0f },	/* a */
+	{ 0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x1e },	/* b */
+	{ 0x00, 0x00, 0x0e, 0x10, 0x10, 0x11, 0x0e },	/* c */
+	{ 0x01, 0x01, 0x0d, 0x13, 0x11, 0x11, 0x0f },	/* d */
+	{ 0x00, 0x00, 0x0e, 0x11, 0x1f, 0x10, 0x0e },	/* e */
+	{ 0x06, 0x09, 0x08, 0x1c, 0x08, 0x08, 0x08 },	/* f */
+	{ 0x00, 0x00, 0x11, 0x0a, 0x04, 0x0a, 0x11 },	/* x */
+	{ 0x00, 0x00, 0x0e, 0x10, 0x0e, 0x01, 0x1e },	/* s */
+	{ 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x0c },	/* . */
+	{ 0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00 },	/* - */
+	{ 0x00, 0x04, 0x04, 0x1f, 0x04, 0x04, 0x00 },	/* + */
+	{ 0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11 },	/* N */
+};
+
+struct export_image {
+	unsigned int w, h;
+	uint8_t *px;	/* RGB rows, top first */
+};
+
+static void export_fill(struct export_image *im, int x, int y, int w, int h,
+			const uint8_t rgb[3])
+{
+	int i, j;
+
+	for (j = y < 0 ? 0 : y; j < y + h && j < (int)im->h; j++) {
+		for (i = x < 0 ? 0 : x; i < x + w && i < (int)im->w; i++)
+			memcpy(im->px + ((size_t)j * im->w + i) * 3, rgb, 3);
+	}
+}
+
+static const uint8_t export_black[3] = { 0, 0, 0 };
+
+/* Draw @s with its top-left corner at (x, y); align: 0 left, 1 centre,
+ * 2 right of x. */
+static void export_text(struct export_image *im, int x, int y,
+			const char *s, int align)
+{
+	int len = strlen(s), r, c;
+
+	x -= align * len * EXPORT_ADV / 2;
+	for (; *s; s++, x += EXPORT_ADV) {
+		const char *k = strchr(export_glyph_chars, *s);
+
+		if (!k)
+			continue;	/* no glyph: leave a space */
+		for (r = 0; r < EXPORT_GLYPH_H; r++) {
+			for (c = 0; c < EXPORT_GLYPH_W; c++) {
+				uint8_t row = export_glyphs[k - export_glyph_chars][r];
+
+				if (row & (0x10 >> c))
+					export_fill(im, x + c * EXPORT_SCALE,
+						    y + r * EXPORT_SCALE,
+						    EXPORT_SCALE, EXPORT_SCALE,
+						    export_black);
+			}
+		}
+	}
+}
+
+static void export_draw(struct export_image *im, const struct heatgrid *g,
+			const struct export_opts *o,
+			const struct export_layout *l)
+{
+	static const uint8_t white[3] = { 255, 255, 255 };
+	int pw = g->nt * l->cell_w, ph = g->na * l->cell_h;
+	int px = l->plot_x, py = l->plot_y, base = py + ph;
+	double max = heatgrid_max(g);
+	char label[EXPORT_LABEL];
+	uint8_t rgb[3];
+	unsigned int t, a, k;
+	int y;
+
+	export_fill(im, 0, 0, im->w, im->h, white);
+	for (t = 0; t < g->nt; t++) {
+		for (a = 0; a < g->na; a++) {
+			export_colour(g->heat[(size_t)t * g->na + a], max, rgb);
+			export_fill(im, px + t * l->cell_w,
+				    base - (a + 1) * l->cell_h,
+				    l->cell_w, l->cell_h, rgb);
+		}
+	}
+	/* frame, ticks and labels */
+	export_fill(im, px - 1, py - 1, pw + 2, 1, export_black);
+	export_fill(im, px - 1, base, pw + 2, 1, export_black);
+	export_fill(im, px - 1, py - 1, 1, ph + 2, export_black);
+	export_fill(im, px + pw, py - 1, 1, ph + 2, export_black);
+	for (k = 0; k <= EXPORT_NTICKS; k++) {
+		unsigned int tc = export_tick(g->nt, k), ac = export_tick(g->na, k);
+		int x = px + tc * l->cell_w, ya = base - ac * l->cell_h;
+
+		export_fill(im, x - (k == EXPORT_NTICKS), base, 1, EXPORT_TICK,
+			    export_black);
+		export_time_label(g, o, tc, label);
+		/* the outer labels stay within the plot's width */
+		export_text(im, x, base + EXPORT_TICK + 4, label,
+			    k == 0 ? 0 : k == EXPORT_NTICKS ? 2 : 1);
+		export_fill(im, px - EXPORT_TICK, ya - (k == EXPORT_NTICKS),
+			    EXPORT_TICK, 1, export_black);
+		export_addr_label(g, o, ac, label);
+		export_text(im, px - EXPORT_TICK - 4, ya - EXPORT_TEXT_H / 2,
+			    label, 2);
+	}
+	/* legend: the ramp from 0 (bottom) to the hottest cell (top) */
+	for (y = 0; y < (int)l->legend_h; y++) {
+		double v = l->legend_h > 1 ?
+			   1 - (double)y / (l->legend_h - 1) : 1;
+
+		export_colour(v, 1, rgb);
+		export_fill(im, l->legend_x, l->legend_y + y, l->legend_w, 1,
+			    rgb);
+	}
+	export_max_label(g, label);
+	export_text(im, l->legend_x + l->legend_w + 4,
+		    l->legend_y - EXPORT_TEXT_H / 2, label, 0);
+	export_text(im, l->legend_x + l->legend_w + 4,
+		    l->legend_y + l->legend_h - EXPORT_TEXT_H / 2, "0", 0);
+	export_colour(NAN, 1, rgb);
+	export_fill(im, l->legend_x, base + EXPORT_TICK + 4, l->legend_w,
+		    EXPORT_TEXT_H, rgb);
+	export_text(im, l->legend_x + l->legend_w + 4, base + EXPORT_TICK + 4,
+		    "NaN", 0);
+}
+
+static void export_png_error(png_structp png, png_const_charp msg)
+{
+	(void)msg;	/* reported as EIO by the caller */
+	png_longjmp(png, 1);
+}
+
+static void export_png_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static int export_png_write(FILE *f, const struct export_image *im,
+			    const char *title)
+{
+	png_structp png;
+	png_infop info;
+	png_text text[2];
+	unsigned int y;
+
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
+				      export_png_error, export_png_warning);
+	if (!png)
+		return -ENOMEM;
+	info = png_create_info_struct(png);
+	if (!info) {
+		png_destroy_write_struct(&png, NULL);
+		return -ENOMEM;
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		return -EIO;
+	}
+	png_init_io(png, f);
+	png_set_IHDR(png, info, im->w, im->h, 8, PNG_COLOR_TYPE_RGB,
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+		     PNG_FILTER_TYPE_DEFAULT);
+	memset(text, 0, sizeof(text));
+	text[0].compression = PNG_TEXT_COMPRESSION_NONE;
+	text[0].key = (char *)"Software";
+	text[0].text = (char *)"kscope";
+	text[1].compression = PNG_TEXT_COMPRESSION_NONE;
+	text[1].key = (char *)"Title";
+	text[1].text = (char *)title;
+	png_set_text(png, info, text, title ? 2 : 1);
+	png_write_info(png, info);
+	for (y = 0; y < im->h; y++)
+		png_write_row(png, im->px + (size_t)y * im->w * 3);
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	return 0;
+}
+
+int export_png(const struct heatgrid *g, const char *path,
+	       const struct export_opts *o)
+{
+	struct export_layout l;
+	struct export_image im;
+	FILE *f;
+	int err;
+
+	if (!o)
+		o = &export_defaults;
+	export_layout(g, o, &l);
+	im.w = l.width;
+	im.h = l.height;
+	im.px = malloc((size_t)im.w * im.h * 3);
+	if (!im.px)
+		return -ENOMEM;
+	export_draw(&im, g, o, &l);
+
+	f = export_open(path, o, false);
+	if (!f) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = export_close(f, path, export_png_write(f, &im, o->title));
+cleanup:
+	free(im.px);
+	return err;
+}
+
+/* ---- SVG ---------------------------------------------------------------- */
+
+static void export_xml(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static void export_svg_text(FILE *f, int x, int y, const char *anchor,
+			    const char *s)
+{
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\">", x, y, anchor);
+	export_xml(f, s);
+	fputs("</text>\n", f);
+}
+
+static void export_svg_write(FILE *f, const struct heatgrid *g,
+			     const struct export_opts *o,
+			     const struct export_layout *l)
+{
+	int pw = g->nt * l->cell_w, ph = g->na * l->cell_h;
+	int px = l->plot_x, py = l->plot_y, base = py + ph;
+	double max = heatgrid_max(g);
+	char label[EXPORT_LABEL], num[EXPORT_PYFLOAT_LEN];
+	unsigned int t, a, k;
+	uint8_t rgb[3];
+
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
+		"height=\"%u\" viewBox=\"0 0 %u %u\" font-family=\"monospace\" "
+		"font-size=\"12\">\n", l->width, l->height, l->width, l->height);
+	fprintf(f, "<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" "
+		"x2=\"0\" y2=\"0\">");
+	for (k = 0; k <= 6; k++) {
+		export_colour(k / 6.0, 1, rgb);
+		fprintf(f, "<stop offset=\"%.3f\" stop-color=\"#%02x%02x%02x\"/>",
+			k / 6.0, rgb[0], rgb[1], rgb[2]);
+	}
+	fputs("</linearGradient></defs>\n", f);
+	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"100%%\" height=\"100%%\" "
+		"fill=\"white\"/>\n");
+	if (o->title)
+		export_svg_text(f, px, EXPORT_PAD + 12, "start", o->title);
+
+	fputs("<g shape-rendering=\"crispEdges\">\n", f);
+	for (t = 0; t < g->nt; t++) {
+		for (a = 0; a < g->na; a++) {
+			double h = g->heat[(size_t)t * g->na + a];
+
+			export_colour(h, max, rgb);
+			fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" "
+				"height=\"%u\" fill=\"#%02x%02x%02x\"><title>",
+				px + t * l->cell_w, base - (a + 1) * l->cell_h,
+				l->cell_w, l->cell_h, rgb[0], rgb[1], rgb[2]);
+			if (o->abs_time)
+				fprintf(f, "time %" PRIu64 " ns",
+					export_time(g, o, t));
+			else
+				fprintf(f, "time %.6f s",
+					export_time(g, o, t) / 1e9);
+			fprintf(f, ", address 0x%" PRIx64 ", heat %s</title>"
+				"</rect>\n", export_addr(g, o, a),
+				isnan(h) ? "none (not monitored)" :
+				export_pyfloat(h, num));
+		}
+	}
+	fputs("</g>\n", f);
+
+	fprintf(f, "<g fill=\"none\" stroke=\"black\">"
+		"<path d=\"M%d %d h%d v%d h%d z", px, py, pw, ph, -pw);
+	for (k = 0; k <= EXPORT_NTICKS; k++)
+		fprintf(f, " M%u %d v%d M%d %u h%d",
+			px + export_tick(g->nt, k) * l->cell_w, base,
+			EXPORT_TICK, px, base - export_tick(g->na, k) * l->cell_h,
+			-EXPORT_TICK);
+	fputs("\"/></g>\n", f);
+	for (k = 0; k <= EXPORT_NTICKS; k++) {
+		unsigned int tc = export_tick(g->nt, k), ac = export_tick(g->na, k);
+
+		export_time_label(g, o, tc, label);
+		export_svg_text(f, px + tc * l->cell_w, base + EXPORT_TICK + 14,
+				k == 0 ? "start" : k == EXPORT_NTICKS ? "end" :
+				"middle", label);
+		export_addr_label(g, o, ac, label);
+		export_svg_text(f, px - EXPORT_TICK - 3,
+				base - ac * l->cell_h + 4, "end", label);
+	}
+
+	fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
+		"fill=\"url(#ramp)\" stroke=\"black\"/>\n",
+		l->legend_x, l->legend_y, l->legend_w, l->legend_h);
+	export_max_label(g, label);
+	export_svg_text(f, l->legend_x + l->legend_w + 4, l->legend_y + 4,
+			"start", label);
+	export_svg_text(f, l->legend_x + l->legend_w + 4,
+			l->legend_y + l->legend_h + 4, "start", "0");
+	fprintf(f, "<rect x=\"%u\" y=\"%d\" width=\"%u\" height=\"%d\" "
+		"fill=\"#808080\" stroke=\"black\"/>\n", l->legend_x,
+		base + EXPORT_TICK + 4, l->legend_w, EXPORT_TEXT_H);
+	export_svg_text(f, l->legend_x + l->legend_w + 4,
+			base + EXPORT_TICK + 4 + 12, "start", "NaN");
+	fputs("</svg>\n", f);
+}
+
+int export_svg(const struct heatgrid *g, const char *path,
+	       const struct export_opts *o)
+{
+	struct export_layout l;
+	FILE *f;
+
+	if (!o)
+		o = &export_defaults;
+	export_layout(g, o, &l);
+	f = export_open(path, o, false);
+	if (!f)
+		return -errno;
+	export_svg_write(f, g, o, &l);
+	return export_close(f, path, 0);
+}

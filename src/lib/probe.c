@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "probe.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static struct btf *vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf();
+		if (libbpf_get_error(btf))
+			btf = NULL;
+	}
+	return btf;
+}
+
+bool probe_kernel_btf(void)
+{
+	/* libbpf reads the same file for CO-RE; parsing it here would cost
+	 * tens of milliseconds of start-up for nothing. */
+	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
+
+bool probe_btf_type(const char *name)
+{
+	struct btf *btf = vmlinux_btf();
+
+	return btf && btf__find_by_name(btf, name) >= 0;
+}
+
+static const char *cap_name(int cap)
+{
+	switch (cap) {
+	case CAP_SYS_ADMIN: return "CAP_SYS_ADMIN";
+	case CAP_BPF: return "CAP_BPF";
+	case CAP_PERFMON: return "CAP_PERFMON";
+	case CAP_SYS_PTRACE: return "CAP_SYS_PTRACE";
+	case CAP_SYS_NICE: return "CAP_SYS_NICE";
+	case CAP_DAC_OVERRIDE: return "CAP_DAC_OVERRIDE";
+	case CAP_SYS_RESOURCE: return "CAP_SYS_RESOURCE";
+	default: return "a required capability";
+	}
+}
+
+static bool have_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+const char *probe_missing_capability(const int *extra)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return "CAP_SYS_ADMIN";
+	if (!have_cap(data, CAP_SYS_ADMIN)) {
+		if (!have_cap(data, CAP_BPF))
+			return cap_name(CAP_BPF);
+		if (!have_cap(data, CAP_PERFMON))
+			return cap_name(CAP_PERFMON);
+	}
+	for (; extra && *extra; extra++)
+		if (!have_cap(data, *extra))
+			return cap_name(*extra);
+	return NULL;
+}
+
+static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;
+}
+
+static int print_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void probe_libbpf_verbose(bool verbose)
+{
+	libbpf_set_print(verbose ? print_verbose : print_quiet);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Session record files ("record now, report later"): a writer that a live
+ * tool feeds with region snapshots and target mappings as they happen, and
+ * a loader that gives a report or replay the whole session back, checked
+ * so that a damaged or hostile file is refused with a one-line reason
+ * rather than half-used.
+ *
+ * File layout (all integers little-endian, fixed width):
+ *
+ *   magic "KSCOPREC", u32 version, u32 header length H,
+ *   H bytes of header fields, u32 CRC32 of all the bytes before it;
+ *   then one zlib stream of records, each u32 type, u32 payload length,
+ *   payload:
+ *     SNAPSHOT  u64 time_ns, u64 sample_ns, u64 aggr_ns, u32 nr,
+ *               nr x (u64 start, u64 end, u32 nr_accesses, u32 age)
+ *     MAPPINGS  u64 time_ns, u32 nr, nr x (u64 start, u64 end,
+ *               u16 name length, name bytes)
+ *     END       u64 snapshot count, u64 mappings count,
+ *               u32 CRC32 of every uncompressed byte before it
+ *   and after the stream a u32 CRC32 of every file byte before it, then
+ *   nothing.  The stream is sync-flushed after each record, so a file being
+ *   written can be followed; one without its END record and trailer is
+ *   refused as truncated.
+ */
+#ifndef KSCOPE_RECORD_H
+#define KSCOPE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+#define RECORD_VERSION		1
+/* Limits the loader enforces; the writer refuses to exceed them too. */
+#define RECORD_MAX_REGIONS	(1u << 20)	/* per snapshot */
+#define RECORD_MAX_MAPPINGS	(1u << 20)	/* per mappings record */
+#define RECORD_MAX_SNAPSHOTS	(1u << 24)	/* per file */
+#define RECORD_MAX_TOTAL_REGIONS (1ull << 28)	/* per file, ~6 GiB loaded */
+
+/* What the session was; strings are NUL-terminated within their field. */
+struct record_header {
+	char tool[32];		/* "damontop" */
+	char source[16];	/* "pte", "damon", ... */
+	char target[256];	/* command line, "pid 1234", "physical memory" */
+	int32_t pid;		/* target pid, -1 for none */
+	uint64_t start_realtime_ns;	/* CLOCK_REALTIME at start */
+	uint64_t start_mono_ns;		/* CLOCK_MONOTONIC at the same moment */
+	uint64_t sample_ns;	/* intervals at start; snapshots carry their own */
+	uint64_t aggr_ns;
+	uint32_t min_nr_regions;
+	uint32_t max_nr_regions;
+};
+
+struct record_writer;
+
+/*
+ * Create @path (0600, never through a symlink, never over an existing
+ * file unless @force) and write the header.  NULL with errno set on error
+ * (EINVAL for a header whose strings are not terminated in their fields).
+ */
+struct record_writer *record_create(const char *path, bool force,
+				    const struct record_header *h);
+
+/*
+ * Append one snapshot and flush it to the file.  -EINVAL (nothing written)
+ * for regions that are unsorted, overlapping, empty or too many; -errno
+ * for an I/O error, after which every later write fails the same way.
+ */
+int record_write_snapshot(struct record_writer *w, const struct snapshot *s);
+
+/* Append the target's named ranges as of @time_ns, sorted by start and
+ * non-overlapping; errors as for record_write_snapshot(). */
+int record_write_mappings(struct record_writer *w, uint64_t time_ns,
+			  const struct mapping *m, size_t n);
+
+/* Write the END record, close and free @w.  Returns the first error of any
+ * write so far or of this one, 0 if the file is complete. */
+int record_close(struct record_writer *w);
+
+/* A whole loaded session. */
+struct recording {
+	struct record_header hdr;
+	struct snapshot *snaps;		/* in file order, times non-decreasing */
+	size_t nr_snaps;
+	struct mapping *maps;		/* the last mapping set written */
+	size_t nr_maps;
+	uint64_t maps_time_ns;		/* when that set was taken */
+	size_t nr_map_sets;		/* MAPPINGS records in the file */
+	struct region *region_store;	/* backs every snaps[i].regions */
+};
+
+/*
+ * Load and check @path in one pass.  0 on success; on failure @rec is left
+ * empty, @err gets a one-line reason ("truncated after snapshot 12",
+ * "CRC mismatch", ...) and the return is -EINVAL for a bad file, -ENOMEM,
+ * or -errno for an I/O error.
+ */
+int record_load(const char *path, struct recording *rec, char *err,
+		size_t errlen);
+
+void recording_free(struct recording *rec);
+
+#endif

@@ -1,0 +1,80 @@
+#!/bin/bash
+# damontop's edges: bad input gets one clear line and a non-zero exit; a
+# target that exits, a signal and -d all end with nothing left attached.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+plan 20
+
+dt=$BIN/damontop
+agen=$TOOLS/accessgen
+
+one_line_error() {	# one_line_error DESC PATTERN CMD...
+	local desc=$1 pat=$2
+	shift 2
+	"$@" >"$TMP/o" 2>"$TMP/e"
+	local rc=$? first
+	first=$(head -1 "$TMP/e")
+	[ $rc -ne 0 ] && grep -q -- "$pat" <<<"$first" && [ ! -s "$TMP/o" ]
+	ok $? "$desc: exit $rc, '$first'"
+}
+
+one_line_error "missing pid" "cannot attach to pid 999999" "$dt" --batch -p 999999
+one_line_error "no target" "give one of" "$dt" --batch
+one_line_error "bad budget" "bad budget" "$dt" --batch --budget 0 -p 1
+one_line_error "bad regions" "bad regions" "$dt" --batch -n 5,2 -p 1
+one_line_error "bad interval" "bad sampling interval" "$dt" --batch -s 5q -p 1
+one_line_error "command not found" "cannot run" "$dt" --batch -c /nonexistent/cmd
+one_line_error "report of a missing file" "cannot read" "$dt" report wss "$TMP/none"
+head -c 3000 /dev/urandom >"$TMP/garbage"
+one_line_error "report of garbage" "cannot read" "$dt" report wss "$TMP/garbage"
+
+# a real record, then damaged copies of it
+"$dt" record -o "$TMP/r.rec" -d 1 -c "$agen random --regions 2 --size 4M --duration 3" >/dev/null 2>&1
+ok $? "record -d 1 of a longer-running target exits 0"
+nothing_left "after record -d"
+size=$(stat -c %s "$TMP/r.rec")
+head -c $((size - 7)) "$TMP/r.rec" >"$TMP/trunc.rec"
+one_line_error "truncated record" "truncated" "$dt" report wss "$TMP/trunc.rec"
+cp "$TMP/r.rec" "$TMP/flip.rec"
+perl -e 'open(my $f, "+<", $ARGV[0]) or die; seek($f, $ARGV[1], 0); read($f, my $b, 1);
+	seek($f, $ARGV[1], 0); print $f chr(ord($b) ^ 0xff)' "$TMP/flip.rec" $((size / 2))
+one_line_error "corrupt record" "cannot read" "$dt" report wss "$TMP/flip.rec"
+sum=$(md5sum <"$TMP/r.rec")
+one_line_error "record over an existing file" "File exists" \
+	"$dt" record -o "$TMP/r.rec" -d 1 -c "$agen random --regions 1 --size 1M --duration 2"
+[ "$(md5sum <"$TMP/r.rec")" = "$sum" ]
+ok $? "the existing file is unchanged"
+
+# the target exits under a running monitor: summary, exit 0
+"$agen" random --regions 2 --size 4M --duration 2 >/dev/null &
+apid=$!
+"$dt" --batch -p $apid >"$TMP/b.out" 2>"$TMP/b.err"
+rc=$?
+wait $apid
+[ $rc = 0 ] && grep -q "exited after" "$TMP/b.err" && [ "$(grep -c 's ' "$TMP/b.out")" -ge 5 ]
+ok $? "-p target exits: exit $rc, $(grep -c 's ' "$TMP/b.out") lines, $(cat "$TMP/b.err")"
+nothing_left "after the target exited"
+
+# SIGTERM to the monitor: it stops its -c child and leaves nothing behind
+"$dt" --batch -c "$agen random --regions 2 --size 4M --duration 60" >"$TMP/t.out" 2>&1 &
+dpid=$!
+sleep 1.5
+kill -TERM $dpid
+wait $dpid
+rc=$?
+[ $rc = 0 ] && ! pgrep -f "accessgen random --regions 2 --size 4M --duration 60" >/dev/null
+ok $? "SIGTERM: exit $rc and the -c command is gone"
+nothing_left "after SIGTERM"
+
+# --json lines are JSON with the fields a script needs
+"$dt" --json -d 1.2 -c "$agen random --regions 2 --size 8M --duration 5" >"$TMP/j.out" 2>/dev/null
+perl -MJSON::PP -ne 'BEGIN{$n=0} next unless /^\{/; $j = decode_json($_);
+	exists $j->{$_} or die "no $_" for qw(time_ns wss_bytes nr_regions regions drops);
+	$n++; END { exit($n >= 3 ? 0 : 1) }' "$TMP/j.out"
+ok $? "--json: $(grep -c '^{' "$TMP/j.out") objects with time_ns, wss_bytes, regions, drops"
+
+# positional interval and count, libbpf-tools style
+"$dt" -c "$agen random --regions 2 --size 4M --duration 30" 0.3 4 >"$TMP/p.out" 2>/dev/null
+[ "$(grep -cE '^ +[0-9.]+s ' "$TMP/p.out")" = 4 ]
+ok $? "'interval count' prints exactly count lines ($(grep -cE '^ +[0-9.]+s ' "$TMP/p.out"))"
+done_testing

@@ -1,0 +1,64 @@
+#!/bin/bash
+# damontop records accessgen's stairs (10 regions of 10 MiB, ~1 s each) with
+# the pte source at default settings, and the report shows the stairs: the
+# hot band visits the regions in order, at least 80% of each phase's hot
+# cells in the active region.  Then the same through --scan.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+plan 9
+
+# The stairs start once the monitor has seen the target's mappings and its
+# regions have settled (DAMON needs a few aggregations), as when attaching
+# to a running process: accessgen waits for SIGUSR1.
+start_stairs_after() {	# start_stairs_after SECONDS OUTPUT
+	local pid i
+	for i in $(seq 50); do
+		pid=$(awk '/^pid/ {print $2}' "$2")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	sleep "$1"
+	kill -USR1 "$pid"
+}
+
+rec=$TMP/stairs.rec
+"$BIN/damontop" record -o "$rec" -c "$TOOLS/accessgen stairs --wait --regions 10 --size 10M --phase 1s --rounds 1" \
+	>"$TMP/agen.out" 2>"$TMP/err" &
+start_stairs_after 3 "$TMP/agen.out"
+wait $!
+ok $? "record exits 0 when the target exits"
+grep -q 'exited after' "$TMP/err"
+ok $? "record prints a summary: $(head -c 200 "$TMP/err")"
+nothing_left "after record"
+
+# the regions' span, absolute, from accessgen's own report
+lo=$(awk '/^region/ {print $3; exit}' "$TMP/agen.out")
+hi=$(awk '/^region/ {e=$4} END {print e}' "$TMP/agen.out")
+"$BIN/damontop" report heatmap "$rec" --format tsv --abs-time --abs-addr \
+	--address-range $((lo)),$((hi)) --resol 200,100 -o "$TMP/heat.tsv"
+ok $? "report heatmap --format tsv"
+out=$("$SRC_TOOLS/stairs_check" "$TMP/agen.out" "$TMP/heat.tsv" 0.8)
+ok $? "the heatmap shows the stairs (pte, defaults)"
+diag "$out"
+
+"$BIN/damontop" report heatmap "$rec" --address-range $((lo)),$((hi)) -o "$TMP/heat.png"
+file "$TMP/heat.png" 2>/dev/null | grep -q 'PNG image data' || head -c 8 "$TMP/heat.png" | grep -q PNG
+ok $? "report heatmap writes a PNG"
+
+wss=$("$BIN/damontop" report wss "$rec" --json)
+# half the time one 10 MiB region is hot: the median WSS is about 10 MiB
+med=$(sed -n 's/.*"50":\([0-9]*\).*/\1/p' <<<"$wss")
+[ -n "$med" ] && [ "$med" -ge $((6 << 20)) ] && [ "$med" -le $((24 << 20)) ]
+ok $? "report wss: median $med bytes is about one region (10 MiB)"
+
+# --scan: the exact working set of every interval
+"$BIN/damontop" record --scan -a 200ms -o "$TMP/scan.rec" \
+	-c "$TOOLS/accessgen stairs --regions 4 --size 10M --phase 1s --rounds 1" \
+	>"$TMP/agen2.out" 2>"$TMP/err2"
+ok $? "record --scan exits 0"
+"$BIN/damontop" report wss "$TMP/scan.rec" --json >"$TMP/scanwss"
+med=$(sed -n 's/.*"50":\([0-9]*\).*/\1/p' "$TMP/scanwss")
+# one 10 MiB region plus the program's own few pages
+[ -n "$med" ] && [ "$med" -ge $((10 << 20)) ] && [ "$med" -le $((12 << 20)) ]
+ok $? "--scan: median WSS $med bytes is one region, to the page"
+done_testing

@@ -1,0 +1,43 @@
+#!/bin/bash
+# The live view as a person sees it: run damontop in tmux on accessgen's
+# stairs, read the screen, use the keys, quit, and check nothing is left.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+command -v tmux >/dev/null || skip_all "tmux not installed"
+plan 9
+
+sock=kscope-test-$$
+CLEANUP="tmux -L $sock kill-server 2>/dev/null"
+screen() { tmux -L $sock capture-pane -p -t t; }
+
+tmux -L $sock new-session -d -s t -x 120 -y 40 \
+	"cd $TMP && TERM=xterm-256color $BIN/damontop --no-color -c '$TOOLS/accessgen stairs --regions 4 --size 16M --phase 1s --rounds 10'; echo EXITED \$?; sleep 30"
+sleep 4
+screen >"$TMP/s1"
+grep -q 'damontop .*source pte' "$TMP/s1"
+ok $? "header names the target and the source"
+grep -qE 'regions [0-9]+ +WSS [0-9.]+ MiB' "$TMP/s1"
+ok $? "header shows regions and a WSS in MiB"
+# the heat canvas: rows of heat characters in the grid, a legend below
+[ "$(grep -cE '^ *[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1")" -ge 2 ]
+ok $? "heat canvas has hot cells ($(grep -cE '^ *[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1") rows)"
+grep -q 'accesses/s' "$TMP/s1"
+ok $? "legend with its unit"
+grep -qE 'START +END +SIZE +ACCESS' "$TMP/s1" && grep -qE '[0-9]+%' "$TMP/s1"
+ok $? "hottest-regions table"
+
+tmux -L $sock send-keys -t t h
+sleep 0.5
+screen | grep -qi 'quit'
+ok $? "h shows the help box"
+tmux -L $sock send-keys -t t x
+tmux -L $sock send-keys -t t q
+sleep 2
+screen >"$TMP/s2"
+grep -q 'EXITED 0' "$TMP/s2"
+ok $? "q quits with status 0"
+! pgrep -f "^$TOOLS/accessgen stairs --regions 4 --size 16M" >/dev/null
+ok $? "the -c command is stopped"
+nothing_left "after q"
+[ $FAILED = 0 ] || { diag "$(cat "$TMP/s1")"; diag "$(cat "$TMP/s2")"; }
+done_testing
