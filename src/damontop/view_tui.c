@@ -19,7 +19,7 @@
 
 #define MAX_SPANS	8
 #define MAX_ROWS	256
-#define LABEL_W		26
+#define LABEL_W		27
 #define NCOLS		6
 
 enum sort_key { SORT_ACCESS, SORT_SIZE, SORT_ADDR, SORT_AGE, NR_SORT };
@@ -43,6 +43,7 @@ static const struct tui_help help[] = {
 	{ "s", "sort the table: access, size, address, age" },
 	{ "/", "show only regions whose mapping name contains text" },
 	{ "e", "export the heatmap on screen to a PNG file" },
+	{ "~", "(row label) an unmapped gap left out above this row" },
 	{ NULL, NULL },
 };
 
@@ -301,12 +302,19 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 	if (gr > 1024)
 		gr = 1024;
 	if (!build_grid(v, m, gc, gr)) {
+		size_t span = 0, prev_span = 0;
+
 		for (unsigned int a = 0; a < gr; a++) {
 			uint64_t addr = heatgrid_cell_addr(&v->grid, a);
 
-			snprintf(label_buf[a], sizeof(label_buf[a]), "%12llx %s",
+			while (span + 1 < v->grid.nr_spans && addr >= v->grid.spans[span].end)
+				span++;
+			/* '~': a collapsed gap lies between this row and the last */
+			snprintf(label_buf[a], sizeof(label_buf[a]), "%c%12llx %s",
+				 a && span != prev_span ? '~' : ' ',
 				 (unsigned long long)addr, model_mapping_name(m, addr));
 			labels[a] = label_buf[a];
+			prev_span = span;
 		}
 		snprintf(title, sizeof(title), "access heatmap%s: %s per column",
 			 v->zoom_hi ? " (zoomed, Z to zoom out)" : "",

@@ -3,7 +3,7 @@
 # target that exits, a signal and -d all end with nothing left attached.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-plan 20
+plan 22
 
 dt=$BIN/damontop
 agen=$TOOLS/accessgen
@@ -39,6 +39,11 @@ cp "$TMP/r.rec" "$TMP/flip.rec"
 perl -e 'open(my $f, "+<", $ARGV[0]) or die; seek($f, $ARGV[1], 0); read($f, my $b, 1);
 	seek($f, $ARGV[1], 0); print $f chr(ord($b) ^ 0xff)' "$TMP/flip.rec" $((size / 2))
 one_line_error "corrupt record" "cannot read" "$dt" report wss "$TMP/flip.rec"
+n=$("$dt" report regions "$TMP/r.rec" | grep -c '^# snapshot')
+"$dt" --replay "$TMP/r.rec" --batch >"$TMP/replay.out" 2>&1
+[ $? = 0 ] && [ "$(grep -cE '^ +[0-9.]+s ' "$TMP/replay.out")" = "$n" ] && [ "$n" -ge 5 ]
+ok $? "--replay --batch prints every recorded snapshot ($n)"
+one_line_error "replay of a truncated record" "truncated" "$dt" --replay "$TMP/trunc.rec" --batch
 sum=$(md5sum <"$TMP/r.rec")
 one_line_error "record over an existing file" "File exists" \
 	"$dt" record -o "$TMP/r.rec" -d 1 -c "$agen random --regions 1 --size 1M --duration 2"

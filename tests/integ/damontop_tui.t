@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
-plan 9
+plan 11
 
 sock=kscope-test-$$
 CLEANUP="tmux -L $sock kill-server 2>/dev/null"
@@ -19,8 +19,8 @@ ok $? "header names the target and the source"
 grep -qE 'regions [0-9]+ +WSS [0-9.]+ MiB' "$TMP/s1"
 ok $? "header shows regions and a WSS in MiB"
 # the heat canvas: rows of heat characters in the grid, a legend below
-[ "$(grep -cE '^ *[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1")" -ge 2 ]
-ok $? "heat canvas has hot cells ($(grep -cE '^ *[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1") rows)"
+[ "$(grep -cE '^ *~?[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1")" -ge 2 ]
+ok $? "heat canvas has hot cells ($(grep -cE '^ *~?[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1") rows)"
 grep -q 'accesses/s' "$TMP/s1"
 ok $? "legend with its unit"
 grep -qE 'START +END +SIZE +ACCESS' "$TMP/s1" && grep -qE '[0-9]+%' "$TMP/s1"
@@ -31,6 +31,13 @@ sleep 0.5
 screen | grep -qi 'quit'
 ok $? "h shows the help box"
 tmux -L $sock send-keys -t t x
+tmux -L $sock send-keys -t t e
+sleep 1
+png=$(ls "$TMP"/damontop-*.png 2>/dev/null | head -1)
+[ -n "$png" ] && [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+ok $? "e exports the heatmap on screen to a PNG (${png##*/})"
+screen | grep -q "exported damontop-"
+ok $? "the status line says where it went"
 tmux -L $sock send-keys -t t q
 sleep 2
 screen >"$TMP/s2"
