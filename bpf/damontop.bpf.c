@@ -150,14 +150,13 @@ int walk_task(struct bpf_iter__task *ctx)
 	struct walk w = {};
 	__u64 task_size;
 
-	/* One visit per pass: the main thread of the target. */
-	if (!task || task->tgid != target_tgid || task->pid != task->tgid)
+	/* One walk per pass, by the first thread of the target that still
+	 * has the address space (the main thread may have exited alone). */
+	if (!task || task->tgid != target_tgid || status != PTE_ERR_NOT_RUN)
 		return 0;
 	w.pgd = (__u64)BPF_CORE_READ(task, mm, pgd);
-	if (!w.pgd) {
-		status = PTE_ERR_NO_MM;
+	if (!w.pgd)
 		return 0;
-	}
 	/* TASK_SIZE_MAX is 2^56 - 4 KiB with 5-level paging. */
 	task_size = BPF_CORE_READ(task, mm, task_size);
 	w.la57 = task_size > (1ULL << 47);

@@ -25,9 +25,8 @@ enum pte_level {
 
 enum pte_status {
 	PTE_OK = 0,
-	PTE_ERR_NO_MM = -1,	/* target has no address space (exited) */
 	PTE_ERR_NO_BASE = -2,	/* direct-map base not found */
-	PTE_ERR_NOT_RUN = -3,	/* the iterator did not visit the target */
+	PTE_ERR_NOT_RUN = -3,	/* no thread of the target with an address space */
 };
 
 /* x86-64 page-table entry bits */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <stdbool.h>
 #include <sys/resource.h>
 
 #include "cli.h"
@@ -36,7 +37,7 @@ struct live {
 	struct view_status vs;
 	int refresh_fd;
 	uint64_t refresh_ns;		/* changed with + and - */
-	uint64_t t0_ns, printed, last_print_ns;
+	uint64_t t0_ns, printed, next_print_ns;
 	int rec_err;
 	/* the process's own CPU use over the last refresh, and since the
 	 * sampler started (start-up apart) */
@@ -79,20 +80,28 @@ static void on_snapshot(void *ctx, const struct snapshot *s)
 
 	if (model_add_snapshot(&l->model, s))
 		l->vs.drops++;
-	if (l->rec && !l->rec_err)
+	if (l->rec) {
 		l->rec_err = record_write_snapshot(l->rec, s);
+		if (l->rec_err) {
+			evloop_stop(l->loop, l->rec_err);
+			return;
+		}
+	}
 	if (!l->o->batch)
 		return;
 	update_status(l);
-	/* positional interval: at most one line per interval */
-	if (l->last_print_ns && s->time_ns - l->last_print_ns < l->o->print_ns)
+	/* positional interval: at most one line per interval, no drift */
+	if (l->next_print_ns && s->time_ns < l->next_print_ns)
 		return;
-	l->last_print_ns = s->time_ns;
+	l->next_print_ns = (l->next_print_ns ? l->next_print_ns : s->time_ns) +
+			   l->o->print_ns;
 	if (l->o->json)
 		view_json_line(stdout, &l->model, &l->vs);
 	else
 		view_batch_line(stdout, &l->model, &l->vs, l->t0_ns);
-	if (l->o->count && ++l->printed >= l->o->count)
+	if (ferror(stdout))	/* a closed pipe: nobody reads us any more */
+		evloop_stop(l->loop, -EPIPE);
+	else if (l->o->count && ++l->printed >= l->o->count)
 		evloop_stop(l->loop, 1);
 }
 
@@ -103,8 +112,11 @@ static void on_mappings(void *ctx, uint64_t time_ns, const struct mapping *maps,
 
 	if (model_set_mappings(&l->model, maps, nr))
 		l->vs.drops++;
-	if (l->rec && !l->rec_err)
+	if (l->rec && !l->rec_err) {
 		l->rec_err = record_write_mappings(l->rec, time_ns, maps, nr);
+		if (l->rec_err)
+			evloop_stop(l->loop, l->rec_err);
+	}
 }
 
 static int on_signal(void *ctx, int signo)
@@ -113,6 +125,7 @@ static int on_signal(void *ctx, int signo)
 
 	if (signo == SIGWINCH) {
 		view_tui_resize(l->tui);
+		view_tui_draw(l->tui, &l->model, &l->vs);
 		return 0;
 	}
 	return 1;
@@ -140,7 +153,9 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 	if (speed != 1) {
 		l->refresh_ns *= speed;
 		if (l->refresh_ns < 50000000)
-			l->refresh_ns = 50000000;
+			l->refresh_ns = 50000000;	/* 20 frames a second at most */
+		if (l->refresh_ns > 60000000000ULL)
+			l->refresh_ns = 60000000000ULL;
 		evloop_set_timer(l->refresh_fd, l->refresh_ns);
 	}
 	update_status(l);
@@ -180,31 +195,32 @@ static int open_record(struct live *l)
 	l->rec = record_create(l->o->output, l->o->force, &h);
 	if (!l->rec)
 		return damontop_error("cannot create %s: %s", l->o->output, strerror(errno));
+	/* the mappings the sampler found before the file existed */
+	if (l->model.nr_maps &&
+	    record_write_mappings(l->rec, h.start_mono_ns, l->model.maps, l->model.nr_maps))
+		return damontop_error("cannot write %s: %s", l->o->output, strerror(errno));
 	return 0;
 }
 
 static int start_view(struct live *l)
 {
-	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
-	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 	int err;
 
 	if (l->o->batch || l->o->record) {
 		if (l->o->batch && !l->o->json)
 			view_batch_header(stdout, &l->vs);
-		return evloop_add_signals(l->loop, batch_signals, on_signal, l);
+		return 0;
 	}
 	err = view_tui_open(&l->tui, l->o->no_color);
 	if (err)
 		return err == -ENOTTY ? damontop_error("the live view needs a terminal; use --batch") :
 			damontop_error("cannot start the terminal view: %s", strerror(-err));
-	err = evloop_add_signals(l->loop, tui_signals, on_signal, l) ?:
-	      evloop_add_fd(l->loop, STDIN_FILENO, on_key, l);
-	if (err)
-		return err;
+	err = evloop_add_fd(l->loop, STDIN_FILENO, on_key, l);
 	l->refresh_ns = l->o->refresh_ns;
-	l->refresh_fd = evloop_add_timer(l->loop, l->refresh_ns, on_refresh, l);
-	return l->refresh_fd < 0 ? l->refresh_fd : 0;
+	l->refresh_fd = err ? err : evloop_add_timer(l->loop, l->refresh_ns, on_refresh, l);
+	if (l->refresh_fd < 0)
+		return damontop_error("cannot read the terminal: %s", strerror(-l->refresh_fd));
+	return 0;
 }
 
 static void summary(struct live *l, bool target_gone)
@@ -233,8 +249,11 @@ static int replay_run(const struct damontop_opts *o);
 int live_run(const struct damontop_opts *o)
 {
 	static const int needed[] = { CAP_SYS_PTRACE, CAP_SYS_NICE, 0 };
+	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
+	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
+	bool tui = !o->batch && !o->record;
 	struct sampler_sink sink;
-	struct live l = { .o = o, .refresh_fd = -1 };
+	struct live l = { .o = o, .refresh_fd = -1, .target.pidfd = -1 };
 	char err[256] = "";
 	const char *cap;
 	int rc = 1, ret;
@@ -247,23 +266,30 @@ int live_run(const struct damontop_opts *o)
 	if (!probe_kernel_btf())
 		return damontop_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
 				      "CO-RE programs cannot load");
+	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return damontop_error("the live view needs a terminal; use --batch");
+	/* refuse an existing output file before starting anything; the
+	 * exclusive create later still decides */
+	if (o->output && !o->force && !access(o->output, F_OK))
+		return damontop_error("cannot create %s: %s", o->output, strerror(EEXIST));
 	probe_libbpf_verbose(o->verbose);
-	l.target.pidfd = -1;
+	signal(SIGPIPE, SIG_IGN);
 	l.vs.source = o->sampler.scan ? "pte (scan)" : "pte";
 	l.vs.live = true;
 	l.vs.budget = o->sampler.budget;
 	l.loop = evloop_new();
-	if (!l.loop || model_init(&l.model, HISTORY))
-		return damontop_error("out of memory");
-
-	/* refuse an existing output file before starting anything; the
-	 * exclusive create later still decides */
-	if (o->output && !o->force && !access(o->output, F_OK)) {
-		damontop_error("cannot create %s: %s", o->output, strerror(EEXIST));
+	if (!l.loop || model_init(&l.model, HISTORY)) {
+		damontop_error("out of memory");
 		goto out;
 	}
-	ret = o->cmd ? target_spawn(&l.target, o->cmd, !o->batch && !o->record,
-				    err, sizeof(err))
+	/* from here on a signal ends the loop, not the process: the cleanup
+	 * below always runs, and a -c command never outlives us */
+	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
+	if (ret) {
+		damontop_error("cannot take signals: %s", strerror(-ret));
+		goto out;
+	}
+	ret = o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
 		     : target_attach(&l.target, o->pid, err, sizeof(err));
 	if (ret) {
 		damontop_error("%s", err);
@@ -272,16 +298,28 @@ int live_run(const struct damontop_opts *o)
 	l.vs.target = l.target.desc;
 	l.t0_ns = mono_ns();
 	l.wall_prev_ns = l.t0_ns;
-	if (o->output && open_record(&l))
-		goto out;
 	sink = (struct sampler_sink){ .ctx = &l, .snapshot = on_snapshot,
 				      .mappings = on_mappings };
 	ret = sampler_start(&l.sampler, l.loop, l.target.pid, &o->sampler, &sink,
 			    err, sizeof(err));
+	if (ret == -ESRCH && l.target.child) {
+		/* the command was done before we were attached */
+		target_reap(&l.target);
+		summary(&l, true);
+		rc = 0;
+		goto out;
+	}
 	if (ret) {
 		damontop_error("%s", err);
 		goto out;
 	}
+	sampler_get_stats(l.sampler, &l.vs.st);
+	if ((o->sampler.scan || o->sampler.method == CLEAR_REFS) && !l.vs.st.refs_exact)
+		fprintf(stderr, "damontop: hint: this kernel tracks soft-dirty pages, so "
+			"clear_refs cannot flush the TLB: pages the target keeps in its "
+			"TLB may read idle (use --clear cold)\n");
+	if (o->output && open_record(&l))
+		goto out;
 	if (evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l) ||
 	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
 		damontop_error("cannot watch the target: %s", strerror(errno));
@@ -295,12 +333,16 @@ int live_run(const struct damontop_opts *o)
 	ret = evloop_run(l.loop);
 	view_tui_close(l.tui);
 	l.tui = NULL;
-	if (ret < 0) {
-		damontop_error("monitoring %s failed: %s", l.target.desc, strerror(-ret));
+	if (ret == -EPIPE) {
+		rc = 0;		/* the reader went away: done, quietly */
 		goto out;
 	}
 	if (l.rec_err) {
 		damontop_error("cannot write %s: %s", o->output, strerror(-l.rec_err));
+		goto out;
+	}
+	if (ret < 0) {
+		damontop_error("monitoring %s failed: %s", l.target.desc, strerror(-ret));
 		goto out;
 	}
 	if (ret == SAMPLER_TARGET_GONE)
@@ -312,6 +354,8 @@ out:
 	sampler_stop(l.sampler);
 	if (l.rec && record_close(l.rec) && !rc)
 		rc = damontop_error("cannot complete %s", o->output);
+	if (rc && l.rec && !l.model.total_snaps)
+		unlink(o->output);	/* ours, and holding nothing */
 	target_close(&l.target);
 	evloop_free(l.loop);
 	model_free(&l.model);

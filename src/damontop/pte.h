@@ -37,11 +37,17 @@ int pte_clear_refs(struct pte_source *pte);
 /* Whether pte_clear_refs() flushes the TLB: if not, pages that stay in the
  * target's TLB look idle after a clear. */
 bool pte_refs_exact(const struct pte_source *pte);
+
 /* Clear the Accessed bit of the pages holding addrs, by MADV_COLD; a page
  * inside a huge entry is cleared as the whole 2 MiB (a 4 KiB range would
- * split the THP).  Returns the number cleared or -errno. */
+ * split the THP).  cleared[i] tells whether addrs[i] now reads true
+ * accesses (absent pages: yes; locked or hugetlb memory: no).  Returns
+ * the number of ranges cleared or -errno. */
 int pte_clear_cold(struct pte_source *pte, const uint64_t *addrs,
-		   const uint8_t *level, size_t n);
+		   const uint8_t *level, size_t n, bool *cleared);
+
+/* ns a cleared Accessed bit costs the process touching the page next. */
+double pte_reaccess_ns(void);
 
 /* Iterator passes so far. */
 uint64_t pte_passes(const struct pte_source *pte);

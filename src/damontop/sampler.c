@@ -41,7 +41,7 @@
 #define NSEC_PER_SEC 1000000000ULL
 #define MAX_ADDRS_PER_TICK (8 * PTE_MAX_ADDRS)	/* reads are cheap, not free */
 #define BUDGET_SHARE 0.8	/* of the budget for sampling; the rest for views */
-#define REPROBE_AGGRS 8	/* re-measure the method not in use this often */
+#define REPROBE_SHARE 0.1	/* of the budget for re-measuring the other method */
 
 struct plan {
 	enum clear_method method;
@@ -71,14 +71,19 @@ struct sampler {
 	uint32_t *owner;
 	uint8_t *level;
 	bool *accessed;
+	bool *valid;		/* the address's Accessed bit was cleared */
 	size_t nr_addrs, cap;
+	uint64_t unclearable;	/* samples lost to memory MADV_COLD refuses */
 
-	/* unit costs, ns of our CPU time */
+	/* unit costs, ns of our CPU time, and of the target's per page whose
+	 * Accessed bit we cleared and it touches again */
 	double refs_ns_per_page, cold_ns_per_page, scan_ns;
 	double read_ns_per_pass, read_ns_per_addr;
+	double reaccess_ns;
+	uint64_t wss_pages;	/* pages the target touches per tick, about */
 	uint64_t rss_pages;
 
-	uint64_t ticks, aggregations, last_reprobe;
+	uint64_t ticks, aggregations, last_reprobe_ns;
 	uint64_t window_start_ns, window_cpu_ns;
 	double cost;
 
@@ -150,6 +155,10 @@ static int update_target(struct sampler *s, uint64_t now, bool first)
 	err = procmaps_read(s->pid, &maps, &nr);
 	if (err)
 		return err;
+	if (!nr) {
+		free(maps);
+		return -ESRCH;	/* a zombie: exited, not yet reaped */
+	}
 	err = read_rss_pages(s->pid, &s->rss_pages);
 	if (err)
 		goto out;
@@ -195,12 +204,14 @@ static int ensure_scratch(struct sampler *s, size_t n)
 	free(s->owner);
 	free(s->level);
 	free(s->accessed);
+	free(s->valid);
 	s->cap = n * 2;
 	s->addrs = calloc(s->cap, sizeof(*s->addrs));
 	s->owner = calloc(s->cap, sizeof(*s->owner));
 	s->level = calloc(s->cap, sizeof(*s->level));
 	s->accessed = calloc(s->cap, sizeof(*s->accessed));
-	if (!s->addrs || !s->owner || !s->level || !s->accessed) {
+	s->valid = calloc(s->cap, sizeof(*s->valid));
+	if (!s->addrs || !s->owner || !s->level || !s->accessed || !s->valid) {
 		s->cap = 0;
 		return -ENOMEM;
 	}
@@ -260,6 +271,8 @@ static int clear_refs(struct sampler *s)
 	if (!err && s->rss_pages)
 		ewma(&s->refs_ns_per_page,
 		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / s->rss_pages);
+	for (size_t i = 0; i < s->nr_addrs; i++)
+		s->valid[i] = true;
 	return err;
 }
 
@@ -273,7 +286,7 @@ static int clear_cold(struct sampler *s)
 	if (err)
 		return err;
 	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	n = pte_clear_cold(s->pte, s->addrs, s->level, s->nr_addrs);
+	n = pte_clear_cold(s->pte, s->addrs, s->level, s->nr_addrs, s->valid);
 	if (n < 0)
 		return n;
 	if (n)
@@ -293,14 +306,33 @@ static double tick_cost(const struct sampler *s, enum clear_method m, uint32_t k
 	return s->cold_ns_per_page * n + 2 * read;	/* cold reads twice */
 }
 
+/* What one tick costs the target: every page whose Accessed bit we
+ * cleared and that it touches again (its whole working set after a
+ * clear_refs, the sampled pages after MADV_COLD). */
+static double target_cost(const struct sampler *s, enum clear_method m)
+{
+	uint64_t pages = m == CLEAR_REFS ? s->wss_pages : s->rs.nr;
+
+	return pages * s->reaccess_ns;
+}
+
+/* The budget binds twice: our CPU (less a share for the views) and the
+ * target's slowdown; a tick's load is the tighter of the two. */
+static double tick_load(const struct sampler *s, enum clear_method m, uint32_t k)
+{
+	double ours = tick_cost(s, m, k) / BUDGET_SHARE;
+	double target = target_cost(s, m);
+
+	return ours > target ? ours : target;
+}
+
 /* The best schedule for one method: as many ticks per aggregation as the
  * budget pays for, each reading enough pages to make up the samples. */
 static struct plan plan_for(const struct sampler *s, enum clear_method m)
 {
-	double budget_ns = s->opts.budget * BUDGET_SHARE * s->opts.aggr_ns;
+	double budget_ns = s->opts.budget * s->opts.aggr_ns, load;
 	uint32_t samples = s->opts.aggr_ns / s->opts.sample_ns, t, k, kmax;
 	struct plan p = { .method = m, .ticks_per_aggr = 1, .k = 1 };
-	double c;
 
 	if (!samples)
 		samples = 1;
@@ -313,14 +345,14 @@ static struct plan plan_for(const struct sampler *s, enum clear_method m)
 			k = kmax;
 		p.ticks_per_aggr = t;
 		p.k = k;
-		if (t * tick_cost(s, m, k) <= budget_ns)
+		if (t * tick_load(s, m, k) <= budget_ns)
 			break;
 	}
-	c = tick_cost(s, m, p.k);
+	load = tick_load(s, m, p.k);
 	p.tick_ns = s->opts.aggr_ns / p.ticks_per_aggr;
-	if (c > budget_ns) {
+	if (load > budget_ns) {
 		/* over budget even at one tick: stretch the aggregation */
-		p.tick_ns = c / (s->opts.budget * BUDGET_SHARE);
+		p.tick_ns = load / s->opts.budget;
 		if (p.tick_ns > 60 * NSEC_PER_SEC)
 			p.tick_ns = 60 * NSEC_PER_SEC;
 	}
@@ -339,24 +371,35 @@ static double quality(const struct sampler *s, const struct plan *p)
 
 static void replan(struct sampler *s)
 {
-	struct plan p, refs;
+	struct plan p;
 
 	if (s->opts.scan) {
-		double c = s->scan_ns + s->refs_ns_per_page * s->rss_pages;
+		double ours = (s->scan_ns + s->refs_ns_per_page * s->rss_pages) /
+			      BUDGET_SHARE;
+		double load = ours > target_cost(s, CLEAR_REFS) ? ours :
+			      target_cost(s, CLEAR_REFS);
 
 		p = (struct plan){ .method = CLEAR_REFS, .ticks_per_aggr = 1, .k = 1,
 				   .tick_ns = s->opts.aggr_ns };
-		if (c > s->opts.budget * BUDGET_SHARE * p.tick_ns)
-			p.tick_ns = c / (s->opts.budget * BUDGET_SHARE);
+		if (load > s->opts.budget * p.tick_ns)
+			p.tick_ns = load / s->opts.budget;
 		p.aggr_ns = p.tick_ns;
 	} else if (s->opts.method != CLEAR_AUTO) {
 		p = plan_for(s, s->opts.method);
 	} else {
-		/* clear_refs without a TLB flush misses TLB-resident pages */
-		p = plan_for(s, CLEAR_COLD);
-		refs = plan_for(s, CLEAR_REFS);
-		if (pte_refs_exact(s->pte) && quality(s, &refs) > quality(s, &p))
-			p = refs;
+		struct plan cold = plan_for(s, CLEAR_COLD);
+		struct plan refs = plan_for(s, CLEAR_REFS);
+		double qc = quality(s, &cold), qr = quality(s, &refs);
+
+		/* clear_refs without a TLB flush misses TLB-resident pages;
+		 * and the other method must be clearly better to take over:
+		 * the measured costs are noisy, a steady plan reads better */
+		if (!pte_refs_exact(s->pte))
+			p = cold;
+		else if (s->plan.method == CLEAR_REFS)
+			p = qc > 1.5 * qr ? cold : refs;
+		else
+			p = qr > 1.5 * qc ? refs : cold;
 	}
 	/* a small wobble in the measured costs does not move the timer */
 	if (p.method == s->plan.method && p.ticks_per_aggr == s->plan.ticks_per_aggr &&
@@ -367,20 +410,36 @@ static void replan(struct sampler *s)
 	if (s->opts.verbose && memcmp(&p, &s->plan, sizeof(p)))
 		fprintf(stderr, "damontop: plan %s: tick %.1f ms x %u per aggregation, "
 			"%u pages/region; %zu regions, %llu resident pages; "
-			"refs %.1f ns/page, cold %.1f us/page, read %.2f us/page\n",
+			"refs %.1f ns/page, cold %.1f us/page, read %.2f us/page, "
+			"target %.2f us/page x %llu pages\n",
 			sampler_method_name(p.method), p.tick_ns / 1e6, p.ticks_per_aggr,
 			p.k, s->rs.nr, (unsigned long long)s->rss_pages,
 			s->refs_ns_per_page, s->cold_ns_per_page / 1e3,
-			s->read_ns_per_addr / 1e3);
+			s->read_ns_per_addr / 1e3, s->reaccess_ns / 1e3,
+			(unsigned long long)s->wss_pages);
 	s->plan = p;
 }
 
-static void emit(struct sampler *s, struct snapshot *snap, uint64_t now)
+/* Counts go out on the scale the user asked for (aggregation / sampling
+ * interval), whatever the plan took to make them, so that heat keeps its
+ * meaning when the plan changes. */
+static void emit(struct sampler *s, struct snapshot *snap, uint64_t now, uint32_t have)
 {
+	uint32_t want = s->opts.aggr_ns / s->opts.sample_ns ?: 1;
+	uint64_t wss = 0;
+
+	for (uint32_t i = 0; i < snap->nr_regions; i++) {
+		struct region *r = &snap->regions[i];
+
+		if (r->nr_accesses)
+			wss += r->end - r->start;
+		if (have && have != want)
+			r->nr_accesses = ((uint64_t)r->nr_accesses * want + have / 2) / have;
+	}
+	s->wss_pages = wss / 4096 < s->rss_pages ? wss / 4096 : s->rss_pages;
 	snap->time_ns = now;
 	snap->aggr_ns = s->plan.aggr_ns;
-	/* the sampling interval the counts are out of */
-	snap->sample_ns = s->plan.aggr_ns / (s->plan.ticks_per_aggr * s->plan.k);
+	snap->sample_ns = s->plan.aggr_ns / want;
 	s->aggregations++;
 	if (s->sink.snapshot)
 		s->sink.snapshot(s->sink.ctx, snap);
@@ -393,7 +452,7 @@ static int aggregate(struct sampler *s, uint64_t now)
 
 	err = regions_aggregate(&s->rs, s->ticks_in_aggr * s->plan.k, &snap);
 	if (!err)
-		emit(s, &snap, now);
+		emit(s, &snap, now, s->ticks_in_aggr * s->plan.k);
 	free(snap.regions);
 	s->ticks_in_aggr = 0;
 	return err;
@@ -443,9 +502,21 @@ static int scan_tick(struct sampler *s, uint64_t now)
 		ewma(&s->scan_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0);
 		snap.regions = s->scan_regions;
 		snap.nr_regions = s->scan_nr;
-		emit(s, &snap, now);
+		emit(s, &snap, now, 1);
 	}
 	return clear_refs(s);
+}
+
+/* Re-measure the method not in use when its cost fits in a small share of
+ * the budget accumulated since the last time. */
+static bool reprobe_due(const struct sampler *s, uint64_t now)
+{
+	enum clear_method other = s->plan.method == CLEAR_REFS ? CLEAR_COLD : CLEAR_REFS;
+
+	if (other == CLEAR_REFS && !pte_refs_exact(s->pte))
+		return false;
+	return (now - s->last_reprobe_ns) * s->opts.budget * REPROBE_SHARE >=
+	       tick_load(s, other, 1);
 }
 
 static int region_tick(struct sampler *s, uint64_t now)
@@ -456,8 +527,12 @@ static int region_tick(struct sampler *s, uint64_t now)
 		err = read_addrs(s);
 		if (err)
 			return err;
-		for (size_t i = 0; i < s->nr_addrs; i++)
-			regions_account(&s->rs, s->owner[i], s->accessed[i]);
+		for (size_t i = 0; i < s->nr_addrs; i++) {
+			if (s->valid[i])
+				regions_account(&s->rs, s->owner[i], s->accessed[i]);
+			else
+				s->unclearable++;
+		}
 		if (++s->ticks_in_aggr >= s->plan.ticks_per_aggr) {
 			err = aggregate(s, now);
 			if (err)
@@ -477,10 +552,9 @@ static int region_tick(struct sampler *s, uint64_t now)
 	err = pick_addrs(s, s->plan.method == CLEAR_REFS ? s->plan.k : 1);
 	if (err)
 		return err;
-	if (s->opts.method == CLEAR_AUTO &&
-	    s->aggregations - s->last_reprobe >= REPROBE_AGGRS) {
+	if (s->opts.method == CLEAR_AUTO && reprobe_due(s, now)) {
 		/* both, in an order that leaves this tick's samples intact */
-		s->last_reprobe = s->aggregations;
+		s->last_reprobe_ns = now;
 		return clear_cold(s) ?: clear_refs(s);
 	}
 	return s->plan.method == CLEAR_REFS ? clear_refs(s) : clear_cold(s);
@@ -561,10 +635,12 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 	s->loop = loop;
 	s->timer_fd = -1;
 	s->rng = opts->seed * 2 + 1;
+	s->reaccess_ns = pte_reaccess_ns();
 	rc = pte_open(&s->pte, pid, err, errlen);
 	if (rc)
 		goto fail;
 	rc = update_target(s, now, true);
+	s->wss_pages = s->rss_pages;	/* until the first snapshot tells */
 	if (!rc)
 		rc = calibrate(s);
 	if (rc) {
@@ -573,6 +649,7 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 		goto fail;
 	}
 	replan(s);
+	s->last_reprobe_ns = now;
 	s->next_update_ns = now + opts->update_ns;
 	s->window_start_ns = now;
 	rc = evloop_add_timer(loop, s->plan.tick_ns, on_timer, s);
@@ -600,6 +677,7 @@ void sampler_stop(struct sampler *s)
 	free(s->owner);
 	free(s->level);
 	free(s->accessed);
+	free(s->valid);
 	free(s->scan_regions);
 	free(s->maps);
 	free(s);
@@ -612,12 +690,13 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *st)
 		.aggr_ns = s->plan.aggr_ns,
 		.pages_per_region = s->plan.k,
 		.method = s->plan.method,
+		.refs_exact = pte_refs_exact(s->pte),
 		.cost = s->cost,
 		.samples = s->ticks,
 		.aggregations = s->aggregations,
 		.rss_bytes = s->rss_pages * 4096,
 		.nr_regions = s->opts.scan ? s->scan_nr : s->rs.nr,
 		.passes = pte_passes(s->pte),
-		.drops = s->scan_drops,
+		.drops = s->scan_drops + s->unclearable,
 	};
 }

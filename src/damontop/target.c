@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <wordexp.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -49,6 +50,7 @@ int target_spawn(struct target *t, const char *cmdline, bool quiet,
 		 char *err, size_t errlen)
 {
 	int status[2], rc, e = 0;
+	pid_t parent;
 	wordexp_t we;
 
 	*t = (struct target){ .pid = -1, .pidfd = -1, .child = true };
@@ -66,6 +68,7 @@ int target_spawn(struct target *t, const char *cmdline, bool quiet,
 		rc = -errno;
 		goto fail;
 	}
+	parent = getpid();
 	t->pid = fork();
 	if (t->pid < 0) {
 		rc = -errno;
@@ -75,7 +78,16 @@ int target_spawn(struct target *t, const char *cmdline, bool quiet,
 	}
 	if (!t->pid) {
 		/* exec closes the pipe on success; on failure say why */
+		sigset_t none;
+
 		close(status[0]);
+		/* the command gets a plain signal state, and dies with us
+		 * even if we are killed outright */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		if (quiet) {
 			int null = open("/dev/null", O_RDWR);
 

@@ -16,8 +16,8 @@ sleep 4
 screen >"$TMP/s1"
 grep -q 'damontop .*source pte' "$TMP/s1"
 ok $? "header names the target and the source"
-grep -qE 'regions [0-9]+ +WSS [0-9.]+ MiB' "$TMP/s1"
-ok $? "header shows regions and a WSS in MiB"
+grep -qE 'regions [0-9]+ +WSS [0-9.]+ [KMG]iB' "$TMP/s1"
+ok $? "header shows regions and a WSS with its unit"
 # the heat canvas: rows of heat characters in the grid, a legend below
 [ "$(grep -cE '^ *~?[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1")" -ge 2 ]
 ok $? "heat canvas has hot cells ($(grep -cE '^ *~?[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1") rows)"
