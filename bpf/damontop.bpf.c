@@ -32,7 +32,6 @@ __u64 entry[PTE_MAX_ADDRS];
 __u8 level[PTE_MAX_ADDRS];
 __u64 pmd_entry[PTE_MAX_CHUNKS];
 __u64 pte_page[PTE_MAX_CHUNKS][512];
-__u64 passes;
 __s32 status;
 
 /* Per-pass walk parameters, kept together for the bpf_loop callbacks. */
@@ -161,7 +160,6 @@ int walk_task(struct bpf_iter__task *ctx)
 	task_size = BPF_CORE_READ(task, mm, task_size);
 	w.la57 = task_size > (1ULL << 47);
 	w.base = direct_map;
-	passes++;
 
 	switch (mode) {
 	case PTE_MODE_CALIBRATE:

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "evloop.h"
 #include "model.h"
 #include "probe.h"
@@ -45,25 +46,11 @@ struct live {
 	uint64_t cpu_start_ns, wall_start_ns;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static uint64_t self_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void update_status(struct live *l)
 {
-	uint64_t cpu = self_cpu_ns(), wall = mono_ns();
+	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), wall = clock_ns(CLOCK_MONOTONIC);
 
 	if (l->sampler)
 		sampler_get_stats(l->sampler, &l->vs.st);
@@ -179,16 +166,13 @@ static int open_record(struct live *l)
 {
 	struct record_header h = {
 		.pid = l->target.pid,
-		.start_mono_ns = mono_ns(),
+		.start_mono_ns = clock_ns(CLOCK_MONOTONIC),
 		.sample_ns = l->o->sampler.sample_ns,
 		.aggr_ns = l->o->sampler.aggr_ns,
 		.min_nr_regions = l->o->sampler.min_nr_regions,
 		.max_nr_regions = l->o->sampler.max_nr_regions,
 	};
-	struct timespec rt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	h.start_realtime_ns = rt.tv_sec * 1000000000ULL + rt.tv_nsec;
+	h.start_realtime_ns = clock_ns(CLOCK_REALTIME);
 	snprintf(h.tool, sizeof(h.tool), "damontop");
 	snprintf(h.source, sizeof(h.source), "%s", l->o->sampler.scan ? "pte-scan" : "pte");
 	snprintf(h.target, sizeof(h.target), "%s", l->target.desc);
@@ -233,14 +217,14 @@ static void summary(struct live *l, bool target_gone)
 		"(peak %s), sample %s, aggr %s, monitor cost %.2f%% of one CPU "
 		"(start-up %.0f ms)\n",
 		l->target.desc, target_gone ? "exited" : "ended",
-		(mono_ns() - l->t0_ns) / 1e9,
+		(clock_ns(CLOCK_MONOTONIC) - l->t0_ns) / 1e9,
 		(unsigned long long)l->model.total_snaps,
 		units_bytes(wss, sizeof(wss), s ? snapshot_wss(s) : 0),
 		units_bytes(peak, sizeof(peak), l->model.peak_wss),
 		units_ns(sample, sizeof(sample), l->vs.st.sample_ns),
 		units_ns(aggr, sizeof(aggr), l->vs.st.aggr_ns),
-		100.0 * (self_cpu_ns() - l->cpu_start_ns) /
-			(double)(mono_ns() - l->wall_start_ns + 1),
+		100.0 * (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - l->cpu_start_ns) /
+			(double)(clock_ns(CLOCK_MONOTONIC) - l->wall_start_ns + 1),
 		l->cpu_start_ns / 1e6);
 }
 
@@ -296,8 +280,7 @@ int live_run(const struct damontop_opts *o)
 		goto out;
 	}
 	l.vs.target = l.target.desc;
-	l.t0_ns = mono_ns();
-	l.wall_prev_ns = l.t0_ns;
+	l.t0_ns = clock_ns(CLOCK_MONOTONIC);
 	sink = (struct sampler_sink){ .ctx = &l, .snapshot = on_snapshot,
 				      .mappings = on_mappings };
 	ret = sampler_start(&l.sampler, l.loop, l.target.pid, &o->sampler, &sink,
@@ -327,8 +310,9 @@ int live_run(const struct damontop_opts *o)
 	}
 	if (start_view(&l))
 		goto out;
-	l.cpu_start_ns = self_cpu_ns();
-	l.wall_start_ns = mono_ns();
+	/* the cost shown is the running cost: start-up is reported apart */
+	l.cpu_start_ns = l.cpu_prev_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	l.wall_start_ns = l.wall_prev_ns = clock_ns(CLOCK_MONOTONIC);
 
 	ret = evloop_run(l.loop);
 	view_tui_close(l.tui);

@@ -44,12 +44,13 @@ static const struct argp_option monitor_options[] = {
 	{ "batch", OPT_BATCH, NULL, 0, "Plain text, one line per aggregation", 3 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per aggregation", 3 },
 	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 3 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 3 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and every sampling plan", 3 },
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
 
 static const struct argp_option report_options[] = {
-	{ "output", 'o', "FILE", 0, "Write to FILE (heatmap: required for png/svg)", 0 },
+	{ "output", 'o', "FILE", 0, "Write to FILE, not stdout (required for png/svg)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 0 },
 	{ "format", OPT_FORMAT, "png|svg|tsv", 0, "Heatmap format (default: from -o's suffix)", 0 },
 	{ "resol", OPT_RESOL, "T,A", 0, "Heatmap cells in time and address (default 400,200)", 0 },
@@ -58,7 +59,8 @@ static const struct argp_option report_options[] = {
 	{ "address-range", OPT_ADDR_RANGE, "START,END", 0, "Address range (absolute)", 0 },
 	{ "abs-time", OPT_ABS_TIME, NULL, 0, "Absolute time in the output", 0 },
 	{ "abs-addr", OPT_ABS_ADDR, NULL, 0, "Absolute addresses in the output", 0 },
-	{ "json", OPT_JSON, NULL, 0, "wss/regions: JSON output", 0 },
+	{ "json", OPT_JSON, NULL, 0, "wss: JSON output", 0 },
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
 
@@ -98,6 +100,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	struct damontop_opts *o = state->input;
 
 	switch (key) {
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return 0;
 	case 'o':
 		o->output = arg;
 		return 0;
@@ -268,6 +273,8 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)
 			argp_error(state, "usage: report heatmap|wss|regions FILE");
+		if (o->json && o->report != REPORT_WSS)
+			argp_error(state, "--json is for report wss");
 		return 0;
 	}
 	return parse_common(key, arg, state);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "procmaps.h"
 
 int model_init(struct damon_model *m, size_t max_snaps)
 {
@@ -87,20 +88,9 @@ const struct snapshot *model_latest(const struct damon_model *m)
 
 const char *model_mapping_name(const struct damon_model *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->nr_maps;
+	const struct mapping *mp = procmaps_find(m->maps, m->nr_maps, addr);
 
-	/* mappings are sorted and disjoint, as the kernel lists them */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (addr < m->maps[mid].start)
-			hi = mid;
-		else if (addr >= m->maps[mid].end)
-			lo = mid + 1;
-		else
-			return m->maps[mid].name;
-	}
-	return "-";
+	return mp ? mp->name : "-";
 }
 
 static int hotter(const void *a, const void *b)
@@ -184,7 +174,7 @@ size_t model_spans(const struct damon_model *m, struct heat_span *spans, size_t 
 		gaps[i] = m->maps[i + 1].start - m->maps[i].end;
 	qsort(gaps, m->nr_maps - 1, sizeof(*gaps), cmp_gap_desc);
 	min_gap = total / 32 > (1 << 20) ? total / 32 : (1 << 20);
-	if (max - 1 < m->nr_maps - 1 && gaps[max - 2] > min_gap)
+	if (max > 1 && max - 1 < m->nr_maps - 1 && gaps[max - 2] > min_gap)
 		min_gap = gaps[max - 2];
 	free(gaps);
 	for (i = 0; i < m->nr_maps; i++) {

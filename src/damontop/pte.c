@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "pte.h"
 #include "damontop.skel.h"
 
@@ -100,8 +101,10 @@ int pte_open(struct pte_source **out, pid_t pid, char *err, size_t errlen)
 	return -ENOTSUP;
 #endif
 	pte = calloc(1, sizeof(*pte));
-	if (!pte)
+	if (!pte) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	pte->pid = pid;
 	pte->pidfd = -1;
 	pte->clear_refs_fd = -1;
@@ -253,23 +256,16 @@ bool pte_refs_exact(const struct pte_source *pte)
 	return pte->refs_flush;
 }
 
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static uint64_t read_pages(const volatile char *buf, size_t pages)
 {
-	uint64_t t0 = thread_ns();
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	unsigned int sum = 0;
 
 	for (size_t i = 0; i < pages; i++)
 		sum += buf[i * 4096];
 	(void)sum;
-	return thread_ns() - t0;
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 }
 
 /* What a cleared Accessed bit costs the process that touches the page
@@ -343,9 +339,4 @@ int pte_clear_cold(struct pte_source *pte, const uint64_t *addrs,
 		}
 	}
 	return done;
-}
-
-uint64_t pte_passes(const struct pte_source *pte)
-{
-	return pte->skel->bss->passes;
 }

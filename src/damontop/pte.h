@@ -49,7 +49,4 @@ int pte_clear_cold(struct pte_source *pte, const uint64_t *addrs,
 /* ns a cleared Accessed bit costs the process touching the page next. */
 double pte_reaccess_ns(void);
 
-/* Iterator passes so far. */
-uint64_t pte_passes(const struct pte_source *pte);
-
 #endif

@@ -50,6 +50,11 @@ static uint64_t regions_next(struct regions *rs)
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
+uint64_t regions_random(struct regions *rs, uint64_t n)
+{
+	return regions_next(rs) % n;
+}
+
 /* Like damon_rand(): uniform in [lo, hi), hi > lo. */
 static uint64_t regions_rand(struct regions *rs, uint64_t lo, uint64_t hi)
 {

@@ -84,6 +84,9 @@ int regions_update_ranges(struct regions *rs, const struct addr_range *ranges,
 /* Choose a random page in every region as its next sampling address. */
 void regions_pick_samples(struct regions *rs);
 
+/* Uniform in [0, n), n > 0, from the model's generator (replayable). */
+uint64_t regions_random(struct regions *rs, uint64_t n);
+
 /* Record the kernel's answer for region @idx's sampling address. */
 void regions_account(struct regions *rs, size_t idx, bool accessed);
 

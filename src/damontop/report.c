@@ -12,6 +12,7 @@
 #include "export.h"
 #include "heatgrid.h"
 #include "model.h"
+#include "outfile.h"
 #include "record.h"
 #include "units.h"
 
@@ -70,7 +71,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int report_wss(const struct damontop_opts *o, const struct recording *rec)
+static int report_wss(const struct damontop_opts *o, const struct recording *rec, FILE *out)
 {
 	static const int pct[] = { 0, 1, 25, 50, 75, 99, 100 };
 	uint64_t *wss, sum = 0;
@@ -88,25 +89,25 @@ static int report_wss(const struct damontop_opts *o, const struct recording *rec
 	}
 	qsort(wss, n, sizeof(*wss), cmp_u64);
 	if (o->json) {
-		printf("{\"snapshots\":%zu,\"avg_bytes\":%llu,\"percentiles\":{", n,
+		fprintf(out, "{\"snapshots\":%zu,\"avg_bytes\":%llu,\"percentiles\":{", n,
 		       (unsigned long long)(sum / n));
 		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
-			printf("%s\"%d\":%llu", i ? "," : "", pct[i],
+			fprintf(out, "%s\"%d\":%llu", i ? "," : "", pct[i],
 			       (unsigned long long)wss[(n - 1) * pct[i] / 100]);
-		printf("}}\n");
+		fprintf(out, "}}\n");
 	} else {
-		printf("# working set size of %s, %zu snapshots\n", rec->hdr.target, n);
-		printf("# avg %s\n", units_bytes(b, sizeof(b), sum / n));
-		printf("%10s %12s\n", "PERCENTILE", "WSS");
+		fprintf(out, "# working set size of %s, %zu snapshots\n", rec->hdr.target, n);
+		fprintf(out, "# avg %s\n", units_bytes(b, sizeof(b), sum / n));
+		fprintf(out, "%10s %12s\n", "PERCENTILE", "WSS");
 		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
-			printf("%10d %12s\n", pct[i],
+			fprintf(out, "%10d %12s\n", pct[i],
 			       units_bytes(b, sizeof(b), wss[(n - 1) * pct[i] / 100]));
 	}
 	free(wss);
 	return 0;
 }
 
-static int report_regions(const struct damontop_opts *o, const struct recording *rec)
+static int report_regions(const struct recording *rec, FILE *out)
 {
 	uint64_t t0 = rec->nr_snaps ? rec->snaps[0].time_ns : 0;
 	char b[16], age[16];
@@ -114,41 +115,51 @@ static int report_regions(const struct damontop_opts *o, const struct recording 
 	for (size_t i = 0; i < rec->nr_snaps; i++) {
 		const struct snapshot *s = &rec->snaps[i];
 
-		printf("# snapshot %zu at %.3f s: %u regions, WSS %s\n", i,
+		fprintf(out, "# snapshot %zu at %.3f s: %u regions, WSS %s\n", i,
 		       (s->time_ns - t0) / 1e9, s->nr_regions,
 		       units_bytes(b, sizeof(b), snapshot_wss(s)));
 		for (uint32_t j = 0; j < s->nr_regions; j++) {
 			const struct region *r = &s->regions[j];
 
-			printf("%3u %012llx-%012llx %10s %4u %10s\n", j,
+			fprintf(out, "%3u %012llx-%012llx %10s %4u %10s\n", j,
 			       (unsigned long long)r->start, (unsigned long long)r->end,
 			       units_bytes(b, sizeof(b), r->end - r->start), r->nr_accesses,
 			       units_ns(age, sizeof(age), r->age * s->aggr_ns));
 		}
 	}
-	(void)o;
 	return 0;
 }
 
 int report_run(const struct damontop_opts *o)
 {
 	struct recording rec;
+	FILE *out = stdout;
 	char err[256];
 	int rc;
 
 	if (record_load(o->input, &rec, err, sizeof(err)))
 		return damontop_error("cannot read %s: %s", o->input, err);
+	if (o->report != REPORT_HEATMAP && o->output) {
+		out = outfile_fopen(o->output, o->force);
+		if (!out) {
+			rc = damontop_error("cannot create %s: %s", o->output, strerror(errno));
+			goto done;
+		}
+	}
 	switch (o->report) {
 	case REPORT_HEATMAP:
 		rc = report_heatmap(o, &rec);
 		break;
 	case REPORT_WSS:
-		rc = report_wss(o, &rec);
+		rc = report_wss(o, &rec, out);
 		break;
 	default:
-		rc = report_regions(o, &rec);
+		rc = report_regions(&rec, out);
 		break;
 	}
+	if (out != stdout && fclose(out) && !rc)
+		rc = damontop_error("cannot write %s: %s", o->output, strerror(errno));
+done:
 	recording_free(&rec);
 	return rc;
 }

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "evloop.h"
 #include "procmaps.h"
 #include "pte.h"
@@ -64,7 +65,6 @@ struct sampler {
 	uint32_t ticks_in_aggr;
 	uint64_t next_update_ns;
 	bool armed;			/* the sampling addresses were cleared */
-	uint64_t rng;
 
 	/* this tick's addresses and which region each belongs to */
 	uint64_t *addrs;
@@ -83,9 +83,7 @@ struct sampler {
 	uint64_t wss_pages;	/* pages the target touches per tick, about */
 	uint64_t rss_pages;
 
-	uint64_t ticks, aggregations, last_reprobe_ns;
-	uint64_t window_start_ns, window_cpu_ns;
-	double cost;
+	uint64_t aggregations, last_reprobe_ns;
 
 	/* the scan mode's snapshot under construction */
 	struct region *scan_regions;
@@ -96,13 +94,6 @@ struct sampler {
 	size_t nr_maps;
 };
 
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 const char *sampler_method_name(enum clear_method m)
 {
@@ -187,14 +178,6 @@ out:
 }
 
 
-static uint64_t next_random(struct sampler *s)
-{
-	/* xorshift64*, as the region model's, seeded apart from it */
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * 0x2545f4914f6cdd1dULL;
-}
 
 static int ensure_scratch(struct sampler *s, size_t n)
 {
@@ -255,7 +238,7 @@ static int pick_addrs(struct sampler *s, uint32_t k)
 		s->addrs[n] = r->sampling_addr;
 		s->owner[n++] = i;
 		for (j = 1; j < k; j++) {
-			s->addrs[n] = r->start + next_random(s) % pages * 4096;
+			s->addrs[n] = r->start + regions_random(&s->rs, pages) * 4096;
 			s->owner[n++] = i;
 		}
 	}
@@ -562,31 +545,18 @@ static int region_tick(struct sampler *s, uint64_t now)
 
 static int tick(struct sampler *s)
 {
-	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	int err;
 
 	if (s->opts.scan) {
 		/* a scan walks the mappings: they must be the current ones */
-		err = update_target(s, now, false);
-		if (err)
-			return err;
-		err = scan_tick(s, now);
+		err = update_target(s, now, false) ?: scan_tick(s, now);
 		replan(s);
 	} else {
 		err = region_tick(s, now);
 	}
 	s->armed = !err;
-	if (err)
-		return err;
-	s->ticks++;
-	s->window_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-	if (now - s->window_start_ns >= NSEC_PER_SEC) {
-		s->cost = (double)s->window_cpu_ns / (now - s->window_start_ns);
-		s->window_start_ns = now;
-		s->window_cpu_ns = 0;
-	}
-	return 0;
+	return err;
 }
 
 static int on_timer(void *ctx, int fd, uint32_t events)
@@ -627,14 +597,15 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	int rc;
 
-	if (!s)
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	s->opts = *opts;
 	s->sink = *sink;
 	s->pid = pid;
 	s->loop = loop;
 	s->timer_fd = -1;
-	s->rng = opts->seed * 2 + 1;
 	s->reaccess_ns = pte_reaccess_ns();
 	rc = pte_open(&s->pte, pid, err, errlen);
 	if (rc)
@@ -651,7 +622,6 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 	replan(s);
 	s->last_reprobe_ns = now;
 	s->next_update_ns = now + opts->update_ns;
-	s->window_start_ns = now;
 	rc = evloop_add_timer(loop, s->plan.tick_ns, on_timer, s);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the sampling timer: %s", strerror(-rc));
@@ -688,15 +658,10 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *st)
 	*st = (struct sampler_stats){
 		.sample_ns = s->plan.tick_ns,
 		.aggr_ns = s->plan.aggr_ns,
-		.pages_per_region = s->plan.k,
 		.method = s->plan.method,
 		.refs_exact = pte_refs_exact(s->pte),
-		.cost = s->cost,
-		.samples = s->ticks,
-		.aggregations = s->aggregations,
 		.rss_bytes = s->rss_pages * 4096,
 		.nr_regions = s->opts.scan ? s->scan_nr : s->rs.nr,
-		.passes = pte_passes(s->pte),
 		.drops = s->scan_drops + s->unclearable,
 	};
 }

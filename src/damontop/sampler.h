@@ -39,15 +39,10 @@ struct sampler_opts {
 struct sampler_stats {
 	uint64_t sample_ns;	/* tick interval in force now */
 	uint64_t aggr_ns;
-	uint32_t pages_per_region;	/* read per tick */
 	enum clear_method method;	/* used by the last sample */
 	bool refs_exact;	/* clear_refs flushes the TLB (pte_refs_exact) */
-	double cost;		/* sampling CPU time / wall time, last second */
-	uint64_t samples;
-	uint64_t aggregations;
 	uint64_t rss_bytes;
 	uint32_t nr_regions;
-	uint64_t passes;	/* BPF iterator passes */
 	uint64_t drops;		/* samples lost: memory MADV_COLD refuses (locked,
 				 * hugetlb), pages a --scan snapshot could not hold */
 };

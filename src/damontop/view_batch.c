@@ -40,23 +40,24 @@ void view_heat_row(const struct damon_model *m, char *buf, unsigned int width)
 void view_batch_header(FILE *out, const struct view_status *vs)
 {
 	fprintf(out, "# damontop: %s, source %s\n", vs->target, vs->source);
-	fprintf(out, "%8s %9s %5s %6s %5s  %s\n", "TIME", "WSS", "REGS",
-		"AGGR", "COST", "HEAT (low address -> high)");
+	fprintf(out, "%8s %9s %5s %6s %5s %5s  %s\n", "TIME", "WSS", "REGS",
+		"AGGR", "COST", "DROPS", "HEAT (low address -> high)");
 }
 
 void view_batch_line(FILE *out, const struct damon_model *m,
 		     const struct view_status *vs, uint64_t t0_ns)
 {
 	const struct snapshot *s = model_latest(m);
-	char wss[16], aggr[16], heat[41];
+	char wss[16], aggr[16], heat[35];
 
 	if (!s)
 		return;
-	view_heat_row(m, heat, 40);
-	fprintf(out, "%7.2fs %9s %5u %6s %4.1f%% |%s|\n",
+	view_heat_row(m, heat, 34);
+	fprintf(out, "%7.2fs %9s %5u %6s %4.1f%% %5llu |%s|\n",
 		(s->time_ns - t0_ns) / 1e9, units_bytes(wss, sizeof(wss), snapshot_wss(s)),
 		s->nr_regions, units_ns(aggr, sizeof(aggr), s->aggr_ns),
-		vs->live ? vs->self_cost * 100 : 0.0, heat);
+		vs->live ? vs->self_cost * 100 : 0.0,
+		(unsigned long long)(vs->drops + vs->st.drops), heat);
 	fflush(out);
 }
 
@@ -74,7 +75,7 @@ void view_json_line(FILE *out, const struct damon_model *m,
 		(unsigned long long)s->aggr_ns, s->nr_regions,
 		(unsigned long long)snapshot_wss(s),
 		(unsigned long long)vs->st.rss_bytes, vs->self_cost * 1e6,
-		(unsigned long long)vs->drops,
+		(unsigned long long)(vs->drops + vs->st.drops),
 		vs->live ? sampler_method_name(vs->st.method) : "none");
 	for (uint32_t i = 0; i < s->nr_regions; i++) {
 		const struct region *r = &s->regions[i];

@@ -122,7 +122,6 @@ int view_tui_keys(struct view_tui *v, const struct damon_model *m)
 	const struct hot_region *sel;
 	int key;
 
-	(void)m;
 	while ((key = tui_read_key(&v->tui)) != TUI_KEY_NONE) {
 		switch (key) {
 		case TUI_KEY_QUIT:
@@ -137,7 +136,9 @@ int view_tui_keys(struct view_tui *v, const struct damon_model *m)
 			v->sort = (v->sort + 1) % NR_SORT;
 			break;
 		case TUI_KEY_LEFT:
-			v->back += 8;
+			/* no further back than the oldest snapshot kept */
+			if (v->back + 8 < m->nr_snaps)
+				v->back += 8;
 			break;
 		case TUI_KEY_RIGHT:
 			v->back = v->back > 8 ? v->back - 8 : 0;
@@ -236,7 +237,7 @@ static int build_grid(struct view_tui *v, const struct damon_model *m,
 		return -ENODATA;
 	col_ns = last->aggr_ns;
 	t_end = last->time_ns - (uint64_t)v->back * col_ns;
-	t_start = t_end - (uint64_t)cols * col_ns;
+	t_start = t_end > (uint64_t)cols * col_ns ? t_end - (uint64_t)cols * col_ns : 0;
 	/* snapshots ending inside the window, plus the one before it */
 	for (first = m->nr_snaps; first > 0; first--)
 		if (model_snapshot(m, first - 1)->time_ns <= t_start)
@@ -284,7 +285,7 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 		 vs->live ? "" : "  (replay)");
 	if (vs->live)
 		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  RSS %s  clear %s  "
-			 "cost %.2f%% (budget %.0f%%)  drops %llu",
+			 "cost %.2f%% (budget %.3g%%)  drops %llu",
 			 last ? last->nr_regions : 0,
 			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
 			 units_bytes(b[3], 16, m->peak_wss),

@@ -6,7 +6,6 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "probe.h"
@@ -18,19 +17,6 @@
 #define CAP_BPF 39
 #endif
 
-static struct btf *vmlinux_btf(void)
-{
-	static struct btf *btf;
-	static bool tried;
-
-	if (!tried) {
-		tried = true;
-		btf = btf__load_vmlinux_btf();
-		if (libbpf_get_error(btf))
-			btf = NULL;
-	}
-	return btf;
-}
 
 bool probe_kernel_btf(void)
 {
@@ -39,12 +25,6 @@ bool probe_kernel_btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
-bool probe_btf_type(const char *name)
-{
-	struct btf *btf = vmlinux_btf();
-
-	return btf && btf__find_by_name(btf, name) >= 0;
-}
 
 static const char *cap_name(int cap)
 {

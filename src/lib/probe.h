@@ -12,10 +12,6 @@
 /* The kernel exposes its BTF, so CO-RE programs can be relocated. */
 bool probe_kernel_btf(void);
 
-/* A BTF type of that name exists in vmlinux (e.g. "btf_trace_sched_switch"
- * for tp_btf/raw_tp, "trace_event_raw_damon_aggregated"). */
-bool probe_btf_type(const char *name);
-
 /* Names the first missing capability needed to load and attach tracing BPF
  * programs (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN on older kernels) plus
  * the extra ones listed (zero-terminated CAP_ numbers); NULL when all held. */

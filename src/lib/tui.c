@@ -18,6 +18,7 @@
 
 #include <curses.h>
 
+#include "clock.h"
 #include "tui.h"
 
 /* Colour pairs: the roles first, then one pair per heat level. */
@@ -60,13 +61,6 @@ static const struct tui_help tui_common_help[] = {
 static const char tui_default_hint[] =
 	"q quit  h help  space pause  +/- interval  s sort  / filter";
 
-static uint64_t tui_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int tui_nlevels(const struct tui *t)
 {
@@ -290,7 +284,7 @@ void tui_message(struct tui *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
 	va_end(ap);
-	t->msg_ns = tui_now_ns();
+	t->msg_ns = clock_ns(CLOCK_MONOTONIC);
 }
 
 void tui_resize(struct tui *t)
@@ -599,7 +593,7 @@ static void tui_draw_status(struct tui *t, const char *hint)
 		tui_put(y, x, w - x - 1, t->edit, false);
 		attrset(A_REVERSE);
 		addch(' ');	/* curs_set(0) hides the real cursor */
-	} else if (t->msg[0] && tui_now_ns() - t->msg_ns < TUI_MSG_SEC * 1000000000ull) {
+	} else if (t->msg[0] && clock_ns(CLOCK_MONOTONIC) - t->msg_ns < TUI_MSG_SEC * 1000000000ull) {
 		attrset(tui_attr(t, TUI_MSG));
 		tui_put(y, x, w - x, t->msg, false);
 	} else {

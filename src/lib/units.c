@@ -24,16 +24,24 @@ const char *units_bytes(char *buf, size_t len, uint64_t bytes)
 	return buf;
 }
 
+/* Three significant digits without exponents: 999.6 us is "1.00 ms". */
+static const char *scaled(char *buf, size_t len, double v, const char *unit)
+{
+	snprintf(buf, len, v < 9.995 ? "%.2f %s" : v < 99.95 ? "%.1f %s" : "%.0f %s",
+		 v, unit);
+	return buf;
+}
+
 const char *units_ns(char *buf, size_t len, uint64_t ns)
 {
 	if (ns < 1000)
 		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.3g us", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else if (ns < 999500)
+		scaled(buf, len, ns / 1e3, "us");
+	else if (ns < 999500000)
+		scaled(buf, len, ns / 1e6, "ms");
 	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
+		scaled(buf, len, ns / 1e9, "s");
 	return buf;
 }
 
@@ -80,23 +88,6 @@ static int parse_scaled(const char *s, const char *const *names,
 	return -EINVAL;
 }
 
-int units_parse_bytes(const char *s, uint64_t *bytes)
-{
-	static const char *const names[] = {
-		"b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb", "gib", "t", "tib" };
-	static const double scale[] = {
-		1, 0x1p10, 0x1p10, 0x1p10, 0x1p20, 0x1p20, 0x1p20,
-		0x1p30, 0x1p30, 0x1p30, 0x1p40, 0x1p40 };
-	double v;
-	int err = parse_scaled(s, names, scale, 12, 1, &v);
-
-	if (err)
-		return err;
-	if (v >= 0x1p63)
-		return -ERANGE;
-	*bytes = (uint64_t)v;
-	return 0;
-}
 
 int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Numbers for people: sizes in binary units, durations, percentages, and
- * parsing of the same forms on the command line.
+ * Numbers for people: sizes in binary units and durations, and parsing of
+ * durations and integers on the command line.
  */
 #ifndef KSCOPE_UNITS_H
 #define KSCOPE_UNITS_H
@@ -14,8 +14,6 @@ const char *units_bytes(char *buf, size_t len, uint64_t bytes);
 /* "12.3 ms", "850 us", "2.00 s"; returns buf. */
 const char *units_ns(char *buf, size_t len, uint64_t ns);
 
-/* "10M", "4k", "1G", "4096" (binary multiples) -> bytes; -EINVAL on junk. */
-int units_parse_bytes(const char *s, uint64_t *bytes);
 /* "5ms", "100us", "2s", "1.5s", plain number = unit_ns -> ns; -EINVAL. */
 int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns);
 /* Unsigned integer with range check; -EINVAL / -ERANGE. */

@@ -23,12 +23,13 @@ ok $? "header shows regions and a WSS with its unit"
 ok $? "heat canvas has hot cells ($(grep -cE '^ *~?[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1") rows)"
 grep -q 'accesses/s' "$TMP/s1"
 ok $? "legend with its unit"
-grep -qE 'START +END +SIZE +ACCESS' "$TMP/s1" && grep -qE '[0-9]+%' "$TMP/s1"
-ok $? "hottest-regions table"
+grep -qE 'START +END +SIZE +ACCESS' "$TMP/s1" &&
+	grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} +[0-9.]+ [KMG]?i?B +[0-9]+% ' "$TMP/s1"
+ok $? "hottest-regions table with rows"
 
 tmux -L $sock send-keys -t t h
 sleep 0.5
-screen | grep -qi 'quit'
+screen | grep -q 'damontop keys'
 ok $? "h shows the help box"
 tmux -L $sock send-keys -t t x
 tmux -L $sock send-keys -t t e
