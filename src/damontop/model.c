@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,8 @@
 int model_init(struct damon_model *m, size_t max_snaps)
 {
 	*m = (struct damon_model){ .max_snaps = max_snaps };
+	if (!max_snaps)
+		return -EINVAL;
 	m->ring = calloc(max_snaps, sizeof(*m->ring));
 	return m->ring ? 0 : -ENOMEM;
 }
@@ -50,7 +53,8 @@ int model_add_snapshot(struct damon_model *m, const struct snapshot *s)
 		return -ENOMEM;
 	*slot = *s;
 	slot->regions = r;
-	memcpy(r, s->regions, s->nr_regions * sizeof(*r));
+	if (s->nr_regions)
+		memcpy(r, s->regions, s->nr_regions * sizeof(*r));
 	m->head = (m->head + 1) % m->max_snaps;
 	if (m->nr_snaps < m->max_snaps)
 		m->nr_snaps++;
@@ -67,7 +71,8 @@ int model_set_mappings(struct damon_model *m, const struct mapping *maps, size_t
 
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, maps, nr * sizeof(*copy));
+	if (nr)
+		memcpy(copy, maps, nr * sizeof(*copy));
 	free(m->maps);
 	m->maps = copy;
 	m->nr_maps = nr;
@@ -134,11 +139,18 @@ size_t model_hottest(const struct damon_model *m, struct hot_region *out, size_t
 	return n;
 }
 
+struct gap {
+	uint64_t size;
+	size_t after;	/* index of the mapping before it */
+};
+
 static int cmp_gap_desc(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	const struct gap *x = a, *y = b;
 
-	return x < y ? 1 : x > y ? -1 : 0;
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return x->after < y->after ? -1 : x->after > y->after;
 }
 
 /* Spans from the regions, where no mappings are known (old records). */
@@ -160,33 +172,36 @@ static size_t region_spans(const struct snapshot *s, struct heat_span *spans, si
 size_t model_spans(const struct damon_model *m, struct heat_span *spans, size_t max)
 {
 	const struct snapshot *s = model_latest(m);
-	uint64_t total = 0, min_gap, *gaps;
-	size_t i, n = 0, cuts = 0;
+	uint64_t total = 0, min_gap;
+	struct gap *gaps;
+	bool *cut;
+	size_t i, n = 0;
 
 	if (!s || !max)
 		return 0;
-	if (!m->nr_maps || !(gaps = malloc(m->nr_maps * sizeof(*gaps))))
+	gaps = m->nr_maps ? malloc(m->nr_maps * sizeof(*gaps)) : NULL;
+	cut = m->nr_maps ? calloc(m->nr_maps, sizeof(*cut)) : NULL;
+	if (!gaps || !cut) {
+		free(gaps);
+		free(cut);
 		return region_spans(s, spans, max);
+	}
 	/* collapse the largest gaps, at most max - 1, and only big ones */
 	for (i = 0; i < m->nr_maps; i++)
 		total += m->maps[i].end - m->maps[i].start;
-	for (i = 0; i + 1 < m->nr_maps; i++)
-		gaps[i] = m->maps[i + 1].start - m->maps[i].end;
-	qsort(gaps, m->nr_maps - 1, sizeof(*gaps), cmp_gap_desc);
 	min_gap = total / 32 > (1 << 20) ? total / 32 : (1 << 20);
-	if (max > 1 && max - 1 < m->nr_maps - 1 && gaps[max - 2] > min_gap)
-		min_gap = gaps[max - 2];
-	free(gaps);
+	for (i = 0; i + 1 < m->nr_maps; i++)
+		gaps[i] = (struct gap){ m->maps[i + 1].start - m->maps[i].end, i };
+	qsort(gaps, m->nr_maps - 1, sizeof(*gaps), cmp_gap_desc);
+	for (i = 0; i + 1 < m->nr_maps && i + 1 < max && gaps[i].size > min_gap; i++)
+		cut[gaps[i].after] = true;
 	for (i = 0; i < m->nr_maps; i++) {
-		const struct mapping *mp = &m->maps[i];
-
-		if (n && (mp->start - spans[n - 1].end < min_gap || cuts == max - 1)) {
-			spans[n - 1].end = mp->end;
-			continue;
-		}
-		if (n)
-			cuts++;
-		spans[n++] = (struct heat_span){ mp->start, mp->end };
+		if (n && !cut[i - 1])
+			spans[n - 1].end = m->maps[i].end;
+		else
+			spans[n++] = (struct heat_span){ m->maps[i].start, m->maps[i].end };
 	}
+	free(gaps);
+	free(cut);
 	return n;
 }

@@ -42,7 +42,7 @@ uint64_t snapshot_wss(const struct snapshot *s);
 /* The snapshot's accesses per region are out of this many samples. */
 uint32_t snapshot_max_accesses(const struct snapshot *s);
 
-/* Name of the mapping that holds addr ("anon" for none). */
+/* Name of the mapping that holds addr ("-" for none). */
 const char *model_mapping_name(const struct damon_model *m, uint64_t addr);
 
 /* The n hottest regions of the latest snapshot, hottest first. */

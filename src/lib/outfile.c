@@ -15,15 +15,16 @@ int outfile_open(const char *path, bool force)
 	fd = open(path, flags | O_EXCL, 0600);
 	if (fd >= 0 || errno != EEXIST || !force)
 		return fd >= 0 ? fd : -errno;
-	/* Forced: replace only a regular file, and not through a symlink. */
-	fd = open(path, flags, 0600);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	/* Forced: replace only a regular file with one name, never through
+	 * a symlink; non-blocking so that a FIFO cannot hang us here. */
+	fd = open(path, flags | O_NONBLOCK, 0600);
+	if (fd < 0)	/* ENXIO: a FIFO nobody reads, not a file either */
+		return errno == ENXIO ? -EEXIST : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
 		return -EEXIST;
 	}
-	if (ftruncate(fd, 0) || fchmod(fd, 0600)) {
+	if (fcntl(fd, F_SETFL, 0) || ftruncate(fd, 0) || fchmod(fd, 0600)) {
 		int err = -errno;
 
 		close(fd);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Safe creation of output files for a tool that runs as root: mode 0600,
- * never through a symlink, never over an existing file unless forced.
+ * never through a symlink, never over an existing file unless forced, and
+ * even then only over a regular file with no other name (hard link).
  */
 #ifndef KSCOPE_OUTFILE_H
 #define KSCOPE_OUTFILE_H

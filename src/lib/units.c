@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,14 +14,15 @@ const char *units_bytes(char *buf, size_t len, uint64_t bytes)
 	double v = bytes;
 	int i = 0;
 
-	while (v >= 1024 && i < 5) {
+	/* decide on the rounded value: 1048575 B is "1.0 MiB" */
+	while (v >= 1023.5 && i < 5) {
 		v /= 1024;
 		i++;
 	}
 	if (!i)
 		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
 	else
-		snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, unit[i]);
+		snprintf(buf, len, v < 9.95 ? "%.1f %s" : "%.0f %s", v, unit[i]);
 	return buf;
 }
 
@@ -50,7 +52,7 @@ int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 	unsigned long long x;
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !isdigit((unsigned char)*s))	/* no sign, no blanks */
 		return -EINVAL;
 	errno = 0;
 	x = strtoull(s, &end, 0);
@@ -100,6 +102,6 @@ int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns)
 		return err;
 	if (v >= 0x1p63)
 		return -ERANGE;
-	*ns = (uint64_t)v;
+	*ns = llround(v);	/* 1.001ms is 1001000, not 1000999 */
 	return 0;
 }

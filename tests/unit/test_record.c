@@ -21,38 +21,8 @@
 
 #include "record.h"
 
-static char test_dir[] = "/tmp/kscope-test-record.XXXXXX";
-
-static const char *test_path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", test_dir, name);
-	return buf[i];
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(test_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return nftw(test_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+#define TMPDIR_NAME "record"
+#include "tmpdir.h"
 
 static void test_header(struct record_header *h)
 {
