@@ -44,8 +44,9 @@ static void procmaps_set_name(char name[64], const char *s, size_t len)
 		while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
 			len--;
 	}
+	/* zero-filled, so that mapping sets compare with memcmp */
+	memset(name, 0, 64);
 	memcpy(name, s, len);
-	name[len] = '\0';
 }
 
 /* Parse one line (without its newline) into @m. */

@@ -9,27 +9,27 @@
  * bits for the next tick.
  *
  * Clearing is where the cost is (damontop(8), OVERHEAD): clear_refs costs
- * per resident page of the whole process and sends no TLB flush; MADV_COLD
- * costs per page (a flush IPI each).  So DAMON's schedule (one page per
- * region every sampling interval) is planned, not copied:
+ * us per resident page of the whole process, and the target every page of
+ * its working set it touches again; MADV_COLD costs us a TLB-flush IPI per
+ * page, and the target only the sampled pages.  So DAMON's schedule (one
+ * page per region every sampling interval) is planned, not copied:
  *  - refs: one clear serves every page, so a tick reads K pages per region
- *    and counts each as one sample; fewer, richer ticks keep the number of
- *    samples per aggregation (aggregation / sampling interval) at the cost
- *    of one clear per tick.
+ *    and counts each as one sample: fewer, richer ticks.
  *  - cold: one page per region per tick, as DAMON; fewer ticks when the
  *    region count makes a tick dear.
- * The plan with more samples per aggregation wins, discounted by the
- * square of how much it stretches the aggregation interval.  Unit costs
- * are measured at start and on every tick (the method not in use now and
- * then), and the plan is redone at every aggregation.  When even one tick per aggregation is over budget the
- * aggregation interval stretches, as DAMON's interval auto-tuning does.
+ * The budget binds both our CPU and the target's loss.  The plan with more
+ * samples per aggregation wins, discounted by the square of how much it
+ * stretches the aggregation interval.  Unit costs are measured at start
+ * and on every tick (the method not in use now and then), and the plan is
+ * redone at every aggregation.  When even one tick per aggregation is over
+ * budget, the aggregation interval stretches, as DAMON's interval
+ * auto-tuning does.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -83,7 +83,7 @@ struct sampler {
 	uint64_t wss_pages;	/* pages the target touches per tick, about */
 	uint64_t rss_pages;
 
-	uint64_t aggregations, last_reprobe_ns;
+	uint64_t last_reprobe_ns;
 
 	/* the scan mode's snapshot under construction */
 	struct region *scan_regions;
@@ -93,7 +93,6 @@ struct sampler {
 	struct mapping *maps;
 	size_t nr_maps;
 };
-
 
 const char *sampler_method_name(enum clear_method m)
 {
@@ -176,8 +175,6 @@ out:
 	free(maps);
 	return err;
 }
-
-
 
 static int ensure_scratch(struct sampler *s, size_t n)
 {
@@ -423,7 +420,6 @@ static void emit(struct sampler *s, struct snapshot *snap, uint64_t now, uint32_
 	snap->time_ns = now;
 	snap->aggr_ns = s->plan.aggr_ns;
 	snap->sample_ns = s->plan.aggr_ns / want;
-	s->aggregations++;
 	if (s->sink.snapshot)
 		s->sink.snapshot(s->sink.ctx, snap);
 }
