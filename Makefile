@@ -15,12 +15,20 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
-	perl tmux procps
+	perl tmux procps qemu-system-x86 busybox-static
+# ...and what `make vm-kernel` needs on top (tests/vm/kernel.sh).
+VM_KERNEL_PKGS := linux-source-6.1 build-essential bc bison flex dwarves \
+	libssl-dev libelf-dev xz-utils
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Isrc/lib -Ibpf -I$(BUILD)/skel
-LDLIBS := -lbpf -lelf -lz -lncursesw -lpng -lm
+BPF_LIBS := -lbpf -lelf -lz
+LDLIBS := $(BPF_LIBS) -lncursesw -lpng -lm
+# Linked -static for the qemu guests: the archives' own needs added
+# (libncursesw.a wants libtinfo.a; Debian's libelf.a and libpng16.a only
+# libz.a and libm.a, already there).
+STATIC_LDLIBS := $(LDLIBS) -ltinfo
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -34,14 +42,22 @@ TOOL_HELPER_SRCS := $(wildcard tools/*.c)
 
 BINS := $(TOOLS:%=$(BUILD)/bin/%)
 HELPERS := $(TOOL_HELPER_SRCS:tools/%.c=$(BUILD)/tools/%)
+STATIC_HELPERS := $(TOOL_HELPER_SRCS:tools/%.c=$(BUILD)/static/%)
+STATIC := $(TOOLS:%=$(BUILD)/static/%) $(STATIC_HELPERS)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.t)
 UNIT_TESTS_SAN := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit-san/%.t)
 
-.PHONY: all deps test test-unit test-integ bench demo install clean vmlinux
+.PHONY: all static deps test test-unit test-integ test-vm vm-kernel bench demo \
+	install clean vmlinux
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(BINS) $(HELPERS)
+
+# the same programs linked -static, for the qemu guests (tests/vm/)
+static: $(STATIC)
+$(BUILD)/static/%: private LDFLAGS += -static
+$(BUILD)/static/%: private LDLIBS := $(STATIC_LDLIBS)
 
 # --- objects: one pattern for the normal build, one for the sanitizers ----
 $(BUILD)/obj/%.o: %.c | $(SKELS)
@@ -72,19 +88,23 @@ define TOOL_RULES
 $(1)_SRCS := $$(filter-out src/$(1)/main.c,$$(wildcard src/$(1)/*.c))
 $(BUILD)/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/san/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/san/%.o)
-$(BUILD)/bin/$(1): $(BUILD)/obj/src/$(1)/main.o $(BUILD)/lib$(1).a $(BUILD)/libkscope.a
+$(BUILD)/bin/$(1) $(BUILD)/static/$(1): $(BUILD)/obj/src/$(1)/main.o $(BUILD)/lib$(1).a $(BUILD)/libkscope.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$^ $$(LDLIBS) -o $$@
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL_RULES,$(t))))
 
 TOOL_LIBS := $(TOOLS:%=$(BUILD)/lib%.a)
 TOOL_LIBS_SAN := $(TOOLS:%=$(BUILD)/san/lib%.a)
 
-# --- workload helpers: single-file programs, no libraries -------------------
-$(BUILD)/tools/%: tools/%.c
+# --- workload helpers: single-file programs, libc only but for bpfls --------
+# One rule for the host's build/tools/X and the guests' build/static/X.
+HELPER_LIBS = -lm
+$(BUILD)/tools/bpfls $(BUILD)/static/bpfls: HELPER_LIBS = $(BPF_LIBS) -lm
+.SECONDEXPANSION:
+$(HELPERS) $(STATIC_HELPERS): tools/$$(@F).c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@ -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(HELPER_LIBS)
 
 # --- unit tests: cmocka in TAP mode, plain and sanitized ---------------------
 $(BUILD)/tests/unit/%.t: $(BUILD)/obj/tests/unit/%.o $(TOOL_LIBS) $(BUILD)/libkscope.a
@@ -107,16 +127,26 @@ deps:
 	fi
 
 test: deps
-	$(MAKE) all $(UNIT_TESTS) $(UNIT_TESTS_SAN)
+	$(MAKE) all static $(UNIT_TESTS) $(UNIT_TESTS_SAN)
 	KSCOPE_BUILD=$(abspath $(BUILD)) KSCOPE_TOP=$(CURDIR) \
 		prove --exec '' $(UNIT_TESTS) $(UNIT_TESTS_SAN) $(sort $(wildcard tests/integ/*.t))
 
 test-unit: $(UNIT_TESTS) $(UNIT_TESTS_SAN)
 	prove --exec '' $^
 
-test-integ: all
+test-integ: all static
 	KSCOPE_BUILD=$(abspath $(BUILD)) KSCOPE_TOP=$(CURDIR) \
 		prove -v --exec '' $(sort $(wildcard tests/integ/*.t))
+
+# other kernels in qemu guests (also run by `make test`, tests/integ/vm.t)
+test-vm: deps
+	$(MAKE) static
+	KSCOPE_BUILD=$(abspath $(BUILD)) tests/vm/run.sh
+
+# the guests' full kernel, for those without ../shared/kernels (~30 min)
+vm-kernel:
+	$(MAKE) deps DEB_PKGS="$(VM_KERNEL_PKGS)"
+	tests/vm/kernel.sh $(BUILD)/vm/kscope-6.1-full
 
 bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop.sh

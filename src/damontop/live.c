@@ -226,6 +226,10 @@ static void summary(struct live *l, bool target_gone)
 		100.0 * (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - l->cpu_start_ns) /
 			(double)(clock_ns(CLOCK_MONOTONIC) - l->wall_start_ns + 1),
 		l->cpu_start_ns / 1e6);
+	if (!l->model.total_snaps && l->sampler)
+		fprintf(stderr, "hint: no aggregation completed in that time; within the "
+			"budget one takes %s here (give a longer -d or a larger --budget)\n",
+			aggr);
 }
 
 static int replay_run(const struct damontop_opts *o);

@@ -43,6 +43,13 @@
 #define MAX_ADDRS_PER_TICK (8 * PTE_MAX_ADDRS)	/* reads are cheap, not free */
 #define BUDGET_SHARE 0.8	/* of the budget for sampling; the rest for views */
 #define REPROBE_SHARE 0.1	/* of the budget for re-measuring the other method */
+#define COST_WINDOW 9		/* measurements a unit cost is the median of */
+
+struct unit_cost {
+	double v[COST_WINDOW];
+	unsigned int next;
+	double median;		/* 0 until measured */
+};
 
 struct plan {
 	enum clear_method method;
@@ -77,8 +84,9 @@ struct sampler {
 
 	/* unit costs, ns of our CPU time, and of the target's per page whose
 	 * Accessed bit we cleared and it touches again */
-	double refs_ns_per_page, cold_ns_per_page, scan_ns;
-	double read_ns_per_pass, read_ns_per_addr;
+	struct unit_cost refs_ns_per_page, cold_ns_per_page, scan_ns;
+	struct unit_cost read_ns_per_addr;
+	double read_ns_per_pass;
 	double reaccess_ns;
 	uint64_t wss_pages;	/* pages the target touches per tick, about */
 	uint64_t rss_pages;
@@ -103,9 +111,22 @@ const char *sampler_method_name(enum clear_method m)
 	}
 }
 
-static void ewma(double *avg, double v)
+/* A unit cost: the median of its last measurements.  Costs measured in a
+ * VM spike when a vCPU is preempted (no steal time shows inside) or when a
+ * code path runs the first time; a median ignores that, a mean does not. */
+static void cost_add(struct unit_cost *c, double v)
 {
-	*avg = *avg > 0 ? *avg * 0.8 + v * 0.2 : v;
+	double sorted[COST_WINDOW];
+	int i, j, n;
+
+	c->v[c->next++ % COST_WINDOW] = v;
+	n = c->next < COST_WINDOW ? c->next : COST_WINDOW;
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && sorted[j - 1] > c->v[i]; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = c->v[i];
+	}
+	c->median = sorted[n / 2];
 }
 
 static int read_rss_pages(pid_t pid, uint64_t *pages)
@@ -213,7 +234,7 @@ static int read_addrs(struct sampler *s)
 
 	if (!err && s->nr_addrs) {
 		t -= s->read_ns_per_pass * nr_passes(s->nr_addrs);
-		ewma(&s->read_ns_per_addr, t > 0 ? t / s->nr_addrs : 0);
+		cost_add(&s->read_ns_per_addr, t > 0 ? t / s->nr_addrs : 0);
 	}
 	return err;
 }
@@ -249,7 +270,7 @@ static int clear_refs(struct sampler *s)
 	int err = pte_clear_refs(s->pte);
 
 	if (!err && s->rss_pages)
-		ewma(&s->refs_ns_per_page,
+		cost_add(&s->refs_ns_per_page,
 		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / s->rss_pages);
 	for (size_t i = 0; i < s->nr_addrs; i++)
 		s->valid[i] = true;
@@ -270,7 +291,7 @@ static int clear_cold(struct sampler *s)
 	if (n < 0)
 		return n;
 	if (n)
-		ewma(&s->cold_ns_per_page,
+		cost_add(&s->cold_ns_per_page,
 		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / n);
 	return 0;
 }
@@ -279,11 +300,11 @@ static int clear_cold(struct sampler *s)
 static double tick_cost(const struct sampler *s, enum clear_method m, uint32_t k)
 {
 	size_t n = s->rs.nr * (m == CLEAR_REFS ? k : 1);
-	double read = s->read_ns_per_pass * nr_passes(n) + s->read_ns_per_addr * n;
+	double read = s->read_ns_per_pass * nr_passes(n) + s->read_ns_per_addr.median * n;
 
 	if (m == CLEAR_REFS)
-		return s->refs_ns_per_page * s->rss_pages + read;
-	return s->cold_ns_per_page * n + 2 * read;	/* cold reads twice */
+		return s->refs_ns_per_page.median * s->rss_pages + read;
+	return s->cold_ns_per_page.median * n + 2 * read;	/* cold reads twice */
 }
 
 /* What one tick costs the target: every page whose Accessed bit we
@@ -354,7 +375,7 @@ static void replan(struct sampler *s)
 	struct plan p;
 
 	if (s->opts.scan) {
-		double ours = (s->scan_ns + s->refs_ns_per_page * s->rss_pages) /
+		double ours = (s->scan_ns.median + s->refs_ns_per_page.median * s->rss_pages) /
 			      BUDGET_SHARE;
 		double load = ours > target_cost(s, CLEAR_REFS) ? ours :
 			      target_cost(s, CLEAR_REFS);
@@ -394,8 +415,8 @@ static void replan(struct sampler *s)
 			"target %.2f us/page x %llu pages\n",
 			sampler_method_name(p.method), p.tick_ns / 1e6, p.ticks_per_aggr,
 			p.k, s->rs.nr, (unsigned long long)s->rss_pages,
-			s->refs_ns_per_page, s->cold_ns_per_page / 1e3,
-			s->read_ns_per_addr / 1e3, s->reaccess_ns / 1e3,
+			s->refs_ns_per_page.median, s->cold_ns_per_page.median / 1e3,
+			s->read_ns_per_addr.median / 1e3, s->reaccess_ns / 1e3,
 			(unsigned long long)s->wss_pages);
 	s->plan = p;
 }
@@ -478,7 +499,7 @@ static int scan_tick(struct sampler *s, uint64_t now)
 			if (err)
 				return err;
 		}
-		ewma(&s->scan_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0);
+		cost_add(&s->scan_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0);
 		snap.regions = s->scan_regions;
 		snap.nr_regions = s->scan_nr;
 		emit(s, &snap, now, 1);
@@ -580,8 +601,8 @@ static int calibrate(struct sampler *s)
 	err = pte_lookup(s->pte, s->addrs, 1, s->level, s->accessed);
 	s->read_ns_per_pass = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	err = err ?: clear_cold(s) ?: clear_refs(s);
-	if (!err && !s->cold_ns_per_page)
-		s->cold_ns_per_page = 15000;	/* nothing resident yet: the usual */
+	if (!err && !s->cold_ns_per_page.median)
+		cost_add(&s->cold_ns_per_page, 15000);	/* nothing resident yet: the usual */
 	return err;
 }
 

@@ -1,0 +1,289 @@
+#!/bin/bash
+# tests/vm/run.sh: boot each test kernel under qemu with a tiny root of
+# busybox-static and kscope's static tools (make static), run the guest
+# tests in it, and print one TAP stream on stdout.
+#
+#   tests/vm/run.sh [-g GUEST]... [-t TEST]...     (default: all of them)
+#
+# Guests (guest_* below): kscope-6.1-full, ../shared/kernels' Linux 6.1
+# with everything the development machines lack; debian-6.1-cloud, Debian's
+# stock cloud kernel, fetched with apt-get download into build/vm/ once.
+# A guest whose kernel is not available is a skip with the reason; a guest
+# that does not finish within KSCOPE_VM_TIMEOUT seconds (default 420) is
+# killed and reported as a failure.
+#
+# Guest tests are tests/vm/tests/*.sh (busybox ash, helpers in
+# tests/vm/guest/lib.sh), run in every guest in name order, each printing
+# unnumbered TAP lines; this script numbers them and prefixes the guest's
+# name.  Files a test ships (lib.sh's ship) land in build/vm/out/GUEST/;
+# tests/vm/checks/NAME.sh, when present, judges those of test NAME on the
+# host (bash, same TAP lines, $KSCOPE_FILES is the directory).  The
+# console log of each guest is kept as build/vm/out/GUEST.log.
+#
+# Environment: KSCOPE_BUILD (build/), KSCOPE_VM_KERNELS (../shared/kernels),
+# KSCOPE_VM_TIMEOUT, KSCOPE_VM_TEST_TIMEOUT (a test's default limit in the
+# guest, 150 s), KSCOPE_VM_APPEND (more kernel parameters, for
+# experiments), QEMU (qemu-system-x86_64).
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMDIR=$TOP/tests/vm
+BUILD=${KSCOPE_BUILD:-$TOP/build}
+VM=$BUILD/vm
+KERNELS=${KSCOPE_VM_KERNELS:-$TOP/../shared/kernels}
+QEMU=${QEMU:-qemu-system-x86_64}
+GUEST_TIMEOUT=${KSCOPE_VM_TIMEOUT:-420}
+TEST_TIMEOUT=${KSCOPE_VM_TEST_TIMEOUT:-150}
+ALL_GUESTS="kscope-6.1-full debian-6.1-cloud"
+
+# --- guests: guest_NAME sets KERNEL and EXTRA (a directory whose contents
+# go into that guest's initramfs too, or empty), or sets WHY_NOT and fails
+
+guest_kscope_6_1_full() {
+	KERNEL=$KERNELS/kscope-6.1-full/bzImage
+	EXTRA=
+	[ -r "$KERNEL" ] && return
+	KERNEL=$VM/kscope-6.1-full/bzImage	# make vm-kernel
+	[ -r "$KERNEL" ] && return
+	WHY_NOT="no kernel: neither $KERNELS/kscope-6.1-full/bzImage nor $KERNEL (make vm-kernel)"
+	return 1
+}
+
+# Debian's newest 6.1 cloud kernel, downloaded once into build/vm/.  Its
+# loop and veth are modules: the guest finds them under /kscope/modules.
+guest_debian_6_1_cloud() {
+	local dir=$VM/debian-6.1-cloud pkg
+	KERNEL=$(ls "$dir"/root/boot/vmlinuz-* 2>/dev/null | tail -1)
+	if [ -z "$KERNEL" ]; then
+		command -v apt-get >/dev/null || { WHY_NOT="no apt-get to fetch Debian's kernel"; return 1; }
+		pkg=$(debian_kernel_pkg)
+		if [ -z "$pkg" ]; then
+			apt-get update -qq >/dev/null 2>&1
+			pkg=$(debian_kernel_pkg)
+		fi
+		[ -n "$pkg" ] || { WHY_NOT="apt knows no linux-image-6.1.0-*-cloud-amd64-unsigned"; return 1; }
+		rm -rf "$dir"
+		mkdir -p "$dir/root"
+		if ! (cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$pkg") \
+			>"$dir/download.log" 2>&1; then
+			WHY_NOT="cannot download $pkg: $(grep -E '^(E|W):' "$dir/download.log" | head -1)"
+			return 1
+		fi
+		dpkg-deb -x "$dir"/*.deb "$dir/root" && rm -f "$dir"/*.deb
+		KERNEL=$(ls "$dir"/root/boot/vmlinuz-* 2>/dev/null | tail -1)
+		[ -n "$KERNEL" ] || { WHY_NOT="no vmlinuz in $pkg"; return 1; }
+	fi
+	EXTRA=$dir/extra
+	rm -rf "$EXTRA"
+	mkdir -p "$EXTRA/kscope/modules"
+	find "$dir/root/lib/modules" \( -name loop.ko -o -name veth.ko \) \
+		-exec cp {} "$EXTRA/kscope/modules/" \;
+}
+
+debian_kernel_pkg() {
+	apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' 2>/dev/null |
+		awk '{ print $1 }' | sort -V | tail -1
+}
+
+# --- the initramfs: busybox and its applets, the static tools, /init, the
+# guest tests; a guest's EXTRA is a second archive appended to it (the
+# kernel unpacks concatenated archives in order)
+
+cpio_of() {	# cpio_of DIR OUT: a gzipped newc archive of DIR, owned by root
+	(cd "$1" && find . | sort | "$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) |
+		gzip -1 >"$2"
+}
+
+make_initramfs() {	# make_initramfs OUT
+	local root=$VM/root app
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,kscope/bin,kscope/tests}
+	cp "$BUSYBOX" "$root/bin/busybox"
+	for app in $("$BUSYBOX" --list-full); do
+		[ -e "$root/$app" ] || ln -s /bin/busybox "$root/$app"
+	done
+	cp "$BUILD"/static/* "$root/kscope/bin/"
+	cp "$VMDIR/guest/init" "$root/init"
+	cp "$VMDIR/guest/lib.sh" "$root/kscope/"
+	cp "$VMDIR"/tests/*.sh "$root/kscope/tests/"
+	chmod 755 "$root/init"
+	cpio_of "$root" "$1"
+}
+
+# --- running a guest and reading its console ------------------------------
+
+# boot GUEST LOG: the guest's console into LOG; qemu's status (124: killed)
+boot() {
+	local extra=$VM/initramfs.gz
+	if [ -n "$EXTRA" ]; then
+		cpio_of "$EXTRA" "$VM/extra.gz"
+		extra=$VM/initramfs-$1.gz
+		cat "$VM/initramfs.gz" "$VM/extra.gz" >"$extra"
+	fi
+	timeout -k 5 "$GUEST_TIMEOUT" "$QEMU" -machine q35 -cpu qemu64,vendor=GenuineIntel \
+		-smp 4,sockets=1,cores=2,threads=2 -m 1G -nographic -no-reboot \
+		-kernel "$KERNEL" -initrd "$extra" \
+		-append "console=ttyS0 quiet panic=-1 kscope.guest=$1 kscope.timeout=$TEST_TIMEOUT kscope.tests=$(IFS=,; echo "${TESTS[*]}") ${KSCOPE_VM_APPEND:-}" \
+		</dev/null >"$2" 2>&1
+}
+
+# collect GUEST LOG STATUS SECONDS: the guest's TAP lines (unnumbered) from
+# its console log, its shipped files into build/vm/out/GUEST/, then the
+# host-side checks of them
+collect() {
+	local g=$1 log=$2 status=$3 secs=$4 files=$VM/out/$1
+	rm -rf "$files"
+	mkdir -p "$files"
+	# \r from the tty, terminal escapes from the firmware
+	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1b.//g' |
+		awk -v g="$g" -v files="$files" -v status="$status" \
+		-v secs="$secs" -v limit="$GUEST_TIMEOUT" '
+	# the last 15 lines that were not TAP, for a guest that went wrong
+	function keep(line) { n++; last[n] = line; if (n > 15) delete last[n - 15] }
+	function tail_diag(   i) {
+		for (i = (n > 15 ? n - 14 : 1); i <= n; i++)
+			print "#   " last[i]
+	}
+	infile {
+		if ($0 == "KSCOPE-FILE-END") { close(out); infile = 0; next }
+		print > out
+		next
+	}
+	# the firmware leaves terminal escapes on the line before it
+	/KSCOPE-BEGIN / { sub(/^.*KSCOPE-BEGIN/, ""); begun = 1; kernel = $1; cpus = $2; next }
+	/^KSCOPE-FILE / {
+		out = files "/" $2; infile = 1; printf "" > out; next
+	}
+	/^KSCOPE-TEST / { test = $2; ran[test] = 0; failed[test] = 0; next }
+	/^KSCOPE-TEST-END / {
+		rc = $3
+		if (rc == 137)
+			printf "not ok - %s: %s finished within its time limit (killed after %.0f s)\n",
+				g, test, $5 - $4
+		else if (rc != 0 && !failed[test])
+			printf "not ok - %s: %s exited %d\n", g, test, rc
+		else if (!ran[test])
+			printf "not ok - %s: %s printed no test line\n", g, test
+		printf "# %s: %s took %.1f s\n", g, test, $5 - $4
+		print test > (files "/.tests")
+		test = ""
+		next
+	}
+	/^KSCOPE-END$/ { ended = 1; next }
+	!begun { keep($0); next }
+	/^(not )?ok / {
+		ran[test]++
+		if ($0 ~ /^not ok/) failed[test]++
+		sub(/^ok( -)? */, "ok - " g ": ")
+		sub(/^not ok( -)? */, "not ok - " g ": ")
+		print
+		next
+	}
+	{ keep($0); if (test != "") print (/^#/ ? "" : "# ") $0 }
+	END {
+		if (!begun) {
+			printf "not ok - %s: boots to /init (qemu status %d after %d s)\n", g, status, secs
+			tail_diag()
+			exit
+		}
+		if (ended && status == 0) {
+			printf "ok - %s: %s (%s cpus) boots, runs its tests, powers off (%d s)\n",
+				g, kernel, cpus, secs
+			exit
+		}
+		if (status == 124)
+			printf "not ok - %s: finishes within %d s (killed%s)\n", g, limit,
+				test != "" ? " in " test : ""
+		else
+			printf "not ok - %s: powers off cleanly (qemu status %d after %d s%s)\n",
+				g, status, secs, ended ? "" : ", no end marker"
+		tail_diag()
+	}'
+	# shipped files must be whole: the guest sent their md5
+	tr -d '\r' <"$log" | sed -n 's/^KSCOPE-FILE \([^ ]*\) \([0-9a-f]*\)$/\2  \1/p' >"$files/.md5"
+	if [ -s "$files/.md5" ] && ! (cd "$files" && md5sum -c --quiet .md5 >/dev/null 2>&1); then
+		echo "not ok - $g: shipped files arrive intact"
+		(cd "$files" && md5sum -c .md5 2>&1 | grep -v ': OK$' | sed 's/^/#   /')
+	fi
+	host_checks "$g" "$files"
+}
+
+# host_checks GUEST FILES: tests/vm/checks/NAME.sh for each guest test that
+# ran to its end, and the kernel log's check when the guest got that far
+host_checks() {
+	local g=$1 files=$2 t c
+	for t in $(cat "$files/.tests" 2>/dev/null) $([ -e "$files/dmesg.txt" ] && echo dmesg); do
+		c=$VMDIR/checks/$t.sh
+		[ -r "$c" ] || continue
+		KSCOPE_FILES=$files KSCOPE_GUEST=$g KSCOPE_TOP=$TOP bash "$c" 2>&1 |
+			sed -e "s/^ok\( -\)\? */ok - $g: /" -e "s/^not ok\( -\)\? */not ok - $g: /" \
+				-e '/^\(not \)\?ok /!{/^#/!s/^/# /}'
+	done
+}
+
+# number: number the test lines and put the plan at the end
+number() {
+	awk '/^(not )?ok / { n++; sub(/ok -/, "ok " n " -") }
+		{ print; fflush() }
+		END { print "1.." n }'
+}
+
+# --- main ---------------------------------------------------------------
+
+GUESTS=()
+TESTS=()
+while getopts g:t:h opt; do
+	case $opt in
+	g) GUESTS+=("$OPTARG") ;;
+	t) TESTS+=("$OPTARG") ;;
+	*) sed -n '2,/^set -u/p' "$0" | sed -e '$d' -e 's/^# \?//'; exit 2 ;;
+	esac
+done
+[ ${#GUESTS[@]} -gt 0 ] || GUESTS=($ALL_GUESTS)
+
+command -v "$QEMU" >/dev/null || { echo "1..0 # SKIP $QEMU not installed"; exit 0; }
+BUSYBOX=${BUSYBOX:-$(command -v busybox)}
+if [ -z "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+	echo "1..0 # SKIP no static busybox (Debian: busybox-static)"
+	exit 0
+fi
+for f in "$BUILD"/static/{damontop,accessgen,bpfls}; do
+	[ -x "$f" ] || { echo "Bail out! no $f: run make static"; exit 1; }
+done
+mkdir -p "$VM/out"
+
+# which guests can run, before booting any: none at all is a skip
+declare -A KERNEL_OF EXTRA_OF WHY
+avail=0
+for g in "${GUESTS[@]}"; do
+	fn=guest_${g//[-.]/_}
+	if ! declare -F "$fn" >/dev/null; then
+		echo "Bail out! no guest $g (guests: $ALL_GUESTS)"
+		exit 1
+	fi
+	if $fn; then
+		KERNEL_OF[$g]=$KERNEL
+		EXTRA_OF[$g]=$EXTRA
+		avail=$((avail + 1))
+	else
+		WHY[$g]=$WHY_NOT
+	fi
+done
+if [ $avail = 0 ]; then
+	why=$(for g in "${GUESTS[@]}"; do printf '%s: %s; ' "$g" "${WHY[$g]}"; done)
+	echo "1..0 # SKIP no guest kernel: ${why%; }"
+	exit 0
+fi
+make_initramfs "$VM/initramfs.gz" || { echo "Bail out! cannot build the initramfs"; exit 1; }
+
+for g in "${GUESTS[@]}"; do
+	if [ -z "${KERNEL_OF[$g]:-}" ]; then
+		echo "ok - $g # SKIP ${WHY[$g]}"
+		continue
+	fi
+	KERNEL=${KERNEL_OF[$g]}
+	EXTRA=${EXTRA_OF[$g]}
+	echo "# $g: booting ${KERNEL#$TOP/}"
+	t0=$SECONDS
+	boot "$g" "$VM/out/$g.log"
+	collect "$g" "$VM/out/$g.log" $? $((SECONDS - t0))
+done | number
