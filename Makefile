@@ -29,6 +29,8 @@ LDLIBS := $(BPF_LIBS) -lncursesw -lpng -lm
 # (libncursesw.a wants libtinfo.a; Debian's libelf.a and libpng16.a only
 # libz.a and libm.a, already there).
 STATIC_LDLIBS := $(LDLIBS) -ltinfo
+# unit tests: cmocka, and json-c for reading damo's files (the fixtures)
+TEST_LDLIBS := -lcmocka -ljson-c
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -109,11 +111,11 @@ $(HELPERS) $(STATIC_HELPERS): tools/$$(@F).c
 # --- unit tests: cmocka in TAP mode, plain and sanitized ---------------------
 $(BUILD)/tests/unit/%.t: $(BUILD)/obj/tests/unit/%.o $(TOOL_LIBS) $(BUILD)/libkscope.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $^ $(LDLIBS) $(TEST_LDLIBS) -o $@
 
 $(BUILD)/tests/unit-san/%.t: $(BUILD)/san/tests/unit/%.o $(TOOL_LIBS_SAN) $(BUILD)/san/libkscope.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) $(TEST_LDLIBS) -o $@
 
 # --- entry points -------------------------------------------------------------
 deps:
