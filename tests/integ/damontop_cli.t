@@ -53,7 +53,7 @@ ok $? "the existing file is unchanged"
 # the target exits under a running monitor: summary, exit 0
 "$agen" random --regions 2 --size 4M --duration 2 >/dev/null &
 apid=$!
-"$dt" --batch -p $apid >"$TMP/b.out" 2>"$TMP/b.err"
+"$dt" --batch --budget 5 -p $apid >"$TMP/b.out" 2>"$TMP/b.err"
 rc=$?
 wait $apid
 lines=$(grep -cE '^ +[0-9.]+s ' "$TMP/b.out")
@@ -73,7 +73,7 @@ ok $? "SIGTERM: exit $rc and the -c command is gone"
 nothing_left "after SIGTERM"
 
 # --json lines are JSON with the fields a script needs
-"$dt" --json -d 1.2 -c "$agen random --regions 2 --size 8M --duration 5" >"$TMP/j.out" 2>/dev/null
+"$dt" --json --budget 5 -d 1.2 -c "$agen random --regions 2 --size 8M --duration 5" >"$TMP/j.out" 2>/dev/null
 perl -MJSON::PP -ne 'BEGIN{$n=0} next unless /^\{/; $j = decode_json($_);
 	exists $j->{$_} or die "no $_" for qw(time_ns wss_bytes nr_regions regions drops);
 	$n++; END { exit($n >= 3 ? 0 : 1) }' "$TMP/j.out"
