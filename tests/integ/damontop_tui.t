@@ -21,7 +21,7 @@ for i in $(seq 30); do
 done
 grep -q 'damontop .*source pte' "$TMP/s1"
 ok $? "header names the target and the source"
-grep -qE 'regions [0-9]+ +WSS [0-9.]+ [KMG]iB' "$TMP/s1"
+grep -qE 'regions [0-9]+ +WSS [0-9.]+ ([KMGT]i)?B' "$TMP/s1"
 ok $? "header shows regions and a WSS with its unit"
 # the heat canvas: rows of heat characters in the grid, a legend below
 [ "$(heat_rows)" -ge 2 ]
