@@ -1,6 +1,6 @@
 #!/bin/bash
 # damontop records accessgen's stairs (10 regions of 10 MiB, 1 s each, two
-# rounds) with the pte source at default intervals and a 5% budget (on
+# rounds) with the pte source at default intervals and a 10% budget (on
 # machines whose hypervisor traps Accessed-bit updates, like these VMs,
 # the default 1% buys too few samples for 1 s phases; bench/ measures the
 # default on 2 s phases), and the report shows the
@@ -28,7 +28,7 @@ start_stairs_after() {	# start_stairs_after SECONDS OUTPUT
 }
 
 rec=$TMP/stairs.rec
-"$BIN/damontop" record --budget 5 -d 60 -o "$rec" -c "$TOOLS/accessgen stairs --wait --regions 10 --size 10M --phase 1s --rounds 2" \
+"$BIN/damontop" record --budget 10 -d 60 -o "$rec" -c "$TOOLS/accessgen stairs --wait --regions 10 --size 10M --phase 1s --rounds 2" \
 	>"$TMP/agen.out" 2>"$TMP/err" &
 start_stairs_after 3 "$TMP/agen.out"
 wait $!
