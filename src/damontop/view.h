@@ -30,10 +30,6 @@ void view_batch_line(FILE *out, const struct damon_model *m,
 void view_json_line(FILE *out, const struct damon_model *m,
 		    const struct view_status *vs);
 
-/* A text heat row of the latest snapshot over the model's address spans,
- * width characters from " .:-=+*#%@". */
-void view_heat_row(const struct damon_model *m, char *buf, unsigned int width);
-
 struct view_tui;
 int view_tui_open(struct view_tui **out, bool no_color);
 void view_tui_close(struct view_tui *v);

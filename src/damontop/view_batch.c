@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /* damontop's batch views: one text line or JSON object per aggregation. */
-#include <math.h>
 #include <string.h>
 
 #include "heatgrid.h"
+#include "tui.h"
 #include "units.h"
 #include "view.h"
 
-#define HEAT_CHARS " .:-=+*#%@"
 #define MAX_SPANS 8
 
-void view_heat_row(const struct damon_model *m, char *buf, unsigned int width)
+/* The latest snapshot as one row of heat characters, low address first. */
+static void view_heat_row(const struct damon_model *m, char *buf, unsigned int width)
 {
 	const struct snapshot *s = model_latest(m);
 	struct heat_span spans[MAX_SPANS];
 	struct heatgrid g;
 	size_t nr_spans = model_spans(m, spans, MAX_SPANS);
-	double max, v;
 	unsigned int a;
 	int level;
 
@@ -26,13 +25,12 @@ void view_heat_row(const struct damon_model *m, char *buf, unsigned int width)
 					     s->time_ns, spans, nr_spans))
 		return;
 	heatgrid_fill(&g, s, 1, s->time_ns - s->aggr_ns);
-	max = 1e9 / s->sample_ns;	/* heat is in samples hit per second */
 	for (a = 0; a < width; a++) {
-		v = g.heat[a];
-		if (isnan(v))
-			continue;
-		level = v <= 0 ? 0 : 1 + (int)(v / max * 8.999);
-		buf[a] = HEAT_CHARS[level > 9 ? 9 : level];
+		/* heat is in samples hit per second; blank where unmonitored */
+		level = tui_heat_level(g.heat[a], 1e9 / s->sample_ns,
+				       sizeof(TUI_HEAT_CHARS) - 1);
+		if (level >= 0)
+			buf[a] = TUI_HEAT_CHARS[level];
 	}
 	heatgrid_free(&g);
 }

@@ -43,7 +43,7 @@ static const short tui_ramp256[] = { 235, 17, 18, 54, 90, 126, 161, 160,
 				     196, 202, 208, 214, 220, 226, 229, 231 };
 static const short tui_ramp8[] = { COLOR_BLUE, COLOR_MAGENTA, COLOR_RED,
 				   COLOR_YELLOW, COLOR_WHITE };
-static const char tui_ramp_mono[] = " .:-=+*#%@";
+static const char tui_ramp_mono[] = TUI_HEAT_CHARS;
 
 static const struct tui_help tui_common_help[] = {
 	{ "q", "quit" },

@@ -164,6 +164,9 @@ void tui_message(struct tui *t, const char *fmt, ...)
 /* erase, draw every area, help box on top, one refresh. */
 void tui_draw(struct tui *t, const struct tui_frame *f);
 
+/* Heat as characters, coldest first: --no-color, and text views. */
+#define TUI_HEAT_CHARS " .:-=+*#%@"
+
 /* Pure helpers, no terminal needed (unit-tested). */
 /* Curses key code -> enum tui_key, without the frame's state. */
 int tui_key_action(int ch);

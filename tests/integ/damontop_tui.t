@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
-plan 11
+plan 12
 
 sock=kscope-test-$$
 CLEANUP="tmux -L $sock kill-server 2>/dev/null"
@@ -31,6 +31,10 @@ ok $? "legend with its unit"
 grep -qE 'START +END +SIZE +ACCESS' "$TMP/s1" &&
 	grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} +[0-9.]+ [KMG]?i?B +[0-9]+% ' "$TMP/s1"
 ok $? "hottest-regions table with rows"
+
+# the nothing-left check below must be able to see our program at all
+[ "$(our_progs)" -ge 1 ]
+ok $? "while it runs, bpftool shows its walker ($(our_progs) prog)"
 
 tmux -L $sock send-keys -t t h
 sleep 0.5

@@ -22,15 +22,8 @@
 
 #include "export.h"
 
-static char dir[] = "/tmp/kscope-test-export-XXXXXX";
-
-static const char *tmp(const char *name)
-{
-	static char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
+#define TMPDIR_NAME "export"
+#include "tmpdir.h"
 
 /* The file's whole text (NUL-terminated, caller frees). */
 static char *slurp(const char *path)
@@ -82,8 +75,8 @@ static void test_tsv(void **state)
 
 	(void)state;
 	small_grid(&g);
-	assert_int_equal(export_tsv(&g, tmp("rel.tsv"), NULL), 0);
-	text = slurp(tmp("rel.tsv"));
+	assert_int_equal(export_tsv(&g, test_path("rel.tsv"), NULL), 0);
+	text = slurp(test_path("rel.tsv"));
 	assert_string_equal(text,
 			    "0\t0\t0.0\n"
 			    "0\t50\t12.5\n"
@@ -92,8 +85,8 @@ static void test_tsv(void **state)
 	free(text);
 
 	o.abs_time = o.abs_addr = true;
-	assert_int_equal(export_tsv(&g, tmp("abs.tsv"), &o), 0);
-	text = slurp(tmp("abs.tsv"));
+	assert_int_equal(export_tsv(&g, test_path("abs.tsv"), &o), 0);
+	text = slurp(test_path("abs.tsv"));
 	assert_string_equal(text,
 			    "1000\t4096\t0.0\n"
 			    "1000\t4146\t12.5\n"
@@ -114,8 +107,8 @@ static void test_tsv_spans(void **state)
 	assert_int_equal(heatgrid_init(&g, 1, 2, 0, 10, spans, 2), 0);
 	g.heat[0] = 1;
 	g.heat[1] = 2;
-	assert_int_equal(export_tsv(&g, tmp("spans.tsv"), NULL), 0);
-	text = slurp(tmp("spans.tsv"));
+	assert_int_equal(export_tsv(&g, test_path("spans.tsv"), NULL), 0);
+	text = slurp(test_path("spans.tsv"));
 	assert_string_equal(text, "0\t0\t1.0\n0\t4096\t2.0\n");
 	free(text);
 	heatgrid_free(&g);
@@ -129,7 +122,7 @@ static void test_tsv_stdout(void **state)
 
 	(void)state;
 	small_grid(&g);
-	fd = open(tmp("stdout.tsv"), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	fd = open(test_path("stdout.tsv"), O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
@@ -139,7 +132,7 @@ static void test_tsv_stdout(void **state)
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	close(fd);
-	text = slurp(tmp("stdout.tsv"));
+	text = slurp(test_path("stdout.tsv"));
 	assert_int_equal(count(text, "\n"), 4);
 	assert_non_null(strstr(text, "0\t50\t12.5\n"));
 	free(text);
@@ -218,13 +211,13 @@ static void test_png(void **state)
 	g.heat[3] = 2.0;
 	g.heat[4] = 1.0;
 	g.heat[5] = 0.0;
-	assert_int_equal(export_png(&g, tmp("grid.png"), &o), 0);
+	assert_int_equal(export_png(&g, test_path("grid.png"), &o), 0);
 	export_layout(&g, &o, &l);
 	assert_true(l.cell_w >= 4 && l.cell_h >= 4);
 
 	memset(&im, 0, sizeof(im));
 	im.version = PNG_IMAGE_VERSION;
-	assert_true(png_image_begin_read_from_file(&im, tmp("grid.png")));
+	assert_true(png_image_begin_read_from_file(&im, test_path("grid.png")));
 	assert_int_equal(im.width, l.width);
 	assert_int_equal(im.height, l.height);
 	assert_true(l.plot_x + 3 * l.cell_w <= l.width);
@@ -259,8 +252,8 @@ static void test_svg(void **state)
 
 	(void)state;
 	small_grid(&g);
-	assert_int_equal(export_svg(&g, tmp("grid.svg"), &o), 0);
-	text = slurp(tmp("grid.svg"));
+	assert_int_equal(export_svg(&g, test_path("grid.svg"), &o), 0);
+	text = slurp(test_path("grid.svg"));
 	assert_int_equal(strncmp(text, "<?xml", 5), 0);
 	assert_int_equal(count(text, "<svg "), 1);
 	assert_int_equal(count(text, "</svg>\n"), 1);
@@ -288,49 +281,31 @@ static void test_no_overwrite(void **state)
 
 	(void)state;
 	small_grid(&g);
-	fd = open(tmp("old"), O_WRONLY | O_CREAT | O_EXCL, 0644);
+	fd = open(test_path("old"), O_WRONLY | O_CREAT | O_EXCL, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "keep\n", 5), 5);
 	close(fd);
 
-	assert_int_equal(export_tsv(&g, tmp("old"), NULL), -EEXIST);
-	assert_int_equal(export_png(&g, tmp("old"), NULL), -EEXIST);
-	assert_int_equal(export_svg(&g, tmp("old"), NULL), -EEXIST);
-	text = slurp(tmp("old"));
+	assert_int_equal(export_tsv(&g, test_path("old"), NULL), -EEXIST);
+	assert_int_equal(export_png(&g, test_path("old"), NULL), -EEXIST);
+	assert_int_equal(export_svg(&g, test_path("old"), NULL), -EEXIST);
+	text = slurp(test_path("old"));
 	assert_string_equal(text, "keep\n");
 	free(text);
 
-	assert_int_equal(export_tsv(&g, tmp("old"), &force), 0);
-	text = slurp(tmp("old"));
+	assert_int_equal(export_tsv(&g, test_path("old"), &force), 0);
+	text = slurp(test_path("old"));
 	assert_int_equal(strncmp(text, "0\t0\t0.0\n", 8), 0);
 	free(text);
 
 	/* never through a symlink, even forced */
-	snprintf(target, sizeof(target), "%s", tmp("old"));
-	assert_int_equal(symlink(target, tmp("link")), 0);
-	assert_true(export_svg(&g, tmp("link"), &force) < 0);
-	text = slurp(tmp("old"));
+	snprintf(target, sizeof(target), "%s", test_path("old"));
+	assert_int_equal(symlink(target, test_path("link")), 0);
+	assert_true(export_svg(&g, test_path("link"), &force) < 0);
+	text = slurp(test_path("old"));
 	assert_int_equal(strncmp(text, "0\t0\t0.0\n", 8), 0);
 	free(text);
 	heatgrid_free(&g);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	static const char *names[] = { "rel.tsv", "abs.tsv", "spans.tsv",
-		"stdout.tsv", "grid.png", "grid.svg", "old", "link" };
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(tmp(names[i]));
-	return rmdir(dir);
 }
 
 int main(void)
@@ -346,5 +321,5 @@ int main(void)
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
