@@ -1,14 +1,15 @@
 #!/bin/bash
-# damontop records accessgen's stairs (10 regions of 10 MiB, 1 s each, two
+# damontop records accessgen's stairs (8 regions of 10 MiB, 2 s each, two
 # rounds) with the pte source at default intervals and a 10% budget (on
 # machines whose hypervisor traps Accessed-bit updates, like these VMs,
-# the default 1% buys too few samples for 1 s phases; bench/ measures the
-# default on 2 s phases), and the report shows the
-# stairs: the hot band visits the regions in order, at least 80% of each
-# phase's hot cells in the active region.  The first round is where DAMON's
-# regions, merged over the idle target, adapt to the workload (a few
-# aggregations per change); every phase of the second is judged.  Then the
-# exact working set through --scan.
+# the default 1% buys too few samples for short phases; bench/ measures
+# the default), and the report shows the stairs: the hot band visits the
+# regions in order, at least 80% of each phase's hot cells in the active
+# region, one phase of eight allowed to miss (a DAMON region straddling two
+# of accessgen's can take a phase to split; 1 run in 6 showed one here).
+# The first round is where DAMON's regions, merged over the idle target,
+# adapt to the workload (a few aggregations per change); every phase of
+# the second is judged.  Then the exact working set through --scan.
 . "$(dirname "$0")/lib.sh"
 need_bpf
 plan 9
@@ -28,7 +29,7 @@ start_stairs_after() {	# start_stairs_after SECONDS OUTPUT
 }
 
 rec=$TMP/stairs.rec
-"$BIN/damontop" record --budget 10 -d 60 -o "$rec" -c "$TOOLS/accessgen stairs --wait --regions 10 --size 10M --phase 1s --rounds 2" \
+"$BIN/damontop" record --budget 10 -d 60 -o "$rec" -c "$TOOLS/accessgen stairs --wait --regions 8 --size 10M --phase 2s --rounds 2" \
 	>"$TMP/agen.out" 2>"$TMP/err" &
 start_stairs_after 3 "$TMP/agen.out"
 wait $!
@@ -43,9 +44,11 @@ hi=$(awk '/^region/ {e=$4} END {print e}' "$TMP/agen.out")
 "$BIN/damontop" report heatmap "$rec" --format tsv --abs-time --abs-addr \
 	--address-range $((lo)),$((hi)) --resol 400,100 -o "$TMP/heat.tsv"
 ok $? "report heatmap --format tsv"
-out=$("$SRC_TOOLS/stairs_check" "$TMP/agen.out" "$TMP/heat.tsv" 0.8 10)
-ok $? "the heatmap shows the stairs (pte, default intervals)"
-diag "$out"
+out=$("$SRC_TOOLS/stairs_check" "$TMP/agen.out" "$TMP/heat.tsv" 0.8 8 1 2>&1)
+rc=$?
+ok $rc "the heatmap shows the stairs (pte, default intervals): $(tail -1 <<<"$out")"
+[ $rc = 0 ] && note "$out" || diag "$out
+$(cat "$TMP/err")"
 
 "$BIN/damontop" report heatmap "$rec" --address-range $((lo)),$((hi)) -o "$TMP/heat.png"
 file "$TMP/heat.png" 2>/dev/null | grep -q 'PNG image data' || head -c 8 "$TMP/heat.png" | grep -q PNG

@@ -34,7 +34,10 @@ check() {	# check DESCRIPTION COMMAND...
 	ok $? "$desc"
 }
 
-diag() { sed 's/^/# /' <<<"$*"; }
+# diag goes to stderr, where prove shows it without -v (Test::More's habit);
+# note is for what only a verbose run needs.
+diag() { sed 's/^/# /' <<<"$*" >&2; }
+note() { sed 's/^/# /' <<<"$*"; }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
