@@ -15,7 +15,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
-	perl tmux procps qemu-system-x86 busybox-static
+	perl tmux procps strace qemu-system-x86 busybox-static libclang-rt-dev
 # ...and what `make vm-kernel` needs on top (tests/vm/kernel.sh).
 VM_KERNEL_PKGS := linux-source-6.1 build-essential bc bison flex dwarves \
 	libssl-dev libelf-dev xz-utils
@@ -24,13 +24,13 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Isrc/lib -Ibpf -I$(BUILD)/skel
 BPF_LIBS := -lbpf -lelf -lz
-LDLIBS := $(BPF_LIBS) -lncursesw -lpng -lm
+LDLIBS := $(BPF_LIBS) -lncursesw -lpng -ljson-c -lm
 # Linked -static for the qemu guests: the archives' own needs added
 # (libncursesw.a wants libtinfo.a; Debian's libelf.a and libpng16.a only
 # libz.a and libm.a, already there).
 STATIC_LDLIBS := $(LDLIBS) -ltinfo
-# unit tests: cmocka, and json-c for reading damo's files (the fixtures)
-TEST_LDLIBS := -lcmocka -ljson-c
+# unit tests: cmocka
+TEST_LDLIBS := -lcmocka
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
@@ -50,7 +50,7 @@ UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.t)
 UNIT_TESTS_SAN := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit-san/%.t)
 
 .PHONY: all static deps test test-unit test-integ test-vm vm-kernel bench demo \
-	install clean vmlinux
+	install clean vmlinux fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -116,6 +116,33 @@ $(BUILD)/tests/unit/%.t: $(BUILD)/obj/tests/unit/%.o $(TOOL_LIBS) $(BUILD)/libks
 $(BUILD)/tests/unit-san/%.t: $(BUILD)/san/tests/unit/%.o $(TOOL_LIBS_SAN) $(BUILD)/san/libkscope.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) $(TEST_LDLIBS) -o $@
+
+# --- fuzzing: a libFuzzer target per file reader (fuzz/*.c), with clang -------
+# libkscope again, instrumented for coverage; `make fuzz` runs each target
+# for FUZZ_TIME seconds from its seeds in fuzz/corpus/<target>/, keeping
+# what it finds under $(BUILD)/fuzz/ (tests/integ/fuzz.t: a short run).
+FUZZ_TIME ?= 300
+FUZZ_SAN := address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRCS := $(wildcard fuzz/*.c)
+FUZZERS := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) -Ifuzz -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+
+$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(BUILD)/fuzz/libkscope.a
+	$(CLANG) $(CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LDLIBS) -o $@
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do t=$${f##*/}; \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/crashes; \
+		echo "fuzz: $$t for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-dict=fuzz/damo.dict -artifact_prefix=$(BUILD)/fuzz/crashes/$$t- \
+			$(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 # --- entry points -------------------------------------------------------------
 deps:

@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "damon_sysfs.h"
 #include "sampler.h"
 
-enum report_kind { REPORT_HEATMAP, REPORT_WSS, REPORT_REGIONS };
+enum source_kind { SOURCE_AUTO, SOURCE_PTE, SOURCE_DAMON };
+enum report_kind { REPORT_HEATMAP, REPORT_WSS, REPORT_REGIONS, REPORT_CONVERT };
 enum export_format { FORMAT_PNG, FORMAT_SVG, FORMAT_TSV };
 
 struct damontop_opts {
@@ -20,10 +22,16 @@ struct damontop_opts {
 	pid_t pid;
 	const char *cmd;
 	const char *replay;
+	int attach_kdamond;		/* -1: none */
+	bool paddr;
+	struct damon_range *paddr_ranges;	/* NULL: System RAM */
+	size_t nr_paddr_ranges;
 	/* sampling */
+	enum source_kind source;
 	struct sampler_opts sampler;
 	/* output */
 	bool batch, json, no_color, force, verbose, record;
+	bool damo_format;		/* record or convert to damo's json_compressed */
 	const char *output;		/* -o */
 	uint64_t refresh_ns;		/* -i */
 	uint64_t duration_ns;		/* -d, 0 = until the target exits */

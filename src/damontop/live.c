@@ -18,7 +18,9 @@
 #include "cli.h"
 #include "clock.h"
 #include "evloop.h"
+#include "kdamond.h"
 #include "model.h"
+#include "phys.h"
 #include "probe.h"
 #include "record.h"
 #include "target.h"
@@ -31,7 +33,10 @@ struct live {
 	const struct damontop_opts *o;
 	struct evloop *loop;
 	struct target target;
-	struct sampler *sampler;
+	struct sampler *sampler;		/* the pte source, or */
+	struct kdamond_source *kdamond;	/* the damon source */
+	char source[160];		/* what the header says of it */
+	char source_why[200];		/* auto: why that source */
 	struct damon_model model;
 	struct record_writer *rec;
 	struct view_tui *tui;
@@ -54,6 +59,8 @@ static void update_status(struct live *l)
 
 	if (l->sampler)
 		sampler_get_stats(l->sampler, &l->vs.st);
+	else if (l->kdamond)
+		kdamond_get_stats(l->kdamond, &l->vs.st);
 	if (wall - l->wall_prev_ns >= 250000000ULL) {
 		l->vs.self_cost = (double)(cpu - l->cpu_prev_ns) / (wall - l->wall_prev_ns);
 		l->cpu_prev_ns = cpu;
@@ -156,7 +163,7 @@ static int on_key(void *ctx, int fd, uint32_t events)
 	struct live *l = ctx;
 
 	(void)fd, (void)events;
-	if (view_tui_keys(l->tui, &l->model))
+	if (view_tui_keys(l->tui, &l->model, &l->vs))
 		return 1;
 	view_tui_draw(l->tui, &l->model, &l->vs);
 	return 0;
@@ -165,18 +172,33 @@ static int on_key(void *ctx, int fd, uint32_t events)
 static int open_record(struct live *l)
 {
 	struct record_header h = {
-		.pid = l->target.pid,
+		.pid = l->target.pid ? l->target.pid : -1,
 		.start_mono_ns = clock_ns(CLOCK_MONOTONIC),
 		.sample_ns = l->o->sampler.sample_ns,
 		.aggr_ns = l->o->sampler.aggr_ns,
+		.update_ns = l->o->sampler.update_ns,
 		.min_nr_regions = l->o->sampler.min_nr_regions,
 		.max_nr_regions = l->o->sampler.max_nr_regions,
 	};
 	h.start_realtime_ns = clock_ns(CLOCK_REALTIME);
 	snprintf(h.tool, sizeof(h.tool), "damontop");
-	snprintf(h.source, sizeof(h.source), "%s", l->o->sampler.scan ? "pte-scan" : "pte");
+	if (l->kdamond) {
+		struct kdamond_status st;
+
+		kdamond_get_status(l->kdamond, &st);
+		snprintf(h.source, sizeof(h.source), "damon-%.9s", st.ops);
+		h.sample_ns = st.attrs.sample_us * 1000;
+		h.aggr_ns = st.attrs.aggr_us * 1000;
+		h.update_ns = st.attrs.update_us * 1000;
+		h.min_nr_regions = st.attrs.min_nr_regions;
+		h.max_nr_regions = st.attrs.max_nr_regions;
+	} else {
+		snprintf(h.source, sizeof(h.source), "%s",
+			 l->o->sampler.scan ? "pte-scan" : "pte");
+	}
 	snprintf(h.target, sizeof(h.target), "%s", l->target.desc);
-	l->rec = record_create(l->o->output, l->o->force, &h);
+	l->rec = l->o->damo_format ? record_create_damo(l->o->output, l->o->force, &h) :
+				     record_create(l->o->output, l->o->force, &h);
 	if (!l->rec)
 		return damontop_error("cannot create %s: %s", l->o->output, strerror(errno));
 	/* the mappings the sampler found before the file existed */
@@ -207,8 +229,9 @@ static int start_view(struct live *l)
 	return 0;
 }
 
-static void summary(struct live *l, bool target_gone)
+static void summary(struct live *l, int why)
 {
+	bool target_gone = why == SAMPLER_TARGET_GONE;
 	const struct snapshot *s = model_latest(&l->model);
 	char wss[16], peak[16], sample[16], aggr[16];
 
@@ -216,7 +239,8 @@ static void summary(struct live *l, bool target_gone)
 	fprintf(stderr, "damontop: %s %s after %.1f s: %llu aggregations, WSS %s "
 		"(peak %s), sample %s, aggr %s, monitor cost %.2f%% of one CPU "
 		"(start-up %.0f ms)\n",
-		l->target.desc, target_gone ? "exited" : "ended",
+		l->target.desc, target_gone ? "exited" : why == KDAMOND_GONE ?
+		"stopped" : "ended",
 		(clock_ns(CLOCK_MONOTONIC) - l->t0_ns) / 1e9,
 		(unsigned long long)l->model.total_snaps,
 		units_bytes(wss, sizeof(wss), s ? snapshot_wss(s) : 0),
@@ -232,6 +256,116 @@ static void summary(struct live *l, bool target_gone)
 			aggr);
 }
 
+/* Kernel DAMON for this run: ours on a process or on physical memory, or
+ * a running kdamond watched read-only. */
+static int start_kdamond(struct live *l, char *err, size_t errlen)
+{
+	const struct damontop_opts *o = l->o;
+	struct sampler_sink sink = { .ctx = l, .snapshot = on_snapshot,
+				     .mappings = on_mappings };
+	struct kdamond_opts ko = {
+		.attach = o->attach_kdamond,
+		.ops = o->paddr ? "paddr" : "vaddr",
+		.pid = l->target.pid,
+		.ranges = o->paddr_ranges,
+		.nr_ranges = o->nr_paddr_ranges,
+		.attrs = {
+			.sample_us = o->sampler.sample_ns / 1000,
+			.aggr_us = o->sampler.aggr_ns / 1000,
+			.update_us = o->sampler.update_ns / 1000,
+			.min_nr_regions = o->sampler.min_nr_regions,
+			.max_nr_regions = o->sampler.max_nr_regions,
+		},
+	};
+	struct damon_range *ram = NULL;
+	struct mapping *maps = NULL;
+	struct kdamond_status st;
+	size_t nr = 0;
+	int ret;
+
+	if (o->paddr && !o->paddr_ranges) {
+		ret = phys_ram_ranges("/proc/iomem", &maps, &nr, err, errlen);
+		if (ret)
+			return ret;
+		ram = calloc(nr, sizeof(*ram));
+		for (size_t i = 0; ram && i < nr; i++)
+			ram[i] = (struct damon_range){ maps[i].start, maps[i].end };
+		free(maps);
+		if (!ram)
+			return -ENOMEM;
+		ko.ranges = ram;
+		ko.nr_ranges = nr;
+	}
+	ret = kdamond_start(&l->kdamond, l->loop, &ko, &sink, err, errlen);
+	free(ram);
+	if (ret)
+		return ret;
+	kdamond_get_status(l->kdamond, &st);
+	if (!st.ours)
+		snprintf(l->target.desc, sizeof(l->target.desc), "kdamond %d (%s)",
+			 st.index, st.ops);
+	else if (o->paddr)
+		snprintf(l->target.desc, sizeof(l->target.desc), "physical memory");
+	snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
+		 "damon %s, kdamond %d pid %d%s", st.ops, st.index, (int)st.pid,
+		 st.ours ? "" : " (watched)");
+	if (st.nr_targets > 1)
+		snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
+			 ", target 0 of %zu", st.nr_targets);
+	/* physical memory: the views name the memory cgroups owning it (none
+	 * where the kernel has no kpagecgroup or no memory cgroups) */
+	if (!strcmp(st.ops, "paddr")) {
+		char root[256];
+
+		if (!phys_memcg_root("/proc/self/mountinfo", root, sizeof(root)))
+			l->vs.memcg = phys_cgroups_new("/proc/kpagecgroup", root);
+	}
+	return 0;
+}
+
+static int start_pte(struct live *l, char *err, size_t errlen)
+{
+	struct sampler_sink sink = { .ctx = l, .snapshot = on_snapshot,
+				     .mappings = on_mappings };
+
+	snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
+		 "pte%s", l->o->sampler.scan ? " (scan)" : "");
+	return sampler_start(&l->sampler, l->loop, l->target.pid, &l->o->sampler, &sink,
+			     err, errlen);
+}
+
+/* -p/-c: kernel DAMON's vaddr where the kernel has it and lets us start a
+ * kdamond, else the pte source; auto says which and why. */
+static int start_source(struct live *l, char *err, size_t errlen)
+{
+	const struct damontop_opts *o = l->o;
+	char why[200] = "";
+	int ret;
+
+	if (o->paddr || o->attach_kdamond >= 0) {
+		ret = start_kdamond(l, err, errlen);
+		if (ret == -EBUSY)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 "; use --attach-kdamond N to watch it");
+		return ret;
+	}
+	if (o->source == SOURCE_PTE || (o->source == SOURCE_AUTO && o->sampler.scan))
+		return start_pte(l, err, errlen);
+	if (access(DAMON_SYSFS_ROOT, F_OK))
+		snprintf(why, sizeof(why), "the kernel has no DAMON sysfs interface");
+	else if (!probe_kernel_func("damon_va_check_accesses"))
+		snprintf(why, sizeof(why), "the kernel's DAMON has no vaddr operations");
+	else if (!(ret = start_kdamond(l, why, sizeof(why))))
+		return 0;
+	if (o->source == SOURCE_DAMON) {
+		snprintf(err, errlen, "%s; use --source pte%s", why,
+			 strstr(why, "is running") ? ", or --attach-kdamond N to watch it" : "");
+		return -EBUSY;
+	}
+	snprintf(l->source_why, sizeof(l->source_why), "auto: %s", why);
+	return start_pte(l, err, errlen);
+}
+
 static int replay_run(const struct damontop_opts *o);
 
 int live_run(const struct damontop_opts *o)
@@ -240,7 +374,7 @@ int live_run(const struct damontop_opts *o)
 	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
 	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 	bool tui = !o->batch && !o->record;
-	struct sampler_sink sink;
+	bool process = o->pid || o->cmd;
 	struct live l = { .o = o, .refresh_fd = -1, .target.pidfd = -1 };
 	char err[256] = "";
 	const char *cap;
@@ -262,7 +396,8 @@ int live_run(const struct damontop_opts *o)
 		return damontop_error("cannot create %s: %s", o->output, strerror(EEXIST));
 	probe_libbpf_verbose(o->verbose);
 	signal(SIGPIPE, SIG_IGN);
-	l.vs.source = o->sampler.scan ? "pte (scan)" : "pte";
+	l.vs.source = l.source;
+	l.vs.source_why = l.source_why;
 	l.vs.live = true;
 	l.vs.budget = o->sampler.budget;
 	l.loop = evloop_new();
@@ -277,22 +412,19 @@ int live_run(const struct damontop_opts *o)
 		damontop_error("cannot take signals: %s", strerror(-ret));
 		goto out;
 	}
-	ret = o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
-		     : target_attach(&l.target, o->pid, err, sizeof(err));
+	ret = !process ? 0 : o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
+				    : target_attach(&l.target, o->pid, err, sizeof(err));
 	if (ret) {
 		damontop_error("%s", err);
 		goto out;
 	}
 	l.vs.target = l.target.desc;
 	l.t0_ns = clock_ns(CLOCK_MONOTONIC);
-	sink = (struct sampler_sink){ .ctx = &l, .snapshot = on_snapshot,
-				      .mappings = on_mappings };
-	ret = sampler_start(&l.sampler, l.loop, l.target.pid, &o->sampler, &sink,
-			    err, sizeof(err));
+	ret = start_source(&l, err, sizeof(err));
 	if (ret == -ESRCH && l.target.child) {
 		/* the command was done before we were attached */
 		target_reap(&l.target);
-		summary(&l, true);
+		summary(&l, SAMPLER_TARGET_GONE);
 		rc = 0;
 		goto out;
 	}
@@ -300,14 +432,16 @@ int live_run(const struct damontop_opts *o)
 		damontop_error("%s", err);
 		goto out;
 	}
-	sampler_get_stats(l.sampler, &l.vs.st);
-	if ((o->sampler.scan || o->sampler.method == CLEAR_REFS) && !l.vs.st.refs_exact)
+	l.vs.damon = l.kdamond;
+	update_status(&l);
+	if (l.sampler && (o->sampler.scan || o->sampler.method == CLEAR_REFS) &&
+	    !l.vs.st.refs_exact)
 		fprintf(stderr, "damontop: hint: this kernel tracks soft-dirty pages, so "
 			"clear_refs cannot flush the TLB: pages the target keeps in its "
 			"TLB may read idle (use --clear cold)\n");
 	if (o->output && open_record(&l))
 		goto out;
-	if (evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l) ||
+	if ((process && evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l)) ||
 	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
 		damontop_error("cannot watch the target: %s", strerror(errno));
 		goto out;
@@ -335,11 +469,13 @@ int live_run(const struct damontop_opts *o)
 	}
 	if (ret == SAMPLER_TARGET_GONE)
 		target_reap(&l.target);
-	summary(&l, ret == SAMPLER_TARGET_GONE);
+	summary(&l, ret);
 	rc = 0;
 out:
 	view_tui_close(l.tui);
 	sampler_stop(l.sampler);
+	kdamond_stop(l.kdamond);
+	phys_cgroups_free(l.vs.memcg);
 	if (l.rec && record_close(l.rec) && !rc)
 		rc = damontop_error("cannot complete %s", o->output);
 	if (rc && l.rec && !l.model.total_snaps)

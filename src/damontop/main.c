@@ -18,15 +18,22 @@ const char *argp_program_version = "damontop (kscope) 0.1";
 enum {
 	OPT_BUDGET = 256, OPT_CLEAR, OPT_SCAN, OPT_REPLAY, OPT_BATCH, OPT_JSON,
 	OPT_NO_COLOR, OPT_FORCE, OPT_FORMAT, OPT_RESOL, OPT_TIME_RANGE,
-	OPT_ADDR_RANGE, OPT_ABS_TIME, OPT_ABS_ADDR, OPT_SEED,
+	OPT_ADDR_RANGE, OPT_ABS_TIME, OPT_ABS_ADDR, OPT_SEED, OPT_SOURCE,
+	OPT_ATTACH, OPT_PADDR,
 };
 
 static const struct argp_option monitor_options[] = {
 	{ NULL, 0, NULL, 0, "Target:", 1 },
 	{ "pid", 'p', "PID", 0, "Monitor the process PID", 1 },
 	{ "command", 'c', "'CMD ARGS'", 0, "Run CMD ARGS and monitor it (one string)", 1 },
-	{ "replay", OPT_REPLAY, "FILE", 0, "Show a record file instead of a live target", 1 },
+	{ "paddr", OPT_PADDR, "START-END,...", OPTION_ARG_OPTIONAL,
+	  "Monitor physical memory (default: System RAM) with kernel DAMON", 1 },
+	{ "attach-kdamond", OPT_ATTACH, "N", 0,
+	  "Watch the running kdamond N read-only", 1 },
+	{ "replay", OPT_REPLAY, "FILE", 0, "Show a record file (ours or damo's)", 1 },
 	{ NULL, 0, NULL, 0, "Monitoring (DAMON's attributes):", 2 },
+	{ "source", OPT_SOURCE, "auto|pte|damon", 0,
+	  "Kernel DAMON or the page-table sampler (default auto: DAMON where free)", 2 },
 	{ "sample", 's', "TIME", 0, "Sampling interval (default 5ms)", 2 },
 	{ "aggr", 'a', "TIME", 0, "Aggregation interval (default 100ms)", 2 },
 	{ "regions", 'n', "MIN,MAX", 0, "Number of regions (default 10,1000)", 2 },
@@ -38,6 +45,8 @@ static const struct argp_option monitor_options[] = {
 	{ "seed", OPT_SEED, "N", OPTION_HIDDEN, "Random seed of the region model", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "output", 'o', "FILE", 0, "Record the session to FILE", 3 },
+	{ "format", OPT_FORMAT, "kscope|damo", 0,
+	  "Record file format (damo: damo's json_compressed)", 3 },
 	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 3 },
 	{ "interval", 'i', "SEC", 0, "Screen refresh interval (default 0.5)", 3 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 3 },
@@ -52,7 +61,8 @@ static const struct argp_option monitor_options[] = {
 static const struct argp_option report_options[] = {
 	{ "output", 'o', "FILE", 0, "Write to FILE, not stdout (required for png/svg)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 0 },
-	{ "format", OPT_FORMAT, "png|svg|tsv", 0, "Heatmap format (default: from -o's suffix)", 0 },
+	{ "format", OPT_FORMAT, "png|svg|tsv|kscope|damo", 0,
+	  "Heatmap format (default: from -o's suffix); convert: kscope or damo", 0 },
 	{ "resol", OPT_RESOL, "T,A", 0, "Heatmap cells in time and address (default 400,200)", 0 },
 	{ "time-range", OPT_TIME_RANGE, "START,END", 0,
 	  "Time range in ns (absolute, as in the record)", 0 },
@@ -95,6 +105,42 @@ static int parse_seconds(const char *arg, uint64_t *ns)
 	return units_parse_ns(arg, 1000000000ULL, ns) ?: (*ns ? 0 : -EINVAL);
 }
 
+/* START-END[,START-END...], sorted and disjoint, as DAMON wants them. */
+static int parse_ranges(const char *arg, struct damon_range **out, size_t *nr)
+{
+	char *copy = strdup(arg), *save = NULL, *tok, *dash;
+	struct damon_range *r = NULL, *grown;
+	size_t n = 0;
+	int err = copy ? 0 : -ENOMEM;
+	uint64_t a, b;
+
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		dash = strchr(tok, '-');
+		if (!dash || (*dash = 0, units_parse_u64(tok, 0, UINT64_MAX, &a)) ||
+		    units_parse_u64(dash + 1, 0, UINT64_MAX, &b) || a >= b ||
+		    (n && a < r[n - 1].end)) {
+			err = -EINVAL;
+			break;
+		}
+		grown = realloc(r, (n + 1) * sizeof(*r));
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		r = grown;
+		r[n++] = (struct damon_range){ a, b };
+	}
+	free(copy);
+	if (err || !n) {
+		free(r);
+		return err ?: -EINVAL;
+	}
+	*out = r;
+	*nr = n;
+	return 0;
+}
+
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct damontop_opts *o = state->input;
@@ -132,6 +178,32 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_REPLAY:
 		o->replay = arg;
+		return 0;
+	case OPT_ATTACH:
+		if (units_parse_u64(arg, 0, INT32_MAX, &a))
+			argp_error(state, "bad kdamond index '%s'", arg);
+		o->attach_kdamond = a;
+		return 0;
+	case OPT_PADDR:
+		o->paddr = true;
+		if (arg && parse_ranges(arg, &o->paddr_ranges, &o->nr_paddr_ranges))
+			argp_error(state, "bad physical ranges '%s' (START-END,...)", arg);
+		return 0;
+	case OPT_SOURCE:
+		if (!strcmp(arg, "auto"))
+			o->source = SOURCE_AUTO;
+		else if (!strcmp(arg, "pte"))
+			o->source = SOURCE_PTE;
+		else if (!strcmp(arg, "damon"))
+			o->source = SOURCE_DAMON;
+		else
+			argp_error(state, "bad source '%s' (auto, pte or damon)", arg);
+		return 0;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "damo"))
+			o->damo_format = true;
+		else if (strcmp(arg, "kscope"))
+			argp_error(state, "bad record format '%s' (kscope or damo)", arg);
 		return 0;
 	case 's':
 		if (units_parse_ns(arg, 1000, &o->sampler.sample_ns) ||
@@ -201,8 +273,15 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
 	case ARGP_KEY_END:
-		if (!!o->pid + !!o->cmd + !!o->replay != 1)
-			argp_error(state, "give one of -p PID, -c 'CMD', --replay FILE");
+		if (!!o->pid + !!o->cmd + !!o->replay + o->paddr +
+		    (o->attach_kdamond >= 0) != 1)
+			argp_error(state, "give one of -p PID, -c 'CMD', --paddr, "
+				   "--attach-kdamond N, --replay FILE");
+		if ((o->paddr || o->attach_kdamond >= 0) && o->source == SOURCE_PTE)
+			argp_error(state, "--paddr and --attach-kdamond need kernel DAMON, "
+				   "not --source pte");
+		if (o->sampler.scan && o->source == SOURCE_DAMON)
+			argp_error(state, "--scan is the pte source's");
 		if (o->record && (!o->output || o->replay))
 			argp_error(state, "record needs -o FILE and a live target");
 		if (o->json)
@@ -227,8 +306,10 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 			o->format = FORMAT_SVG;
 		else if (!strcmp(arg, "tsv"))
 			o->format = FORMAT_TSV;
-		else
-			argp_error(state, "bad format '%s' (png, svg or tsv)", arg);
+		else if (!strcmp(arg, "damo"))
+			o->damo_format = true;
+		else if (strcmp(arg, "kscope"))
+			argp_error(state, "bad format '%s' (png, svg, tsv; kscope, damo)", arg);
 		return 0;
 	case OPT_RESOL:
 		if (parse_pair(arg, &a, &b) || !a || !b || a > 10000 || b > 10000)
@@ -260,8 +341,11 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 				o->report = REPORT_WSS;
 			else if (!strcmp(arg, "regions"))
 				o->report = REPORT_REGIONS;
+			else if (!strcmp(arg, "convert"))
+				o->report = REPORT_CONVERT;
 			else
-				argp_error(state, "unknown report '%s' (heatmap, wss, regions)", arg);
+				argp_error(state, "unknown report '%s' (heatmap, wss, regions, "
+					   "convert)", arg);
 			return 0;
 		}
 		if (state->arg_num == 1) {
@@ -272,7 +356,9 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)
-			argp_error(state, "usage: report heatmap|wss|regions FILE");
+			argp_error(state, "usage: report heatmap|wss|regions|convert FILE");
+		if (o->report == REPORT_CONVERT && !o->output)
+			argp_error(state, "convert needs -o FILE");
 		if (o->json && o->report != REPORT_WSS)
 			argp_error(state, "--json is for report wss");
 		return 0;
@@ -284,8 +370,9 @@ static const struct argp monitor_argp = {
 	.options = monitor_options, .parser = parse_monitor,
 	.args_doc = "[interval [count]]",
 	.doc =
-	"DAMON-style memory access monitor of one process.\v"
+	"DAMON-style memory access monitor of a process or of physical memory.\v"
 	"  damontop -c 'accessgen stairs'          live heatmap\n"
+	"  damontop --attach-kdamond 0             watch a running kdamond\n"
 	"  damontop -p 1234 --batch 1 10           text, 10 lines a second apart\n"
 	"  damontop record -o s.rec -p 1234 -d 30  record 30 s\n"
 	"  damontop report heatmap s.rec -o s.png  export\n"
@@ -295,8 +382,8 @@ static const struct argp monitor_argp = {
 
 static const struct argp report_argp = {
 	.options = report_options, .parser = parse_report,
-	.args_doc = "heatmap|wss|regions FILE",
-	.doc = "Reports on a damontop record file.",
+	.args_doc = "heatmap|wss|regions|convert FILE",
+	.doc = "Reports on a damontop or damo record file.",
 };
 
 static const char *suffix(const char *path)
@@ -316,7 +403,9 @@ int main(int argc, char **argv)
 		},
 		.refresh_ns = 500000000,
 		.format = -1,
+		.attach_kdamond = -1,
 	};
+	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "report")) {
 		o.resol_time = 400;
@@ -342,5 +431,7 @@ int main(int argc, char **argv)
 	}
 	if (o.sampler.aggr_ns < o.sampler.sample_ns)
 		return damontop_error("the aggregation interval is shorter than the sampling interval");
-	return live_run(&o);
+	ret = live_run(&o);
+	free(o.paddr_ranges);
+	return ret;
 }

@@ -190,3 +190,9 @@ const struct mapping *procmaps_find(const struct mapping *maps, size_t nr,
 	}
 	return NULL;
 }
+
+bool procmaps_equal(const struct mapping *a, size_t na,
+		    const struct mapping *b, size_t nb)
+{
+	return na == nb && !memcmp(a, b, na * sizeof(*a));
+}

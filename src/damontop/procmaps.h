@@ -7,6 +7,8 @@
 #ifndef KSCOPE_DAMONTOP_PROCMAPS_H
 #define KSCOPE_DAMONTOP_PROCMAPS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -31,6 +33,10 @@ int procmaps_parse_text(const char *text, struct mapping **maps, size_t *nr);
  * gives 0 mappings.
  */
 int procmaps_read(pid_t pid, struct mapping **maps, size_t *nr);
+
+/* Same mappings, same names (arrays from procmaps, zero-padded names). */
+bool procmaps_equal(const struct mapping *a, size_t na,
+		    const struct mapping *b, size_t nb);
 
 /* The mapping holding @addr, or NULL (binary search). */
 const struct mapping *procmaps_find(const struct mapping *maps, size_t nr,

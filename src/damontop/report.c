@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * damontop report: heatmap, working-set-size and region reports on a
- * record file, computed the way damo's reports are.
+ * record file (ours or damo's), computed the way damo's reports are, and
+ * conversion between the two formats.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "export.h"
@@ -130,6 +132,28 @@ static int report_regions(const struct recording *rec, FILE *out)
 	return 0;
 }
 
+/* The whole session again, in our format or damo's. */
+static int report_convert(const struct damontop_opts *o, const struct recording *rec)
+{
+	struct record_writer *w = o->damo_format ?
+		record_create_damo(o->output, o->force, &rec->hdr) :
+		record_create(o->output, o->force, &rec->hdr);
+	int err = 0;
+
+	if (!w)
+		return damontop_error("cannot create %s: %s", o->output, strerror(errno));
+	if (rec->nr_maps)
+		err = record_write_mappings(w, rec->maps_time_ns, rec->maps, rec->nr_maps);
+	for (size_t i = 0; i < rec->nr_snaps && !err; i++)
+		err = record_write_snapshot(w, &rec->snaps[i]);
+	err = record_close(w) ?: err;
+	if (err) {
+		unlink(o->output);
+		return damontop_error("cannot write %s: %s", o->output, strerror(-err));
+	}
+	return 0;
+}
+
 int report_run(const struct damontop_opts *o)
 {
 	struct recording rec;
@@ -139,6 +163,10 @@ int report_run(const struct damontop_opts *o)
 
 	if (record_load(o->input, &rec, err, sizeof(err)))
 		return damontop_error("cannot read %s: %s", o->input, err);
+	if (o->report == REPORT_CONVERT) {
+		rc = report_convert(o, &rec);
+		goto done;
+	}
 	if (o->report != REPORT_HEATMAP && o->output) {
 		out = outfile_fopen(o->output, o->force);
 		if (!out) {

@@ -148,12 +148,6 @@ static int read_rss_pages(pid_t pid, uint64_t *pages)
 	return 0;
 }
 
-static bool maps_equal(const struct mapping *a, size_t na,
-		       const struct mapping *b, size_t nb)
-{
-	return na == nb && !memcmp(a, b, na * sizeof(*a));
-}
-
 /* Re-read the target's mappings: labels for the views, ranges for the
  * regions (DAMON vaddr's three regions), resident size for the cost. */
 static int update_target(struct sampler *s, uint64_t now, bool first)
@@ -184,7 +178,7 @@ static int update_target(struct sampler *s, uint64_t now, bool first)
 		if (err)
 			goto out;
 	}
-	if (!maps_equal(maps, nr, s->maps, s->nr_maps)) {
+	if (!procmaps_equal(maps, nr, s->maps, s->nr_maps)) {
 		free(s->maps);
 		s->maps = maps;
 		s->nr_maps = nr;

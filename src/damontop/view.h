@@ -13,10 +13,15 @@
 #include "model.h"
 #include "sampler.h"
 
+struct phys_cgroups;
+
 struct view_status {
 	const char *target;	/* "pid 1234 (accessgen)" */
 	const char *source;	/* "pte", "replay of FILE" */
+	const char *source_why;	/* why auto chose it, or NULL/"" */
 	bool live;		/* sampler stats are meaningful */
+	bool damon;		/* kernel DAMON: no clearing, no budget of ours */
+	struct phys_cgroups *memcg;	/* physical memory: who owns the pages */
 	struct sampler_stats st;
 	double budget;
 	double self_cost;	/* the whole process, fraction of one CPU */
@@ -34,7 +39,8 @@ struct view_tui;
 int view_tui_open(struct view_tui **out, bool no_color);
 void view_tui_close(struct view_tui *v);
 /* Reads pending keys; returns 1 to quit, 0 otherwise. */
-int view_tui_keys(struct view_tui *v, const struct damon_model *m);
+int view_tui_keys(struct view_tui *v, const struct damon_model *m,
+		  const struct view_status *vs);
 void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 		   const struct view_status *vs);
 bool view_tui_paused(const struct view_tui *v);

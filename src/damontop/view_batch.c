@@ -37,7 +37,10 @@ static void view_heat_row(const struct damon_model *m, char *buf, unsigned int w
 
 void view_batch_header(FILE *out, const struct view_status *vs)
 {
-	fprintf(out, "# damontop: %s, source %s\n", vs->target, vs->source);
+	fprintf(out, "# damontop: %s, source %s%s%s%s\n", vs->target, vs->source,
+		vs->source_why && *vs->source_why ? " (" : "",
+		vs->source_why ? vs->source_why : "",
+		vs->source_why && *vs->source_why ? ")" : "");
 	fprintf(out, "%8s %9s %5s %6s %5s %5s  %s\n", "TIME", "WSS", "REGS",
 		"AGGR", "COST", "DROPS", "HEAT (low address -> high)");
 }
@@ -74,7 +77,7 @@ void view_json_line(FILE *out, const struct damon_model *m,
 		(unsigned long long)snapshot_wss(s),
 		(unsigned long long)vs->st.rss_bytes, vs->self_cost * 1e6,
 		(unsigned long long)(vs->drops + vs->st.drops),
-		vs->live ? sampler_method_name(vs->st.method) : "none");
+		vs->damon ? "kdamond" : vs->live ? sampler_method_name(vs->st.method) : "none");
 	for (uint32_t i = 0; i < s->nr_regions; i++) {
 		const struct region *r = &s->regions[i];
 

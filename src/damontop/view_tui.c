@@ -11,8 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "export.h"
 #include "heatgrid.h"
+#include "phys.h"
 #include "tui.h"
 #include "units.h"
 #include "view.h"
@@ -21,6 +23,12 @@
 #define MAX_ROWS	256
 #define LABEL_W		27
 #define NCOLS		6
+#define CELL_W		80
+/* Physical memory: the memory cgroups of the top rows, sampled (a few
+ * hundred pages a row) and kept a while, so a refresh stays cheap. */
+#define OWNER_ROWS	16
+#define OWNER_SAMPLES	256
+#define OWNER_TTL_NS	5000000000ull
 
 enum sort_key { SORT_ACCESS, SORT_SIZE, SORT_ADDR, SORT_AGE, NR_SORT };
 
@@ -34,6 +42,11 @@ struct view_tui {
 	unsigned int nr_rows;
 	struct heatgrid grid;		/* what is on screen, for export */
 	bool have_grid;
+	struct owner_cache {
+		uint64_t start, end, time_ns;
+		char text[CELL_W];
+	} owners[OWNER_ROWS * 2];
+	unsigned int next_owner;
 };
 
 static const struct tui_help help[] = {
@@ -44,6 +57,7 @@ static const struct tui_help help[] = {
 	{ "/", "show only regions whose mapping name contains text" },
 	{ "e", "export the heatmap on screen to a PNG file" },
 	{ "~", "(row label) an unmapped gap left out above this row" },
+	{ "o", "physical memory: the processes with pages in the selected region" },
 	{ NULL, NULL },
 };
 
@@ -117,7 +131,65 @@ static void export_screen(struct view_tui *v)
 		tui_message(&v->tui, "exported %s", path);
 }
 
-int view_tui_keys(struct view_tui *v, const struct damon_model *m)
+/* 'o': who maps the selected physical region's pages, costly, once. */
+static void show_processes(struct view_tui *v, const struct view_status *vs)
+{
+	const struct hot_region *sel;
+	struct phys_owner *own;
+	char text[128];
+	size_t nr, len = 0;
+	int ret;
+
+	if (!vs->memcg || tui_selected(&v->tui) >= v->nr_rows) {
+		tui_message(&v->tui, "o: only for physical memory (--paddr)");
+		return;
+	}
+	sel = &v->rows[tui_selected(&v->tui)];
+	ret = phys_processes_of("/proc", sel->start, sel->end, PHYS_PROCESS_PAGES, &own, &nr);
+	if (ret < 0) {
+		tui_message(&v->tui, "cannot read the processes' pagemaps: %s", strerror(-ret));
+		return;
+	}
+	text[0] = 0;
+	for (size_t i = 0; i < nr && i < 4 && len < sizeof(text); i++)
+		len += snprintf(text + len, sizeof(text) - len, "%s%s %.0f%%", i ? ", " : "",
+				own[i].name, own[i].share * 100);
+	tui_message(&v->tui, "%llx: %s%s", (unsigned long long)sel->start,
+		    nr ? text : "no process maps its pages", ret == PHYS_PARTIAL ? " (partial)" : "");
+	free(own);
+}
+
+/* The top memory cgroup of a physical region, from the cache when fresh. */
+static const char *region_owner(struct view_tui *v, struct phys_cgroups *memcg,
+				const struct hot_region *r, uint64_t now)
+{
+	struct owner_cache *c = NULL;
+	struct phys_owner *own;
+	size_t nr;
+
+	for (unsigned int i = 0; i < OWNER_ROWS * 2; i++)
+		if (v->owners[i].start == r->start && v->owners[i].end == r->end)
+			c = &v->owners[i];
+	if (c && now - c->time_ns < OWNER_TTL_NS)
+		return c->text;
+	if (!c) {
+		c = &v->owners[v->next_owner++ % (OWNER_ROWS * 2)];
+		c->start = r->start;
+		c->end = r->end;
+	}
+	c->time_ns = now;
+	c->text[0] = 0;
+	if (!phys_cgroups_of(memcg, r->start, r->end, OWNER_SAMPLES, &own, &nr)) {
+		if (nr)
+			snprintf(c->text, sizeof(c->text), "%.0f%% %.64s",
+				 own[0].share * 100, own[0].name);
+		free(own);
+	}
+	return c->text;
+}
+
+int view_tui_keys(struct view_tui *v, const struct damon_model *m,
+		  const struct view_status *vs)
 {
 	const struct hot_region *sel;
 	int key;
@@ -158,6 +230,10 @@ int view_tui_keys(struct view_tui *v, const struct damon_model *m)
 			break;
 		case TUI_KEY_EXPORT:
 			export_screen(v);
+			break;
+		case TUI_KEY_OTHER:
+			if (v->tui.ch == 'o')
+				show_processes(v, vs);
 			break;
 		}
 	}
@@ -265,11 +341,12 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 		{ "START", 14, true }, { "END", 14, true }, { "SIZE", 10, true },
 		{ "ACCESS", 7, true }, { "AGE", 8, true }, { "MAPPING", 0, false },
 	};
-	static char cells[MAX_ROWS][NCOLS][32];
+	static char cells[MAX_ROWS][NCOLS][CELL_W];
 	static const char *cell_ptrs[MAX_ROWS * NCOLS];
 	static char label_buf[1024][LABEL_W + 1];
 	static const char *labels[1024];
 	const struct snapshot *last = model_latest(m);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	char h1[256], h2[256], title[160], tl[64], b[5][16];
 	const char *header[2] = { h1, h2 };
 	struct tui_heat heat = { .unit = "accesses/s" };
@@ -278,12 +355,21 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 	struct tui_frame f = { .header = header, .nheader = 2, .table = &table };
 	unsigned int gc, gr;
 
-	snprintf(h1, sizeof(h1), "damontop  %s  source %s  sample %s  aggr %s%s",
+	/* why the source was chosen last: it may be long, the screen cuts it */
+	snprintf(h1, sizeof(h1), "damontop  %s  source %s  sample %s  aggr %s%s%s%s%s",
 		 vs->target, vs->source,
 		 units_ns(b[0], 16, last ? last->sample_ns : vs->st.sample_ns),
 		 units_ns(b[1], 16, last ? last->aggr_ns : vs->st.aggr_ns),
-		 vs->live ? "" : "  (replay)");
-	if (vs->live)
+		 vs->live ? "" : "  (replay)", vs->source_why && *vs->source_why ? "  (" : "",
+		 vs->source_why ? vs->source_why : "",
+		 vs->source_why && *vs->source_why ? ")" : "");
+	if (vs->live && vs->damon)
+		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  cost %.2f%%  drops %llu",
+			 last ? last->nr_regions : 0,
+			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
+			 units_bytes(b[3], 16, m->peak_wss), vs->self_cost * 100,
+			 (unsigned long long)(vs->drops + vs->st.drops));
+	else if (vs->live)
 		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  RSS %s  clear %s  "
 			 "cost %.2f%% (budget %.3g%%)  drops %llu",
 			 last ? last->nr_regions : 0,
@@ -291,7 +377,7 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 			 units_bytes(b[3], 16, m->peak_wss),
 			 units_bytes(b[4], 16, vs->st.rss_bytes),
 			 sampler_method_name(vs->st.method), vs->self_cost * 100,
-			 vs->budget * 100, (unsigned long long)vs->drops);
+			 vs->budget * 100, (unsigned long long)(vs->drops + vs->st.drops));
 	else
 		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  snapshots %llu",
 			 last ? last->nr_regions : 0,
@@ -337,12 +423,14 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 	for (unsigned int i = 0; i < v->nr_rows; i++) {
 		const struct hot_region *r = &v->rows[i];
 
-		snprintf(cells[i][0], 32, "%llx", (unsigned long long)r->start);
-		snprintf(cells[i][1], 32, "%llx", (unsigned long long)r->end);
-		units_bytes(cells[i][2], 32, r->end - r->start);
-		snprintf(cells[i][3], 32, "%.0f%%", r->access_pct);
-		snprintf(cells[i][4], 32, "%u", r->age);
-		snprintf(cells[i][5], 32, "%s", r->mapping);
+		snprintf(cells[i][0], CELL_W, "%llx", (unsigned long long)r->start);
+		snprintf(cells[i][1], CELL_W, "%llx", (unsigned long long)r->end);
+		units_bytes(cells[i][2], CELL_W, r->end - r->start);
+		snprintf(cells[i][3], CELL_W, "%.0f%%", r->access_pct);
+		snprintf(cells[i][4], CELL_W, "%u", r->age);
+		snprintf(cells[i][5], CELL_W, "%.20s%s%.48s", r->mapping,
+			 vs->memcg && i < OWNER_ROWS ? "  memcg " : "",
+			 vs->memcg && i < OWNER_ROWS ? region_owner(v, vs->memcg, r, now) : "");
 		for (int c = 0; c < NCOLS; c++)
 			cell_ptrs[i * NCOLS + c] = cells[i][c];
 	}

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "probe.h"
@@ -25,6 +28,35 @@ bool probe_kernel_btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
+bool probe_kernel_func(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found = !libbpf_get_error(vmlinux) &&
+		     btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+
+	btf__free(vmlinux);
+	return found;
+}
+
+int probe_tracefs(char *err, size_t errlen)
+{
+	static const char dir[] = "/sys/kernel/tracing";
+
+	/* libbpf takes debugfs's tracing/ when it exists, else this one */
+	if (!access("/sys/kernel/debug/tracing/events", F_OK) ||
+	    !access("/sys/kernel/tracing/events", F_OK))
+		return 0;
+	/* private, and slave so that nothing mounted here propagates out */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
+	    mount("tracefs", dir, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		int e = errno;
+
+		snprintf(err, errlen, "tracefs is not mounted and cannot be (%s): "
+			 "mount it on %s", strerror(e), dir);
+		return -e;
+	}
+	return 0;
+}
 
 static const char *cap_name(int cap)
 {

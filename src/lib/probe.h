@@ -17,6 +17,20 @@ bool probe_kernel_btf(void);
  * the extra ones listed (zero-terminated CAP_ numbers); NULL when all held. */
 const char *probe_missing_capability(const int *extra);
 
+/* The kernel has function @name (BTF lists static functions too): how to
+ * ask whether an optional part is built in, e.g. DAMON's vaddr operations.
+ * Parses vmlinux BTF once (tens of ms), so ask only when the answer matters. */
+bool probe_kernel_func(const char *name);
+
+/*
+ * Make tracefs reachable where libbpf looks for tracepoint ids
+ * (/sys/kernel/tracing), for classic tracepoint programs.  Where it is not
+ * mounted, mount it in a mount namespace of this process's own, so the
+ * system's mounts stay as they were, even if we are killed.  0 or -errno
+ * with a one-line reason in @err.
+ */
+int probe_tracefs(char *err, size_t errlen);
+
 /* Silences libbpf unless verbose; libbpf's own lines go to stderr. */
 void probe_libbpf_verbose(bool verbose);
 

@@ -8,6 +8,11 @@
  * neither the writer nor the loader needs memory in proportion to what a
  * (possibly hostile) length field claims: the loader grows its arrays only
  * as data actually arrives.
+ *
+ * damo's format (damo.c) is reached through the same entry points: a
+ * writer made by record_create_damo() hands its snapshots, once checked
+ * here, to a damo writer, and the loaders send a file that does not start
+ * with our magic but looks like zlib data or JSON to damo's loader.
  */
 #include <endian.h>
 #include <errno.h>
@@ -20,6 +25,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "damo.h"
 #include "outfile.h"
 #include "record.h"
 
@@ -99,6 +105,7 @@ static uint64_t get64(const unsigned char *p)
 struct record_writer {
 	int fd;
 	int err;			/* first I/O error; sticks */
+	struct damo_writer *damo;	/* writing damo's format instead */
 	z_stream zs;
 	uint32_t crc;			/* of every uncompressed byte so far */
 	uint32_t file_crc;		/* of every byte written to the file */
@@ -260,6 +267,37 @@ cleanup:
 	return NULL;
 }
 
+struct record_writer *record_create_damo(const char *path, bool force,
+					 const struct record_header *h)
+{
+	struct record_writer *w;
+	int fd, err;
+
+	if (!h) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	fd = outfile_open(path, force);
+	if (fd < 0) {
+		free(w);
+		errno = -fd;
+		return NULL;
+	}
+	w->fd = -1;
+	w->damo = damo_writer_open(fd, h);
+	if (!w->damo) {
+		err = errno;
+		close(fd);
+		free(w);
+		errno = err;
+		return NULL;
+	}
+	return w;
+}
+
 int record_write_snapshot(struct record_writer *w, const struct snapshot *s)
 {
 	unsigned char *p;
@@ -285,6 +323,12 @@ int record_write_snapshot(struct record_writer *w, const struct snapshot *s)
 	    w->nr_regions + s->nr_regions > RECORD_MAX_TOTAL_REGIONS)
 		return -EFBIG;
 
+	if (w->damo) {		/* which keeps its own I/O error */
+		err = damo_writer_snapshot(w->damo, s);
+		if (err)
+			return err;
+		goto done;
+	}
 	err = record_stage_head(w, RECORD_SNAPSHOT,
 				SNAP_FIXED + s->nr_regions * REGION_SIZE);
 	if (err)
@@ -313,6 +357,7 @@ int record_write_snapshot(struct record_writer *w, const struct snapshot *s)
 		w->err = err;
 		return err;
 	}
+done:
 	w->nr_snaps++;
 	w->nr_regions += s->nr_regions;
 	w->last_time_ns = s->time_ns;
@@ -340,6 +385,8 @@ int record_write_mappings(struct record_writer *w, uint64_t time_ns,
 			return -EINVAL;
 		len += MAPPING_FIXED + k;
 	}
+	if (w->damo)		/* damo's format has no mappings */
+		return 0;
 
 	err = record_stage_head(w, RECORD_MAPPINGS, len);
 	if (err)
@@ -375,6 +422,11 @@ int record_close(struct record_writer *w)
 
 	if (!w)
 		return -EINVAL;
+	if (w->damo) {
+		err = damo_writer_close(w->damo);
+		free(w);
+		return err;
+	}
 	err = w->err;
 	if (!err)
 		err = record_stage_head(w, RECORD_END, END_SIZE);
@@ -409,7 +461,9 @@ int record_close(struct record_writer *w)
 /* ---- loader ------------------------------------------------------------ */
 
 struct record_reader {
-	int fd;
+	const unsigned char *mem;	/* read first: a buffer, or what was */
+	size_t mem_len, mem_pos;	/* already read from fd to sniff it */
+	int fd;				/* then this, unless -1 */
 	z_stream zs;
 	bool eof;			/* the file has no more bytes */
 	bool stream_end;		/* zlib saw the end of its stream */
@@ -441,6 +495,28 @@ static int record_fail(struct record_reader *r, int err, const char *fmt, ...)
 	return err;
 }
 
+/* Up to @n bytes of the file; 0 at its end, -errno on error. */
+static ssize_t record_src_read(struct record_reader *r, unsigned char *p,
+			       size_t n)
+{
+	ssize_t k;
+
+	if (r->mem_pos < r->mem_len) {
+		k = r->mem_len - r->mem_pos;
+		if ((size_t)k > n)
+			k = n;
+		memcpy(p, r->mem + r->mem_pos, k);
+		r->mem_pos += k;
+		return k;
+	}
+	if (r->fd < 0)
+		return 0;
+	do
+		k = read(r->fd, p, n);
+	while (k < 0 && errno == EINTR);
+	return k < 0 ? -errno : k;
+}
+
 static int record_truncated(struct record_reader *r)
 {
 	return record_fail(r, -EINVAL, "truncated after snapshot %zu",
@@ -459,11 +535,9 @@ static int record_inflate_step(struct record_reader *r)
 		if (r->zs.next_in)
 			r->file_crc = crc32(r->file_crc, r->in,
 					    r->zs.next_in - r->in);
-		do
-			n = read(r->fd, r->in, sizeof(r->in));
-		while (n < 0 && errno == EINTR);
+		n = record_src_read(r, r->in, sizeof(r->in));
 		if (n < 0)
-			return record_fail(r, -errno, "read: %s", strerror(errno));
+			return record_fail(r, n, "read: %s", strerror(-n));
 		r->eof = n == 0;
 		r->zs.next_in = r->in;
 		r->zs.avail_in = n;
@@ -558,18 +632,16 @@ static int record_get_str(struct record_reader *r, const unsigned char **p,
 	return 0;
 }
 
-static ssize_t record_read_all(int fd, unsigned char *p, size_t n)
+static ssize_t record_read_all(struct record_reader *r, unsigned char *p,
+			       size_t n)
 {
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t k = read(fd, p + got, n - got);
+		ssize_t k = record_src_read(r, p + got, n - got);
 
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (k < 0)
+			return k;
 		if (!k)
 			break;
 		got += k;
@@ -585,7 +657,7 @@ static int record_load_header(struct record_reader *r, struct record_header *h)
 	ssize_t n;
 	int err;
 
-	n = record_read_all(r->fd, buf, HDR_PREFIX);
+	n = record_read_all(r, buf, HDR_PREFIX);
 	if (n < 0)
 		return record_fail(r, n, "read: %s", strerror(-n));
 	if (n == 0)
@@ -600,7 +672,7 @@ static int record_load_header(struct record_reader *r, struct record_header *h)
 	hlen = get32(buf + 12);
 	if (hlen < HDR_MIN || hlen > HDR_MAX)
 		return record_fail(r, -EINVAL, "bad header length %u", hlen);
-	n = record_read_all(r->fd, buf + HDR_PREFIX, hlen + 4);
+	n = record_read_all(r, buf + HDR_PREFIX, hlen + 4);
 	if (n < 0)
 		return record_fail(r, n, "read: %s", strerror(-n));
 	if ((size_t)n < hlen + 4)
@@ -809,7 +881,7 @@ static int record_load_trailer(struct record_reader *r)
 		have = sizeof(trailer);
 	memcpy(trailer, r->zs.next_in, have);
 	if (have < sizeof(trailer) && !r->eof) {
-		n = record_read_all(r->fd, trailer + have, sizeof(trailer) - have);
+		n = record_read_all(r, trailer + have, sizeof(trailer) - have);
 		if (n < 0)
 			return record_fail(r, n, "read: %s", strerror(-n));
 		have += n;
@@ -911,15 +983,16 @@ static int record_load_stream(struct record_reader *r, struct recording *rec)
 	return 0;
 }
 
-int record_load(const char *path, struct recording *rec, char *err,
-		size_t errlen)
+/*
+ * Our format from @head (@head_len bytes) and then @fd (unless -1): the
+ * header, the stream and its checks in one pass.
+ */
+static int record_load_kscope(int fd, const void *head, size_t head_len,
+			      struct recording *rec, char *err, size_t errlen)
 {
 	struct record_reader *r;
 	int ret;
 
-	if (err && errlen)
-		err[0] = 0;
-	memset(rec, 0, sizeof(*rec));
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		if (err && errlen)
@@ -928,29 +1001,74 @@ int record_load(const char *path, struct recording *rec, char *err,
 	}
 	r->err = err;
 	r->errlen = errlen;
+	r->fd = fd;
+	r->mem = head;
+	r->mem_len = head_len;
 	if (inflateInit(&r->zs) != Z_OK) {
 		free(r);
 		if (err && errlen)
 			snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		ret = record_fail(r, -errno, "%s", strerror(errno));
-		goto cleanup;
-	}
 	ret = record_load_header(r, &rec->hdr);
 	if (!ret)
 		ret = record_load_stream(r, rec);
-
-cleanup:
-	if (r->fd >= 0)
-		close(r->fd);
 	inflateEnd(&r->zs);
 	free(r);
 	if (ret)
 		recording_free(rec);
 	return ret;
+}
+
+/* Ours, or damo's: no format of ours starts like zlib data or JSON. */
+static bool record_is_damo(const unsigned char *p, size_t n)
+{
+	return !(n && p[0] == record_magic[0]) && damo_sniff(p, n);
+}
+
+int record_load(const char *path, struct recording *rec, char *err,
+		size_t errlen)
+{
+	unsigned char head[HDR_PREFIX];
+	struct record_reader r = { .fd = -1 };
+	ssize_t n;
+	int fd, ret;
+
+	if (err && errlen)
+		err[0] = 0;
+	memset(rec, 0, sizeof(*rec));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		if (err && errlen)
+			snprintf(err, errlen, "%s", strerror(-ret));
+		return ret;
+	}
+	/* enough to tell the formats apart, then handed on as read */
+	r.fd = fd;
+	n = record_read_all(&r, head, sizeof(head));
+	if (n < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "read: %s", strerror(-n));
+		ret = n;
+	} else if (record_is_damo(head, n)) {
+		ret = damo_load_fd(fd, head, n, rec, err, errlen);
+	} else {
+		ret = record_load_kscope(fd, head, n, rec, err, errlen);
+	}
+	close(fd);
+	return ret;
+}
+
+int record_load_buf(const void *data, size_t len, struct recording *rec,
+		    char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = 0;
+	memset(rec, 0, sizeof(*rec));
+	if (record_is_damo(data, len))
+		return damo_load_buf(data, len, rec, err, errlen);
+	return record_load_kscope(-1, data, len, rec, err, errlen);
 }
 
 void recording_free(struct recording *rec)

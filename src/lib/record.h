@@ -22,6 +22,10 @@
  *   nothing.  The stream is sync-flushed after each record, so a file being
  *   written can be followed; one without its END record and trailer is
  *   refused as truncated.
+ *
+ * The same writer and loader also speak damo's record format (damo.h):
+ * record_create_damo() writes one, and record_load() tells the formats
+ * apart by their first bytes.
  */
 #ifndef KSCOPE_RECORD_H
 #define KSCOPE_RECORD_H
@@ -51,6 +55,9 @@ struct record_header {
 	uint64_t aggr_ns;
 	uint32_t min_nr_regions;
 	uint32_t max_nr_regions;
+	/* how often the target's ranges are re-read: damo records carry it
+	 * (ops_update_us), kscope records do not (0 when loaded) */
+	uint64_t update_ns;
 };
 
 struct record_writer;
@@ -62,6 +69,16 @@ struct record_writer;
  */
 struct record_writer *record_create(const char *path, bool force,
 				    const struct record_header *h);
+
+/*
+ * The same, but the file is a damo json_compressed record (damo.h) that
+ * damo's reports read; record_write_snapshot() and record_close() work on
+ * it unchanged, record_write_mappings() checks its arguments and writes
+ * nothing (damo has no mappings).  Only sample_ns, aggr_ns, update_ns and
+ * start_mono_ns of @h are kept: damo's format has no place for the rest.
+ */
+struct record_writer *record_create_damo(const char *path, bool force,
+					 const struct record_header *h);
 
 /*
  * Append one snapshot and flush it to the file.  -EINVAL (nothing written)
@@ -92,13 +109,19 @@ struct recording {
 };
 
 /*
- * Load and check @path in one pass.  0 on success; on failure @rec is left
- * empty, @err gets a one-line reason ("truncated after snapshot 12",
- * "CRC mismatch", ...) and the return is -EINVAL for a bad file, -ENOMEM,
- * or -errno for an I/O error.
+ * Load and check @path in one pass: a kscope record ("KSCOPREC"), or a
+ * damo record (zlib data or JSON text, see damo.h).  0 on success; on
+ * failure @rec is left empty, @err gets a one-line reason ("truncated
+ * after snapshot 12", "CRC mismatch", "truncated zlib stream", ...) and
+ * the return is -EINVAL for a bad file, -EFBIG for a damo record past
+ * the limits, -ENOMEM, or -errno for an I/O error.
  */
 int record_load(const char *path, struct recording *rec, char *err,
 		size_t errlen);
+
+/* The same on a file's @len bytes at @data (which need not end in NUL). */
+int record_load_buf(const void *data, size_t len, struct recording *rec,
+		    char *err, size_t errlen);
 
 void recording_free(struct recording *rec);
 

@@ -49,13 +49,15 @@ need_bpf() {
 }
 
 # Our BPF programs still loaded (by name), for the nothing-left-behind check.
+OUR_PROGS='walk_task|damon_aggr'
 our_progs() {
-	bpftool prog show 2>/dev/null | grep -cE ' name (walk_task)( |$)' || true
+	bpftool prog show 2>/dev/null | grep -cE " name ($OUR_PROGS)( |\$)" || true
 }
 
 our_links() {
 	local ids
-	ids=$(bpftool prog show 2>/dev/null | awk '/ name walk_task/ {sub(":", "", $1); print $1}')
+	ids=$(bpftool prog show 2>/dev/null |
+		awk -v re=" name ($OUR_PROGS)( |\$)" '$0 ~ re {sub(":", "", $1); print $1}')
 	[ -z "$ids" ] && { echo 0; return; }
 	bpftool link show 2>/dev/null | grep -cE "prog ($(echo $ids | tr ' ' '|'))\b" || true
 }

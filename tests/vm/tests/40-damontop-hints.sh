@@ -10,7 +10,7 @@ else
 	soft_dirty=0 want="no hint"
 fi
 for mode in "--clear refs" "--scan"; do
-	damontop $mode --json -d 1.5 -c 'accessgen random --regions 1 --size 4M --duration 10' \
+	damontop --source pte $mode --json -d 1.5 -c 'accessgen random --regions 1 --size 4M --duration 10' \
 		>hint.out 2>hint.err
 	rc=$?
 	hints=$(grep -c 'hint:.*soft-dirty' hint.err)
