@@ -5,4 +5,11 @@
 # available; a guest that hangs is a failure.  `make test-vm` runs it alone.
 command -v "${QEMU:-qemu-system-x86_64}" >/dev/null ||
 	{ echo "1..0 # SKIP ${QEMU:-qemu-system-x86_64} not installed"; exit 0; }
-exec "$(dirname "$0")/../vm/run.sh"
+# A failure and the comments after it go to stderr too, where prove shows
+# them without -v (CI logs keep only that).
+"$(dirname "$0")/../vm/run.sh" | awk '
+	/^not ok/ { bad = 1; print > "/dev/stderr" }
+	/^ok/ { bad = 0 }
+	/^#/ && bad { print > "/dev/stderr" }
+	{ print; fflush() }'
+exit "${PIPESTATUS[0]}"

@@ -1,13 +1,14 @@
 # damontop starts, attaches, shows data and leaves nothing behind, or says
-# in one line what this kernel cannot do.  A budget of 30% of a CPU (of
+# in one line what this kernel cannot do.  A budget of a whole CPU (of
 # the guest's four): under TCG clearing Accessed bits costs 10-100 times
 # what it does on hardware (MADV_COLD of another process ~0.1-3 ms a
-# page), and at the default 1% damontop stretches its intervals to
-# seconds, past what -d 3 can show (at 10%, 1 run in 2 saw a single
-# aggregation with accesses on Debian's kernel).
+# page) and the costs damontop measures swing from run to run, so at
+# smaller budgets it stretched its intervals to seconds, past what -d 3
+# can show (at 10% and at 30% Debian's kernel sometimes gave a single
+# aggregation with accesses).  This test is about running, not budgets.
 . /kscope/lib.sh
 
-damontop --source pte --budget 30 --json -d 3 -c 'accessgen random --regions 2 --size 8M --duration 20' \
+damontop --source pte --budget 100 --json -d 3 -c 'accessgen random --regions 2 --size 8M --duration 20' \
 	>json.out 2>json.err
 rc=$?
 if [ $rc != 0 ] && one_line json.err && grep -q '^damontop: ' json.err; then
@@ -17,17 +18,17 @@ fi
 n=$(grep -c '^{' json.out)
 wss=$(grep -c '"wss_bytes":[1-9]' json.out)
 [ $rc = 0 ] && [ "$n" -ge 3 ] && [ "$wss" -ge $((n / 2)) ]
-ok $? "damontop --budget 30 --json -d 3: exit $rc, $n objects, $wss with wss_bytes > 0"
+ok $? "damontop --budget 100 --json -d 3: exit $rc, $n objects, $wss with wss_bytes > 0"
 diag "$(cat json.err)"
 diag "$(grep '^{' json.out | tail -1 | cut -c1-200)"
 nothing_left "after --json -d 3" walk_task
 
-damontop --source pte --budget 30 --batch -c 'accessgen random --regions 2 --size 8M --duration 20' 0.5 4 \
+damontop --source pte --budget 100 --batch -c 'accessgen random --regions 2 --size 8M --duration 20' 0.5 4 \
 	>batch.out 2>batch.err
 rc=$?
 lines=$(grep -cE '^ +[0-9.]+s ' batch.out)
 [ $rc = 0 ] && [ "$lines" = 4 ]
-ok $? "damontop --budget 30 --batch 0.5 4: exit $rc, $lines lines"
+ok $? "damontop --budget 100 --batch 0.5 4: exit $rc, $lines lines"
 diag "$(grep -v '^[a-z]' batch.out)"
 nothing_left "after --batch" walk_task
 
