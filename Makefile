@@ -2,7 +2,7 @@
 # Adding a tool: add its name to TOOLS, its sources under src/<tool>/ and
 # its BPF programs as bpf/<tool>*.bpf.c.  Everything generated goes to build/.
 
-TOOLS := damontop
+TOOLS := damontop iofilter
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -15,7 +15,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
-	perl tmux procps strace qemu-system-x86 busybox-static libclang-rt-dev
+	perl tmux procps strace gdisk fio qemu-system-x86 busybox-static \
+	libclang-rt-dev
 # ...and what `make vm-kernel` needs on top (tests/vm/kernel.sh).
 VM_KERNEL_PKGS := linux-source-6.1 build-essential bc bison flex dwarves \
 	libssl-dev libelf-dev xz-utils
@@ -179,6 +180,8 @@ vm-kernel:
 
 bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop_damon.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/iofilter.sh
 
 demo: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) tools/demo.sh

@@ -17,21 +17,10 @@
 #include <unistd.h>
 
 #include "damon_sysfs.h"
+#include "errmsg.h"
 
 /* Longest text we read: a number, a state or avail_operations. */
 #define DAMON_SYSFS_TEXT 256
-
-static void __attribute__((format(printf, 3, 4)))
-damon_sysfs_msg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* @rel is the path below @root that messages show. */
 static int damon_sysfs_vpath(char *path, size_t len, char *rel, size_t rellen,
@@ -60,7 +49,7 @@ static int damon_sysfs_vread(const char *root, char *buf, size_t len,
 	rc = damon_sysfs_vpath(path, sizeof(path), rel, sizeof(rel), root,
 			       fmt, ap);
 	if (rc) {
-		damon_sysfs_msg(err, errlen, "path too long under %s", root);
+		errmsg(err, errlen, "path too long under %s", root);
 		return rc;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -84,7 +73,7 @@ static int damon_sysfs_vread(const char *root, char *buf, size_t len,
 	close(fd);
 out:
 	if (rc) {
-		damon_sysfs_msg(err, errlen, "cannot read %s: %s", rel,
+		errmsg(err, errlen, "cannot read %s: %s", rel,
 				strerror(-rc));
 		return rc;
 	}
@@ -138,7 +127,7 @@ damon_sysfs_read_num(const char *root, int64_t min, uint64_t max,
 		*v = -*v;
 	return 0;
 bad:
-	damon_sysfs_msg(err, errlen, "unexpected content in %s: '%s'", rel, buf);
+	errmsg(err, errlen, "unexpected content in %s: '%s'", rel, buf);
 	return -EINVAL;
 }
 
@@ -158,7 +147,7 @@ damon_sysfs_write(const char *root, const char *val, char *err,
 	va_end(ap);
 	len = snprintf(text, sizeof(text), "%s\n", val);
 	if (rc || len >= (int)sizeof(text)) {
-		damon_sysfs_msg(err, errlen, "path or value too long under %s",
+		errmsg(err, errlen, "path or value too long under %s",
 				root);
 		return -ENAMETOOLONG;
 	}
@@ -178,7 +167,7 @@ damon_sysfs_write(const char *root, const char *val, char *err,
 	close(fd);
 out:
 	if (rc)
-		damon_sysfs_msg(err, errlen, "cannot write %s: %s", rel,
+		errmsg(err, errlen, "cannot write %s: %s", rel,
 				strerror(-rc));
 	return rc;
 }
@@ -205,12 +194,12 @@ int damon_sysfs_count(const char *root, int *nr, char *err, size_t errlen)
 	*nr = 0;
 	if (access(root, F_OK)) {
 		if (errno == ENOENT) {
-			damon_sysfs_msg(err, errlen,
+			errmsg(err, errlen,
 					"the kernel has no DAMON sysfs interface");
 			return -ENOENT;
 		}
 		rc = -errno;
-		damon_sysfs_msg(err, errlen, "cannot access %s: %s", root,
+		errmsg(err, errlen, "cannot access %s: %s", root,
 				strerror(-rc));
 		return rc;
 	}
@@ -266,7 +255,7 @@ static int damon_sysfs_read_target(const char *root, const char *dir,
 		return 0;
 	t->regions = calloc(v, sizeof(*t->regions));
 	if (!t->regions) {
-		damon_sysfs_msg(err, errlen, "out of memory");
+		errmsg(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	t->nr_regions = v;
@@ -308,7 +297,7 @@ static int damon_sysfs_read_ctx(const char *root, const char *dir,
 	if (!rc && v)
 		c->addr_unit = v;
 	if (rc && rc != -ENOENT) {
-		damon_sysfs_msg(err, errlen, "%s", buf);
+		errmsg(err, errlen, "%s", buf);
 		return rc;
 	}
 
@@ -344,7 +333,7 @@ static int damon_sysfs_read_ctx(const char *root, const char *dir,
 		return rc;
 	c->targets = calloc(v, sizeof(*c->targets));
 	if (!c->targets) {
-		damon_sysfs_msg(err, errlen, "out of memory");
+		errmsg(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	c->nr_targets = v;
@@ -371,7 +360,7 @@ int damon_sysfs_read(const char *root, int index, struct kdamond_info *out,
 	if (rc)
 		return rc;
 	if (index < 0 || index >= nr) {
-		damon_sysfs_msg(err, errlen, "no kdamond %d: the kernel has %d",
+		errmsg(err, errlen, "no kdamond %d: the kernel has %d",
 				index, nr);
 		return -ENOENT;
 	}
@@ -396,7 +385,7 @@ int damon_sysfs_read(const char *root, int index, struct kdamond_info *out,
 		return 0;
 	out->contexts = calloc(v, sizeof(*out->contexts));
 	if (!out->contexts) {
-		damon_sysfs_msg(err, errlen, "out of memory");
+		errmsg(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -457,33 +446,33 @@ static int damon_sysfs_check(const struct damon_request *req,
 
 	if (!req->ops || !req->ops[0] || strlen(req->ops) >= 16 ||
 	    strpbrk(req->ops, "\n/")) {
-		damon_sysfs_msg(err, errlen, "invalid DAMON operations name");
+		errmsg(err, errlen, "invalid DAMON operations name");
 		return -EINVAL;
 	}
 	if (damon_sysfs_ops_virtual(req->ops) && req->pid <= 0) {
-		damon_sysfs_msg(err, errlen, "DAMON %s needs a pid", req->ops);
+		errmsg(err, errlen, "DAMON %s needs a pid", req->ops);
 		return -EINVAL;
 	}
 	if (!strcmp(req->ops, "paddr") && !req->nr_regions) {
-		damon_sysfs_msg(err, errlen,
+		errmsg(err, errlen,
 				"DAMON paddr needs at least one address range");
 		return -EINVAL;
 	}
 	if (req->nr_regions && !req->regions) {
-		damon_sysfs_msg(err, errlen, "no address ranges given");
+		errmsg(err, errlen, "no address ranges given");
 		return -EINVAL;
 	}
 	for (i = 0; i < req->nr_regions; i++) {
 		const struct damon_range *r = &req->regions[i];
 
 		if (r->start >= r->end) {
-			damon_sysfs_msg(err, errlen,
+			errmsg(err, errlen,
 					"empty address range %#" PRIx64 "-%#" PRIx64,
 					r->start, r->end);
 			return -EINVAL;
 		}
 		if (i && r->start < req->regions[i - 1].end) {
-			damon_sysfs_msg(err, errlen,
+			errmsg(err, errlen,
 					"address range %#" PRIx64 "-%#" PRIx64
 					" is not after %#" PRIx64 "-%#" PRIx64,
 					r->start, r->end,
@@ -493,19 +482,19 @@ static int damon_sysfs_check(const struct damon_request *req,
 		}
 	}
 	if (a->sample_us && a->aggr_us && a->sample_us > a->aggr_us) {
-		damon_sysfs_msg(err, errlen,
+		errmsg(err, errlen,
 				"sampling interval %" PRIu64 " us is longer than "
 				"the aggregation interval %" PRIu64 " us",
 				a->sample_us, a->aggr_us);
 		return -EINVAL;
 	}
 	if (a->min_nr_regions && a->min_nr_regions < 3) {
-		damon_sysfs_msg(err, errlen, "DAMON needs at least 3 regions");
+		errmsg(err, errlen, "DAMON needs at least 3 regions");
 		return -EINVAL;
 	}
 	if (a->min_nr_regions && a->max_nr_regions &&
 	    a->min_nr_regions > a->max_nr_regions) {
-		damon_sysfs_msg(err, errlen,
+		errmsg(err, errlen,
 				"minimum of %u regions is above the maximum of %u",
 				a->min_nr_regions, a->max_nr_regions);
 		return -EINVAL;
@@ -535,7 +524,7 @@ static void damon_sysfs_busy_msg(const char *root, int index,
 		snprintf(who, sizeof(who), " (pid %d)", (int)pid);
 	else
 		who[0] = '\0';
-	damon_sysfs_msg(err, errlen,
+	errmsg(err, errlen,
 			"kdamond %d%s is running: the kernel starts no other "
 			"kdamond while one runs", index, who);
 }
@@ -557,14 +546,14 @@ static int damon_sysfs_setup(const char *root, const struct damon_request *req,
 		return rc;
 	rc = damon_sysfs_has_ops(root, 0, req->ops, avail, sizeof(avail));
 	if (!rc) {
-		damon_sysfs_msg(err, errlen,
+		errmsg(err, errlen,
 				"the kernel's DAMON has no %s operations "
 				"(avail: %s)", req->ops, avail[0] ? avail : "none");
 		return -EOPNOTSUPP;
 	}
 	/* a kernel without avail_operations: state=on will tell */
 	if (rc < 0 && rc != -ENOENT) {
-		damon_sysfs_msg(err, errlen, "cannot read %s/avail_operations: %s",
+		errmsg(err, errlen, "cannot read %s/avail_operations: %s",
 				ctx, strerror(-rc));
 		return rc;
 	}
@@ -622,7 +611,7 @@ int damon_sysfs_start(const char *root, const struct damon_request *req,
 	if (rc)
 		return rc;
 	if (strlen(root) >= sizeof(own->root)) {
-		damon_sysfs_msg(err, errlen, "path too long: %s", root);
+		errmsg(err, errlen, "path too long: %s", root);
 		return -ENAMETOOLONG;
 	}
 	rc = damon_sysfs_count(root, &nr, err, errlen);
@@ -639,7 +628,7 @@ int damon_sysfs_start(const char *root, const struct damon_request *req,
 		}
 	}
 	if (nr) {
-		damon_sysfs_msg(err, errlen,
+		errmsg(err, errlen,
 				"kdamonds/ holds %d kdamond%s configured by "
 				"someone else: changing nr_kdamonds would "
 				"erase %s", nr, nr == 1 ? "" : "s",
@@ -715,7 +704,7 @@ int damon_sysfs_stop_err(struct damon_own *own, char *err, size_t errlen)
 		if (!r || r == -EPERM || r == -EINVAL || r == -ESRCH) {
 			own->running = false;
 		} else {
-			damon_sysfs_msg(err, errlen, "%s", msg);
+			errmsg(err, errlen, "%s", msg);
 			rc = r;
 		}
 	}

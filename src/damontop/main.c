@@ -100,11 +100,6 @@ static int parse_pair(const char *arg, uint64_t *a, uint64_t *b)
 	return err;
 }
 
-static int parse_seconds(const char *arg, uint64_t *ns)
-{
-	return units_parse_ns(arg, 1000000000ULL, ns) ?: (*ns ? 0 : -EINVAL);
-}
-
 /* START-END[,START-END...], sorted and disjoint, as DAMON wants them. */
 static int parse_ranges(const char *arg, struct damon_range **out, size_t *nr)
 {
@@ -247,11 +242,11 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 			argp_error(state, "bad seed '%s'", arg);
 		return 0;
 	case 'i':
-		if (parse_seconds(arg, &o->refresh_ns))
+		if (units_parse_seconds(arg, &o->refresh_ns))
 			argp_error(state, "bad interval '%s'", arg);
 		return 0;
 	case 'd':
-		if (parse_seconds(arg, &o->duration_ns))
+		if (units_parse_seconds(arg, &o->duration_ns))
 			argp_error(state, "bad duration '%s'", arg);
 		return 0;
 	case OPT_BATCH:
@@ -266,7 +261,7 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_ARG:
 		/* [interval [count]] as libbpf-tools take them, batch only */
-		if (state->arg_num == 0 && !parse_seconds(arg, &o->print_ns))
+		if (state->arg_num == 0 && !units_parse_seconds(arg, &o->print_ns))
 			return 0;
 		if (state->arg_num == 1 && !units_parse_u64(arg, 1, UINT64_MAX, &o->count))
 			return 0;

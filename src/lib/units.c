@@ -105,3 +105,8 @@ int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns)
 	*ns = llround(v);	/* 1.001ms is 1001000, not 1000999 */
 	return 0;
 }
+
+int units_parse_seconds(const char *s, uint64_t *ns)
+{
+	return units_parse_ns(s, 1000000000ULL, ns) ?: (*ns ? 0 : -EINVAL);
+}

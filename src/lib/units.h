@@ -17,6 +17,8 @@ const char *units_ns(char *buf, size_t len, uint64_t ns);
 /* "5ms", "100us", "2s", "1.5s", plain number = unit_ns -> ns, rounded;
  * -EINVAL for junk, -ERANGE past 2^63. */
 int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns);
+/* A positive duration where a bare number is seconds ("0.5", "2s", "500ms"). */
+int units_parse_seconds(const char *s, uint64_t *ns);
 /* Unsigned integer with range check; -EINVAL / -ERANGE. */
 int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 

@@ -8,16 +8,6 @@ plan 22
 dt=$BIN/damontop
 agen=$TOOLS/accessgen
 
-one_line_error() {	# one_line_error DESC PATTERN CMD...
-	local desc=$1 pat=$2
-	shift 2
-	"$@" >"$TMP/o" 2>"$TMP/e"
-	local rc=$? first
-	first=$(head -1 "$TMP/e")
-	[ $rc -ne 0 ] && grep -q -- "$pat" <<<"$first" && [ ! -s "$TMP/o" ]
-	ok $? "$desc: exit $rc, '$first'"
-}
-
 one_line_error "missing pid" "cannot attach to pid 999999" "$dt" --batch -p 999999
 one_line_error "no target" "give one of" "$dt" --batch
 one_line_error "bad budget" "bad budget" "$dt" --batch --budget 0 -p 1

@@ -23,7 +23,8 @@ ok() {	# ok CONDITION-STATUS DESCRIPTION
 		echo "ok $TESTNUM - $2"
 	else
 		echo "not ok $TESTNUM - $2"
-		FAILED=$((FAILED + 1))
+		# a TODO test (a stated gap) may fail without failing the run
+		[[ $2 == *"# TODO"* ]] || FAILED=$((FAILED + 1))
 	fi
 }
 
@@ -39,6 +40,18 @@ check() {	# check DESCRIPTION COMMAND...
 diag() { sed 's/^/# /' <<<"$*" >&2; }
 note() { sed 's/^/# /' <<<"$*"; }
 
+# one_line_error DESC PATTERN CMD...: bad input gets a non-zero exit, its
+# first stderr line matching PATTERN, and nothing on stdout.
+one_line_error() {
+	local desc=$1 pat=$2 rc first
+	shift 2
+	"$@" >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	first=$(head -1 "$TMP/e")
+	[ $rc -ne 0 ] && grep -q -- "$pat" <<<"$first" && [ ! -s "$TMP/o" ]
+	ok $? "$desc: exit $rc, '$first'"
+}
+
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 # Root and a kernel that loads our iterator; skip with the reason otherwise.
@@ -49,7 +62,7 @@ need_bpf() {
 }
 
 # Our BPF programs still loaded (by name), for the nothing-left-behind check.
-OUR_PROGS='walk_task|damon_aggr'
+OUR_PROGS='walk_task|damon_aggr|iof_[a-z_]*'
 our_progs() {
 	bpftool prog show 2>/dev/null | grep -cE " name ($OUR_PROGS)( |\$)" || true
 }
@@ -63,9 +76,14 @@ our_links() {
 }
 
 nothing_left() {	# nothing_left DESCRIPTION
-	local p l
-	p=$(our_progs)
-	l=$(our_links)
+	local p l i
+	# the kernel frees a program after its last reference, a little later
+	for i in $(seq 20); do
+		p=$(our_progs)
+		l=$(our_links)
+		[ "$p" = 0 ] && [ "$l" = 0 ] && break
+		sleep 0.1
+	done
 	[ "$p" = 0 ] && [ "$l" = 0 ]
 	ok $? "$1: bpftool shows none of ours (progs $p, links $l)"
 }

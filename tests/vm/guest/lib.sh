@@ -37,11 +37,12 @@ wait_for() {
 	done
 }
 
-# our_bpf NAME: "progs N links M": loaded programs called NAME, and links
+# our_bpf NAME: "progs N links M": loaded programs called NAME (a regular
+# expression), and links
 # to them (bpfls, the static stand-in for bpftool)
 our_bpf() {
 	bpfls >/tmp/.bpfls 2>&1 || { echo "bpfls failed: $(head -1 /tmp/.bpfls)"; return; }
-	awk -v name="$1" '$1 == "prog" && $4 == name { p[$2] = 1; np++ }
+	awk -v name="$1" '$1 == "prog" && $4 ~ ("^(" name ")$") { p[$2] = 1; np++ }
 		$1 == "link" && ($4 in p) { nl++ }
 		END { printf "progs %d links %d\n", np, nl }' /tmp/.bpfls
 }

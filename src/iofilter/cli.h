@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iofilter's command line: what main.c parses and live.c acts on.
+ */
+#ifndef KSCOPE_IOFILTER_CLI_H
+#define KSCOPE_IOFILTER_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct iofilter_opts {
+	const char **rules;		/* --rule TEXT, in order */
+	size_t nr_rules;
+	const char **rule_files;	/* -f FILE */
+	size_t nr_rule_files;
+	const char *protect_gpt;	/* --protect-gpt DEV */
+	const char *cgroup;		/* --cgroup DIR: the device tier's cgroup */
+	const char *log;		/* --log FILE */
+	const char *output;		/* -o FILE: the session file */
+	const char *replay;
+	const char *pin, *unpin;
+	int tier;			/* --tier: only this one; -1: the strongest */
+	bool batch, json, no_color, force, verbose;
+	uint64_t duration_ns;
+	uint64_t refresh_ns;
+};
+
+/* One "iofilter: ..." line on stderr; returns 1 (the exit code). */
+int iofilter_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int iofilter_run(const struct iofilter_opts *o);
+
+#endif

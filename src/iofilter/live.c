@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iofilter's driver: rules in, tiers probed and assigned, the enforcer
+ * started, verdicts out to the views, the log and the session file, and
+ * everything taken down again on every exit path (the rules hold only
+ * while iofilter runs, unless --pin keeps them).
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "enforce.h"
+#include "evloop.h"
+#include "outfile.h"
+#include "probe.h"
+#include "rules.h"
+#include "session.h"
+#include "units.h"
+#include "view.h"
+
+/* A rule's disk and its IO rates, from the kernel's own block stats. */
+struct device {
+	char name[32];
+	uint64_t ios[2], sectors[2];	/* reads, writes completed; their sectors */
+	uint64_t time_ns;
+	double iops[2], bps[2];
+};
+
+struct live {
+	const struct iofilter_opts *o;
+	struct evloop *loop;
+	struct iof_enforcer *enf;
+	struct session s;
+	struct view *view;
+	FILE *log, *out;
+	char tiers_line[128];
+	struct device devs[IOF_MAX_RULES];
+	size_t nr_devs;
+	char devices_line[256];
+};
+
+static void add_device(struct live *l, const char *name)
+{
+	for (size_t i = 0; i < l->nr_devs; i++)
+		if (!strcmp(l->devs[i].name, name))
+			return;
+	if (l->nr_devs < IOF_MAX_RULES)
+		snprintf(l->devs[l->nr_devs++].name, sizeof(l->devs[0].name), "%s", name);
+}
+
+/* /sys/class/block/NAME/stat: fields 1, 3, 5 and 7 are reads completed,
+ * sectors read, writes completed, sectors written. */
+static void update_devices(struct live *l)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	size_t n = snprintf(l->devices_line, sizeof(l->devices_line), "devices:");
+
+	for (size_t i = 0; i < l->nr_devs; i++) {
+		struct device *d = &l->devs[i];
+		unsigned long long f[7];
+		char path[96], b[2][16];
+		FILE *st;
+		int got;
+
+		snprintf(path, sizeof(path), "/sys/class/block/%s/stat", d->name);
+		st = fopen(path, "r");
+		got = st ? fscanf(st, "%llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1], &f[2],
+				  &f[3], &f[4], &f[5], &f[6]) : 0;
+		if (st)
+			fclose(st);
+		if (got != 7)
+			continue;
+		if (d->time_ns && now > d->time_ns) {
+			double sec = (now - d->time_ns) / 1e9;
+
+			d->iops[0] = (f[0] - d->ios[0]) / sec;
+			d->iops[1] = (f[4] - d->ios[1]) / sec;
+			d->bps[0] = (f[2] - d->sectors[0]) * 512 / sec;
+			d->bps[1] = (f[6] - d->sectors[1]) * 512 / sec;
+		}
+		d->ios[0] = f[0], d->ios[1] = f[4];
+		d->sectors[0] = f[2], d->sectors[1] = f[6];
+		d->time_ns = now;
+		if (n < sizeof(l->devices_line))
+			n += snprintf(l->devices_line + n, sizeof(l->devices_line) - n,
+				      "  %s read %.0f/s %s/s write %.0f/s %s/s", d->name,
+				      d->iops[0], units_bytes(b[0], sizeof(b[0]), d->bps[0]),
+				      d->iops[1], units_bytes(b[1], sizeof(b[1]), d->bps[1]));
+	}
+}
+
+static int collect_rules(const struct iofilter_opts *o, struct iof_rule_spec **out,
+			 size_t *nr)
+{
+	struct iof_rule_spec *specs = NULL, *grown;
+	char err[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->nr_rules; i++) {
+		grown = realloc(specs, (n + 1) * sizeof(*specs));
+		if (!grown)
+			goto oom;
+		specs = grown;
+		if (rules_parse(o->rules[i], n + 1, &specs[n], err, sizeof(err)))
+			goto bad;
+		n++;
+	}
+	for (size_t i = 0; i < o->nr_rule_files; i++)
+		if (rules_load_file(o->rule_files[i], &specs, &n, err, sizeof(err)))
+			goto bad;
+	if (o->protect_gpt) {
+		grown = realloc(specs, (n + 2) * sizeof(*specs));
+		if (!grown)
+			goto oom;
+		specs = grown;
+		if (rules_protect_gpt(o->protect_gpt, &specs[n], err, sizeof(err)))
+			goto bad;
+		n += 2;
+	}
+	if (n > IOF_MAX_RULES) {
+		snprintf(err, sizeof(err), "%zu rules, at most %d", n, IOF_MAX_RULES);
+		goto bad;
+	}
+	*out = specs;
+	*nr = n;
+	return 0;
+oom:
+	snprintf(err, sizeof(err), "out of memory");
+bad:
+	free(specs);
+	return iofilter_error("%s", err);
+}
+
+static void on_event(void *ctx, const struct iof_event *e)
+{
+	struct live *l = ctx;
+	char line[256];
+
+	session_add_event(&l->s, e);
+	if (l->o->json)
+		session_event_json(stdout, &l->s, e);
+	else if (l->o->batch)
+		printf("%s\n", (session_event_text(&l->s, e, line, sizeof(line)), line));
+	if (l->log) {
+		session_event_text(&l->s, e, line, sizeof(line));
+		fprintf(l->log, "%s\n", line);
+		fflush(l->log);
+	}
+	if (l->out)
+		session_event_json(l->out, &l->s, e);
+	if (l->o->batch)
+		fflush(stdout);
+}
+
+static void update_counts(struct live *l)
+{
+	if (l->enf)
+		iof_counts(l->enf, l->s.counts, &l->s.drops);
+}
+
+static int on_refresh(void *ctx, int fd, uint32_t events)
+{
+	struct live *l = ctx;
+
+	(void)fd, (void)events;
+	update_counts(l);
+	update_devices(l);
+	if (l->view)
+		view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
+	return 0;
+}
+
+static int on_key(void *ctx, int fd, uint32_t events)
+{
+	struct live *l = ctx;
+
+	(void)fd, (void)events;
+	if (view_keys(l->view))
+		return 1;
+	view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
+	return 0;
+}
+
+static int on_signal(void *ctx, int signo)
+{
+	struct live *l = ctx;
+
+	if (signo == SIGWINCH) {
+		view_resize(l->view);
+		view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
+		return 0;
+	}
+	return 1;
+}
+
+static int on_duration(void *ctx, int fd, uint32_t events)
+{
+	(void)ctx, (void)fd, (void)events;
+	return 1;
+}
+
+/* Which tiers this kernel has, said once at start. */
+static void say_tiers(struct live *l, const struct iof_probe *p)
+{
+	size_t n = snprintf(l->tiers_line, sizeof(l->tiers_line), "tiers:");
+
+	for (uint32_t t = 0; t < IOF_TIER_AUDIT; t++) {
+		n += snprintf(l->tiers_line + n, sizeof(l->tiers_line) - n, " %s %s",
+			      session_tier_name(t), p->can[t] ? "yes" : "no");
+		if (!p->can[t] && l->o->verbose)
+			fprintf(stderr, "iofilter: tier %s unavailable: %s\n",
+				session_tier_name(t), p->why[t]);
+	}
+}
+
+static int replay(const struct iofilter_opts *o);
+
+int iofilter_run(const struct iofilter_opts *o)
+{
+	static const int needed[] = { 0 };
+	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
+	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
+	bool tui = !o->batch;
+	struct live l = { .o = o };
+	struct session_rule *srules = NULL;
+	struct iof_rule_spec *specs = NULL;
+	struct iof_rule *rules = NULL;
+	struct iof_sink sink = { .ctx = &l, .event = on_event };
+	struct iof_probe probe;
+	char err[256], tiers[64];
+	const char *cap;
+	size_t nr = 0;
+	int rc = 1, ret;
+
+	if (o->unpin)
+		return iof_unpin(o->unpin, err, sizeof(err)) ?
+			iofilter_error("cannot unpin %s: %s", o->unpin, err) : 0;
+	if (o->replay)
+		return replay(o);
+	cap = probe_missing_capability(needed);
+	if (cap)
+		return iofilter_error("needs %s (run as root)", cap);
+	if (!probe_kernel_btf())
+		return iofilter_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+				      "CO-RE programs cannot load");
+	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return iofilter_error("the live view needs a terminal; use --batch");
+	if (collect_rules(o, &specs, &nr))
+		return 1;
+	probe_libbpf_verbose(o->verbose);
+	signal(SIGPIPE, SIG_IGN);
+
+	rules = calloc(nr, sizeof(*rules));
+	srules = calloc(nr, sizeof(*srules));
+	if (!rules || !srules) {
+		iofilter_error("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		rules[i] = specs[i].r;
+		add_device(&l, specs[i].dev_name);
+	}
+	update_devices(&l);
+	iof_probe_tiers(&probe);
+	say_tiers(&l, &probe);
+	iof_assign_tiers(rules, nr, &probe, o->cgroup != NULL);
+	if (o->tier >= 0) {
+		if (!probe.can[o->tier]) {
+			iofilter_error("tier %s is not available here: %s",
+				       session_tier_name(o->tier), probe.why[o->tier]);
+			goto out;
+		}
+		for (size_t i = 0; i < nr; i++)
+			if (rules[i].action == IOF_DENY)
+				rules[i].tiers = 1u << o->tier |
+						 (rules[i].tiers & 1u << IOF_TIER_DEVICE);
+	}
+	for (size_t i = 0; i < nr; i++) {
+		srules[i].r = rules[i];
+		snprintf(srules[i].text, sizeof(srules[i].text), "%s", specs[i].text);
+		snprintf(srules[i].dev_name, sizeof(srules[i].dev_name), "%s", specs[i].dev_name);
+		if (rules[i].action == IOF_DENY)
+			iof_rule_gaps(&rules[i], srules[i].why, sizeof(srules[i].why));
+		fprintf(stderr, "iofilter: rule %zu '%s': %s", i + 1, specs[i].text,
+			session_action_name(rules[i].action));
+		if (rules[i].action == IOF_DENY)
+			fprintf(stderr, " at %s", session_tiers_text(rules[i].tiers, tiers,
+								    sizeof(tiers)));
+		fprintf(stderr, "%s%s%s\n", srules[i].why[0] ? " (" : "", srules[i].why,
+			srules[i].why[0] ? ")" : "");
+	}
+	if (session_init(&l.s, srules, nr)) {
+		iofilter_error("out of memory");
+		goto out;
+	}
+	l.s.start_ns = clock_ns(CLOCK_MONOTONIC);
+	if (o->log && !(l.log = outfile_fopen(o->log, o->force))) {
+		iofilter_error("cannot create %s: %s", o->log, strerror(errno));
+		goto out;
+	}
+	if (o->output && !(l.out = outfile_fopen(o->output, o->force))) {
+		iofilter_error("cannot create %s: %s", o->output, strerror(errno));
+		goto out;
+	}
+	if (l.out)
+		session_write_header(l.out, &l.s);
+
+	l.loop = evloop_new();
+	if (!l.loop) {
+		iofilter_error("out of memory");
+		goto out;
+	}
+	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
+	if (ret) {
+		iofilter_error("cannot take signals: %s", strerror(-ret));
+		goto out;
+	}
+	ret = iof_start(&l.enf, l.loop, rules, nr, o->cgroup, &sink, err, sizeof(err));
+	if (ret) {
+		iofilter_error("%s", err);
+		goto out;
+	}
+	if (o->pin && iof_pin(l.enf, o->pin, err, sizeof(err))) {
+		iofilter_error("cannot pin under %s: %s", o->pin, err);
+		goto out;
+	}
+	if (tui) {
+		ret = view_open(&l.view, o->no_color);
+		if (ret) {
+			iofilter_error("cannot start the terminal view: %s", strerror(-ret));
+			goto out;
+		}
+		if (evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
+			iofilter_error("cannot read the terminal");
+			goto out;
+		}
+	}
+	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
+	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
+		iofilter_error("cannot start timers: %s", strerror(errno));
+		goto out;
+	}
+	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", nr, nr == 1 ? "" : "s",
+		l.tiers_line, o->pin ? "; pinned: the rules stay after exit" : "");
+	if (l.view)
+		view_draw(l.view, &l.s, l.tiers_line, l.devices_line);
+
+	ret = evloop_run(l.loop);
+	view_close(l.view);
+	l.view = NULL;
+	update_counts(&l);
+	if (ret < 0 && ret != -EPIPE) {
+		iofilter_error("filtering failed: %s", strerror(-ret));
+		goto out;
+	}
+	rc = 0;
+out:
+	view_close(l.view);
+	if (l.out) {
+		session_write_counts(l.out, &l.s);
+		if (fclose(l.out) && !rc)
+			rc = iofilter_error("cannot write %s: %s", o->output, strerror(errno));
+	}
+	if (l.log)
+		fclose(l.log);
+	if (l.enf) {
+		uint64_t hits = 0, denied = 0, h, d;
+
+		for (size_t i = 0; i < l.s.nr_rules; i++) {
+			session_rule_totals(&l.s, i, &h, &d);
+			hits += h;
+			denied += d;
+		}
+		fprintf(stderr, "iofilter: %zu rule%s, %llu IOs matched, %llu denied, "
+			"%llu drops%s\n", nr, nr == 1 ? "" : "s", (unsigned long long)hits,
+			(unsigned long long)denied, (unsigned long long)l.s.drops,
+			o->pin ? "; still enforced (pinned)" : "; enforcement ended");
+	}
+	iof_stop(l.enf);
+	evloop_free(l.loop);
+	session_free(&l.s);
+	free(rules);
+	free(srules);
+	free(specs);
+	return rc;
+}
+
+/* --replay: the session file through the same views. */
+static int replay(const struct iofilter_opts *o)
+{
+	struct live l = { .o = o };
+	const struct iof_event *e;
+	char err[256], line[256];
+	size_t i;
+	int rc = 0;
+
+	if (session_load(o->replay, &l.s, err, sizeof(err)))
+		return iofilter_error("cannot replay %s: %s", o->replay, err);
+	snprintf(l.tiers_line, sizeof(l.tiers_line), "replay of %s", o->replay);
+	if (o->batch) {
+		/* oldest first */
+		for (i = l.s.events < SESSION_LOG ? l.s.events : SESSION_LOG; i-- > 0;) {
+			e = session_event(&l.s, i);
+			if (o->json) {
+				session_event_json(stdout, &l.s, e);
+			} else {
+				session_event_text(&l.s, e, line, sizeof(line));
+				printf("%s\n", line);
+			}
+		}
+		goto out;
+	}
+	if (view_open(&l.view, o->no_color)) {
+		rc = iofilter_error("cannot start the terminal view (use --batch)");
+		goto out;
+	}
+	l.loop = evloop_new();
+	if (!l.loop || evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
+		rc = iofilter_error("cannot read the terminal");
+		goto out;
+	}
+	view_draw(l.view, &l.s, l.tiers_line, l.devices_line);
+	evloop_run(l.loop);
+out:
+	view_close(l.view);
+	evloop_free(l.loop);
+	session_free(&l.s);
+	return rc;
+}

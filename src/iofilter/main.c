@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iofilter: rule-based block IO filter with a live audit.  This file is
+ * the command line only.
+ */
+#include <argp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "cli.h"
+#include "iofilter.h"
+#include "units.h"
+
+const char *argp_program_version = "iofilter (kscope) 0.1";
+
+enum {
+	OPT_RULE = 256, OPT_GPT, OPT_CGROUP, OPT_LOG, OPT_REPLAY, OPT_PIN, OPT_UNPIN,
+	OPT_BATCH, OPT_JSON, OPT_NO_COLOR, OPT_FORCE, OPT_TIER,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Rules (the first that matches an IO decides):", 1 },
+	{ "rule", OPT_RULE, "'RULE'", 0,
+	  "dev=DEV [sectors=A-B] [op=write,discard,zeroout,other,read] "
+	  "[action=deny|audit|allow] [comm=C] [pid=P] [uid=U] [cgroup=DIR]", 1 },
+	{ "rules", 'f', "FILE", 0, "Rules from FILE, one a line (# comments)", 1 },
+	{ "protect-gpt", OPT_GPT, "DEV", 0, "Deny writes to DEV's primary and backup GPT", 1 },
+	{ "cgroup", OPT_CGROUP, "DIR", 0,
+	  "Also refuse write opens of whole-device deny rules' devices to processes in DIR", 1 },
+	{ "tier", OPT_TIER, "bio|lsm|kill", 0,
+	  "Enforce deny rules at this tier only (default: the strongest available)", 1 },
+	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "batch", OPT_BATCH, NULL, 0, "One text line per verdict, no live view", 2 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON object per verdict", 2 },
+	{ "log", OPT_LOG, "FILE", 0, "Also write one text line per verdict to FILE", 2 },
+	{ "output", 'o', "FILE", 0, "Record the session to FILE", 2 },
+	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output or log file", 2 },
+	{ "replay", OPT_REPLAY, "FILE", 0, "Show a recorded session", 2 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 2 },
+	{ "interval", 'i', "SEC", 0, "Screen refresh interval (default 1)", 2 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 2 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 2 },
+	{ NULL, 0, NULL, 0, "Keeping the rules after exit:", 3 },
+	{ "pin", OPT_PIN, "DIR", 0, "Pin the programs under DIR (bpffs): rules hold after exit", 3 },
+	{ "unpin", OPT_UNPIN, "DIR", 0, "Remove what --pin DIR left", 3 },
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
+	{},
+};
+
+int iofilter_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("iofilter: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static void push(const char ***list, size_t *nr, const char *s, struct argp_state *state)
+{
+	const char **grown = realloc(*list, (*nr + 1) * sizeof(**list));
+
+	if (!grown)
+		argp_failure(state, 1, 0, "out of memory");
+	*list = grown;
+	(*list)[(*nr)++] = s;
+}
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct iofilter_opts *o = state->input;
+
+	switch (key) {
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return 0;
+	case OPT_RULE:
+		push(&o->rules, &o->nr_rules, arg, state);
+		return 0;
+	case 'f':
+		push(&o->rule_files, &o->nr_rule_files, arg, state);
+		return 0;
+	case OPT_GPT:
+		o->protect_gpt = arg;
+		return 0;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		return 0;
+	case OPT_TIER:
+		o->tier = !strcmp(arg, "bio") ? IOF_TIER_BIO : !strcmp(arg, "lsm") ? IOF_TIER_LSM :
+			  !strcmp(arg, "kill") ? IOF_TIER_KILL : -1;
+		if (o->tier < 0)
+			argp_error(state, "bad tier '%s' (bio, lsm or kill)", arg);
+		return 0;
+	case OPT_BATCH:
+		o->batch = true;
+		return 0;
+	case OPT_JSON:
+		o->json = o->batch = true;
+		return 0;
+	case OPT_LOG:
+		o->log = arg;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case OPT_REPLAY:
+		o->replay = arg;
+		return 0;
+	case 'd':
+		if (units_parse_seconds(arg, &o->duration_ns))
+			argp_error(state, "bad duration '%s'", arg);
+		return 0;
+	case 'i':
+		if (units_parse_seconds(arg, &o->refresh_ns))
+			argp_error(state, "bad interval '%s'", arg);
+		return 0;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_PIN:
+		o->pin = arg;
+		return 0;
+	case OPT_UNPIN:
+		o->unpin = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (o->unpin || o->replay) {
+			if (o->nr_rules || o->nr_rule_files || o->protect_gpt)
+				argp_error(state, "--%s takes no rules", o->unpin ? "unpin" : "replay");
+			return 0;
+		}
+		if (!o->nr_rules && !o->nr_rule_files && !o->protect_gpt)
+			argp_error(state, "no rules: give --rule, -f FILE or --protect-gpt DEV");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp argp = {
+	.options = options, .parser = parse,
+	.doc =
+	"Block IO filter: refuses or audits IO to sector ranges of block devices, "
+	"at the strongest hook the kernel allows, and shows what it allowed and "
+	"refused.\v"
+	"  iofilter --protect-gpt /dev/sda\n"
+	"  iofilter --rule 'dev=/dev/loop0 sectors=0-33 action=deny' --batch\n"
+	"  iofilter --rule 'dev=/dev/vdb action=audit' --json -d 60\n"
+	"See iofilter(8).",
+};
+
+int main(int argc, char **argv)
+{
+	struct iofilter_opts o = { .refresh_ns = 1000000000ULL, .tier = -1 };
+	int rc;
+
+	argp_parse(&argp, argc, argv, 0, NULL, &o);
+	rc = iofilter_run(&o);
+	free(o.rules);
+	free(o.rule_files);
+	return rc;
+}
