@@ -7,7 +7,8 @@
 # one line; nothing of ours stays attached.  The expectation of each
 # method is stated per tier below, so a gap is visible, not hidden.  On
 # this kind of kernel the tiers that load are device and kill (bio and lsm
-# are tested in the qemu guests, tests/vm/tests/60-iofilter.sh).
+# are tested in the qemu guests, tests/vm/tests/60-iofilter.sh).  A rule on
+# a partition (partx adds loopNp1 here) guards its disk sectors.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/iofilter_lib.sh"
 need_bpf
@@ -35,7 +36,7 @@ declare -A kill_expect=(
 	[io_uring-discard]=gap [aio]=gap [sg_io-write]=na
 )
 methods=$("$BLKWRITE" --list)
-plan $(( 25 + 2 * $(wc -w <<<"$methods") ))
+plan $(( 27 + 2 * $(wc -w <<<"$methods") ))
 
 one_line_error "no rules" "no rules" "$IOF" --batch
 one_line_error "a bad rule" "rule 1: 'sectors=5-1'" "$IOF" --batch --rule "dev=$LOOP_DEV sectors=5-1"
@@ -115,6 +116,24 @@ nothing_left "after iofilter"
 "$IOF" --replay "$TMP/deny.session" --batch >"$TMP/replay" 2>&1
 [ "$(grep -c DENY "$TMP/replay")" = "$denied" ]
 ok $? "--replay of the session shows the same $denied refusals"
+
+# --- a partition's rule guards its disk sectors, whichever node writes ----
+if [ -n "$LOOP_PART" ]; then
+	start_iofilter "$TMP/part.json" --rule "dev=$LOOP_PART sectors=0-7"
+	before=$(sectors_sum "$LOOP_DEV" 2048 8)
+	try_write pwrite "$LOOP_DEV" 2052 2 >/dev/null	# the disk node, p1's sectors 4-5
+	rc1=$?
+	try_write pwrite "$LOOP_PART" 4 2 >/dev/null	# the partition node, the same
+	rc2=$?
+	drop_caches "$LOOP_DEV"
+	[ $rc1 -gt 128 ] && [ $rc2 -gt 128 ] && [ "$(sectors_sum "$LOOP_DEV" 2048 8)" = "$before" ]
+	ok $? "a rule on ${LOOP_PART##*/} sectors 0-7 guards disk sectors 2048-2055 through the disk and the partition (exits $rc1, $rc2)"
+	stop_iofilter
+	grep -q '"sector":2052' "$TMP/part.json"
+	ok $? "the verdicts name disk sectors: $(grep -o '"sector":[0-9]*' "$TMP/part.json" | sort -u | tr '\n' ' ')"
+else
+	for t in 1 2; do ok 0 "partition rules # SKIP no partition device on the loop device"; done
+fi
 
 # --- deny, tier device: write opens refused to a cgroup's processes -------
 cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
