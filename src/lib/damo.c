@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "damo.h"
+#include "errmsg.h"
 
 #define BUF_SIZE	(1 << 16)
 
@@ -55,9 +56,7 @@ bool damo_sniff(const void *data, size_t len)
 /* ---- loader ------------------------------------------------------------ */
 
 struct damo_loader {
-	const unsigned char *head;	/* bytes before what fd still has */
-	size_t head_len, head_pos;
-	int fd;				/* -1: head is everything */
+	struct bytesrc src;		/* what was read to sniff it, then the file */
 	bool zlib;
 	z_stream zs;
 	char *text;			/* the whole JSON text, NUL-terminated */
@@ -70,43 +69,16 @@ struct damo_loader {
 	unsigned char in[BUF_SIZE];
 };
 
-__attribute__((format(printf, 3, 4)))
-static int damo_fail(struct damo_loader *l, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (l->ret)
-		return l->ret;
-	l->ret = err;
-	if (l->err && l->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(l->err, l->errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
+/* The first error of the load wins, described in the caller's buffer. */
+#define damo_fail(l, code, ...) \
+	errmsg_first(&(l)->ret, (l)->err, (l)->errlen, code, __VA_ARGS__)
 
 /* Up to @n bytes of the file into @p; 0 at its end, -errno on error. */
 static ssize_t damo_read(struct damo_loader *l, unsigned char *p, size_t n)
 {
-	ssize_t k;
+	ssize_t k = bytesrc_read(&l->src, p, n);
 
-	if (l->head_pos < l->head_len) {
-		k = l->head_len - l->head_pos;
-		if ((size_t)k > n)
-			k = n;
-		memcpy(p, l->head + l->head_pos, k);
-		l->head_pos += k;
-		return k;
-	}
-	if (l->fd < 0)
-		return 0;
-	do
-		k = read(l->fd, p, n);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
-		return damo_fail(l, -errno, "read: %s", strerror(errno));
-	return k;
+	return k < 0 ? damo_fail(l, k, "read: %s", strerror(-k)) : k;
 }
 
 /* Room for @n more bytes of text (and the NUL), within the limit. */
@@ -706,9 +678,7 @@ int damo_load_fd(int fd, const void *head, size_t head_len,
 			snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	l->fd = fd;
-	l->head = head;
-	l->head_len = head ? head_len : 0;
+	l->src = (struct bytesrc){ .fd = fd, .head = head, .head_len = head ? head_len : 0 };
 	l->err = err;
 	l->errlen = errlen;
 	ret = damo_load(l, rec);

@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "damo.h"
+#include "errmsg.h"
 #include "outfile.h"
 #include "record.h"
 
@@ -461,9 +462,8 @@ int record_close(struct record_writer *w)
 /* ---- loader ------------------------------------------------------------ */
 
 struct record_reader {
-	const unsigned char *mem;	/* read first: a buffer, or what was */
-	size_t mem_len, mem_pos;	/* already read from fd to sniff it */
-	int fd;				/* then this, unless -1 */
+	struct bytesrc src;		/* a buffer, or what was read to sniff
+					 * the file and then the file */
 	z_stream zs;
 	bool eof;			/* the file has no more bytes */
 	bool stream_end;		/* zlib saw the end of its stream */
@@ -479,43 +479,9 @@ struct record_reader {
 	unsigned char out[BUF_SIZE];
 };
 
-__attribute__((format(printf, 3, 4)))
-static int record_fail(struct record_reader *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->ret)
-		return r->ret;
-	r->ret = err;
-	if (r->err && r->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(r->err, r->errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-/* Up to @n bytes of the file; 0 at its end, -errno on error. */
-static ssize_t record_src_read(struct record_reader *r, unsigned char *p,
-			       size_t n)
-{
-	ssize_t k;
-
-	if (r->mem_pos < r->mem_len) {
-		k = r->mem_len - r->mem_pos;
-		if ((size_t)k > n)
-			k = n;
-		memcpy(p, r->mem + r->mem_pos, k);
-		r->mem_pos += k;
-		return k;
-	}
-	if (r->fd < 0)
-		return 0;
-	do
-		k = read(r->fd, p, n);
-	while (k < 0 && errno == EINTR);
-	return k < 0 ? -errno : k;
-}
+/* The first error of the load wins, described in the caller's buffer. */
+#define record_fail(r, code, ...) \
+	errmsg_first(&(r)->ret, (r)->err, (r)->errlen, code, __VA_ARGS__)
 
 static int record_truncated(struct record_reader *r)
 {
@@ -535,7 +501,7 @@ static int record_inflate_step(struct record_reader *r)
 		if (r->zs.next_in)
 			r->file_crc = crc32(r->file_crc, r->in,
 					    r->zs.next_in - r->in);
-		n = record_src_read(r, r->in, sizeof(r->in));
+		n = bytesrc_read(&r->src, r->in, sizeof(r->in));
 		if (n < 0)
 			return record_fail(r, n, "read: %s", strerror(-n));
 		r->eof = n == 0;
@@ -638,7 +604,7 @@ static ssize_t record_read_all(struct record_reader *r, unsigned char *p,
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t k = record_src_read(r, p + got, n - got);
+		ssize_t k = bytesrc_read(&r->src, p + got, n - got);
 
 		if (k < 0)
 			return k;
@@ -1001,9 +967,7 @@ static int record_load_kscope(int fd, const void *head, size_t head_len,
 	}
 	r->err = err;
 	r->errlen = errlen;
-	r->fd = fd;
-	r->mem = head;
-	r->mem_len = head_len;
+	r->src = (struct bytesrc){ .fd = fd, .head = head, .head_len = head_len };
 	if (inflateInit(&r->zs) != Z_OK) {
 		free(r);
 		if (err && errlen)
@@ -1030,7 +994,7 @@ int record_load(const char *path, struct recording *rec, char *err,
 		size_t errlen)
 {
 	unsigned char head[HDR_PREFIX];
-	struct record_reader r = { .fd = -1 };
+	struct record_reader r = { .src.fd = -1 };
 	ssize_t n;
 	int fd, ret;
 
@@ -1045,7 +1009,7 @@ int record_load(const char *path, struct recording *rec, char *err,
 		return ret;
 	}
 	/* enough to tell the formats apart, then handed on as read */
-	r.fd = fd;
+	r.src.fd = fd;
 	n = record_read_all(&r, head, sizeof(head));
 	if (n < 0) {
 		if (err && errlen)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * errmsg: the one-line message buffer every loader and driver fills.
+ * errmsg: the one-line message buffer every loader and driver fills, the
+ * first error of a job winning, and the loaders' byte source.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errmsg.h"
 
@@ -44,12 +47,54 @@ static void test_no_buffer(void **state)
 	assert_string_equal(err, "abc");
 }
 
+static void test_first_wins(void **state)
+{
+	char err[32] = "";
+	int ret = 0;
+
+	(void)state;
+	assert_int_equal(errmsg_first(&ret, err, sizeof(err), -EINVAL, "bad %s", "header"), -EINVAL);
+	assert_int_equal(errmsg_first(&ret, err, sizeof(err), -EIO, "read: %s", "oops"), -EINVAL);
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(err, "bad header");
+}
+
+/* The sniffed head first, then the file, in reads of any size. */
+static void test_bytesrc(void **state)
+{
+	static const unsigned char head[] = "KSCO";
+	struct bytesrc src = { .head = head, .head_len = 4 };
+	unsigned char buf[16];
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "PREC!", 5), 5);
+	close(p[1]);
+	src.fd = p[0];
+	assert_int_equal(bytesrc_read(&src, buf, 3), 3);
+	assert_memory_equal(buf, "KSC", 3);
+	assert_int_equal(bytesrc_read(&src, buf, 16), 1);	/* the head's rest */
+	assert_int_equal(buf[0], 'O');
+	assert_int_equal(bytesrc_read(&src, buf, 16), 5);
+	assert_memory_equal(buf, "PREC!", 5);
+	assert_int_equal(bytesrc_read(&src, buf, 16), 0);
+	close(p[0]);
+	src.fd = p[0];
+	assert_int_equal(bytesrc_read(&src, buf, 16), -EBADF);
+	src = (struct bytesrc){ .head = head, .head_len = 4, .fd = -1 };
+	assert_int_equal(bytesrc_read(&src, buf, 16), 4);
+	assert_int_equal(bytesrc_read(&src, buf, 16), 0);	/* no file behind */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_truncates),
 		cmocka_unit_test(test_no_buffer),
+		cmocka_unit_test(test_first_wins),
+		cmocka_unit_test(test_bytesrc),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
