@@ -21,6 +21,7 @@
 
 #include "damo.h"
 #include "errmsg.h"
+#include "outfile.h"
 
 #define BUF_SIZE	(1 << 16)
 
@@ -713,22 +714,6 @@ struct damo_writer {
 	unsigned char out[BUF_SIZE];
 };
 
-static int damo_write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		n -= k;
-	}
-	return 0;
-}
-
 /* Compress what is staged and write out what zlib gives for @flush. */
 static int damo_push(struct damo_writer *w, int flush)
 {
@@ -746,7 +731,7 @@ static int damo_push(struct damo_writer *w, int flush)
 			w->err = -EIO;
 			return w->err;
 		}
-		err = damo_write_all(w->fd, w->out,
+		err = outfile_write_all(w->fd, w->out,
 				     sizeof(w->out) - w->zs.avail_out);
 		if (err) {
 			w->err = err;

@@ -51,3 +51,21 @@ FILE *outfile_fopen(const char *path, bool force)
 	}
 	return f;
 }
+
+int outfile_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t k = write(fd, c, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += k;
+		n -= k;
+	}
+	return 0;
+}

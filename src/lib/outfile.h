@@ -8,6 +8,7 @@
 #define KSCOPE_OUTFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Returns an fd open for writing, or -errno.  force: replace an existing
@@ -16,5 +17,8 @@ int outfile_open(const char *path, bool force);
 
 /* The same as a stdio stream; NULL with errno set on failure. */
 FILE *outfile_fopen(const char *path, bool force);
+
+/* All @n bytes of @p to @fd, through short writes and EINTR; 0 or -errno. */
+int outfile_write_all(int fd, const void *p, size_t n);
 
 #endif

@@ -123,18 +123,7 @@ static int record_write_all(struct record_writer *w, const unsigned char *p,
 			    size_t n)
 {
 	w->file_crc = crc32(w->file_crc, p, n);
-	while (n) {
-		ssize_t k = write(w->fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		n -= k;
-	}
-	return 0;
+	return outfile_write_all(w->fd, p, n);
 }
 
 /* Compress what is staged and write out what zlib produces for @flush. */

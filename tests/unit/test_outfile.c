@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "outfile.h"
@@ -223,6 +224,43 @@ static void test_missing_dir(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* Everything lands, across the pipe's short writes; a full device is an
+ * error, not a silent loss. */
+static void test_write_all(void **state)
+{
+	static char big[256 << 10], back[256 << 10];
+	size_t got = 0;
+	pid_t child;
+	int p[2], st, fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7);
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		close(p[0]);
+		_exit(outfile_write_all(p[1], big, sizeof(big)) ? 1 : 0);
+	}
+	close(p[1]);
+	while (got < sizeof(back)) {
+		ssize_t k = read(p[0], back + got, sizeof(back) - got);
+
+		assert_true(k > 0);
+		got += k;
+	}
+	close(p[0]);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st) && !WEXITSTATUS(st));
+	assert_memory_equal(big, back, sizeof(big));
+	fd = open("/dev/full", O_WRONLY);
+	if (fd >= 0) {
+		assert_int_equal(outfile_write_all(fd, big, 4096), -ENOSPC);
+		close(fd);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_dangling_symlink_refused),
 		cmocka_unit_test(test_non_regular_refused),
 		cmocka_unit_test(test_missing_dir),
+		cmocka_unit_test(test_write_all),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
