@@ -2,7 +2,7 @@
 # Adding a tool: add its name to TOOLS, its sources under src/<tool>/ and
 # its BPF programs as bpf/<tool>*.bpf.c.  Everything generated goes to build/.
 
-TOOLS := damontop iofilter
+TOOLS := damontop iofilter coretop
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -104,8 +104,9 @@ TOOL_LIBS_SAN := $(TOOLS:%=$(BUILD)/san/lib%.a)
 # One rule for the host's build/tools/X and the guests' build/static/X.
 HELPER_LIBS = -lm
 $(BUILD)/tools/bpfls $(BUILD)/static/bpfls: HELPER_LIBS = $(BPF_LIBS) -lm
+$(BUILD)/tools/schedbench $(BUILD)/static/schedbench: HELPER_LIBS = $(BPF_LIBS) -lm
 .SECONDEXPANSION:
-$(HELPERS) $(STATIC_HELPERS): tools/$$(@F).c
+$(HELPERS) $(STATIC_HELPERS): tools/$$(@F).c | $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(HELPER_LIBS)
 
@@ -182,6 +183,7 @@ bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop_damon.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/iofilter.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/coretop.sh
 
 demo: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) tools/demo.sh

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "errmsg.h"
 #include <sys/types.h>
 
 #include "damon_sysfs.h"
@@ -46,8 +48,6 @@ struct damontop_opts {
 	bool abs_time, abs_addr;
 };
 
-/* Prints one "damontop: ..." line on stderr; returns 1 (the exit code). */
-int damontop_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int live_run(const struct damontop_opts *o);
 int report_run(const struct damontop_opts *o);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 
+#include "cgroupfs.h"
 #include "cli.h"
 #include "clock.h"
 #include "evloop.h"
@@ -200,11 +201,11 @@ static int open_record(struct live *l)
 	l->rec = l->o->damo_format ? record_create_damo(l->o->output, l->o->force, &h) :
 				     record_create(l->o->output, l->o->force, &h);
 	if (!l->rec)
-		return damontop_error("cannot create %s: %s", l->o->output, strerror(errno));
+		return tool_error("cannot create %s: %s", l->o->output, strerror(errno));
 	/* the mappings the sampler found before the file existed */
 	if (l->model.nr_maps &&
 	    record_write_mappings(l->rec, h.start_mono_ns, l->model.maps, l->model.nr_maps))
-		return damontop_error("cannot write %s: %s", l->o->output, strerror(errno));
+		return tool_error("cannot write %s: %s", l->o->output, strerror(errno));
 	return 0;
 }
 
@@ -219,13 +220,13 @@ static int start_view(struct live *l)
 	}
 	err = view_tui_open(&l->tui, l->o->no_color);
 	if (err)
-		return err == -ENOTTY ? damontop_error("the live view needs a terminal; use --batch") :
-			damontop_error("cannot start the terminal view: %s", strerror(-err));
+		return err == -ENOTTY ? tool_error("the live view needs a terminal; use --batch") :
+			tool_error("cannot start the terminal view: %s", strerror(-err));
 	err = evloop_add_fd(l->loop, STDIN_FILENO, on_key, l);
 	l->refresh_ns = l->o->refresh_ns;
 	l->refresh_fd = err ? err : evloop_add_timer(l->loop, l->refresh_ns, on_refresh, l);
 	if (l->refresh_fd < 0)
-		return damontop_error("cannot read the terminal: %s", strerror(-l->refresh_fd));
+		return tool_error("cannot read the terminal: %s", strerror(-l->refresh_fd));
 	return 0;
 }
 
@@ -317,7 +318,8 @@ static int start_kdamond(struct live *l, char *err, size_t errlen)
 	if (!strcmp(st.ops, "paddr")) {
 		char root[256];
 
-		if (!phys_memcg_root("/proc/self/mountinfo", root, sizeof(root)))
+		if (!cgroupfs_mount("/proc/self/mountinfo", "memory", root,
+				    sizeof(root)))
 			l->vs.memcg = phys_cgroups_new("/proc/kpagecgroup", root);
 	}
 	return 0;
@@ -384,16 +386,16 @@ int live_run(const struct damontop_opts *o)
 		return replay_run(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
-		return damontop_error("needs %s (run as root)", cap);
+		return tool_error("needs %s (run as root)", cap);
 	if (!probe_kernel_btf())
-		return damontop_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
 				      "CO-RE programs cannot load");
 	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return damontop_error("the live view needs a terminal; use --batch");
+		return tool_error("the live view needs a terminal; use --batch");
 	/* refuse an existing output file before starting anything; the
 	 * exclusive create later still decides */
 	if (o->output && !o->force && !access(o->output, F_OK))
-		return damontop_error("cannot create %s: %s", o->output, strerror(EEXIST));
+		return tool_error("cannot create %s: %s", o->output, strerror(EEXIST));
 	probe_libbpf_verbose(o->verbose);
 	signal(SIGPIPE, SIG_IGN);
 	l.vs.source = l.source;
@@ -402,20 +404,20 @@ int live_run(const struct damontop_opts *o)
 	l.vs.budget = o->sampler.budget;
 	l.loop = evloop_new();
 	if (!l.loop || model_init(&l.model, HISTORY)) {
-		damontop_error("out of memory");
+		tool_error("out of memory");
 		goto out;
 	}
 	/* from here on a signal ends the loop, not the process: the cleanup
 	 * below always runs, and a -c command never outlives us */
 	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
 	if (ret) {
-		damontop_error("cannot take signals: %s", strerror(-ret));
+		tool_error("cannot take signals: %s", strerror(-ret));
 		goto out;
 	}
 	ret = !process ? 0 : o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
 				    : target_attach(&l.target, o->pid, err, sizeof(err));
 	if (ret) {
-		damontop_error("%s", err);
+		tool_error("%s", err);
 		goto out;
 	}
 	l.vs.target = l.target.desc;
@@ -429,7 +431,7 @@ int live_run(const struct damontop_opts *o)
 		goto out;
 	}
 	if (ret) {
-		damontop_error("%s", err);
+		tool_error("%s", err);
 		goto out;
 	}
 	l.vs.damon = l.kdamond;
@@ -443,7 +445,7 @@ int live_run(const struct damontop_opts *o)
 		goto out;
 	if ((process && evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l)) ||
 	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
-		damontop_error("cannot watch the target: %s", strerror(errno));
+		tool_error("cannot watch the target: %s", strerror(errno));
 		goto out;
 	}
 	if (start_view(&l))
@@ -460,11 +462,11 @@ int live_run(const struct damontop_opts *o)
 		goto out;
 	}
 	if (l.rec_err) {
-		damontop_error("cannot write %s: %s", o->output, strerror(-l.rec_err));
+		tool_error("cannot write %s: %s", o->output, strerror(-l.rec_err));
 		goto out;
 	}
 	if (ret < 0) {
-		damontop_error("monitoring %s failed: %s", l.target.desc, strerror(-ret));
+		tool_error("monitoring %s failed: %s", l.target.desc, strerror(-ret));
 		goto out;
 	}
 	if (ret == SAMPLER_TARGET_GONE)
@@ -477,7 +479,7 @@ out:
 	kdamond_stop(l.kdamond);
 	phys_cgroups_free(l.vs.memcg);
 	if (l.rec && record_close(l.rec) && !rc)
-		rc = damontop_error("cannot complete %s", o->output);
+		rc = tool_error("cannot complete %s", o->output);
 	if (rc && l.rec && !l.model.total_snaps)
 		unlink(o->output);	/* ours, and holding nothing */
 	target_close(&l.target);
@@ -496,14 +498,14 @@ static int replay_run(const struct damontop_opts *o)
 	int rc = 1;
 
 	if (record_load(o->replay, &rec, err, sizeof(err)))
-		return damontop_error("cannot replay %s: %s", o->replay, err);
+		return tool_error("cannot replay %s: %s", o->replay, err);
 	snprintf(source, sizeof(source), "%s, replay of %s", rec.hdr.source, o->replay);
 	l.vs.target = rec.hdr.target;
 	l.vs.source = source;
 	l.t0_ns = rec.nr_snaps ? rec.snaps[0].time_ns - rec.snaps[0].aggr_ns : 0;
 	if (model_init(&l.model, rec.nr_snaps ? rec.nr_snaps : 1) ||
 	    model_set_mappings(&l.model, rec.maps, rec.nr_maps)) {
-		damontop_error("out of memory");
+		tool_error("out of memory");
 		goto out;
 	}
 	if (o->batch && !o->json)
@@ -520,12 +522,12 @@ static int replay_run(const struct damontop_opts *o)
 		goto out;
 	l.loop = evloop_new();
 	if (!l.loop || view_tui_open(&l.tui, o->no_color)) {
-		rc = damontop_error("cannot start the terminal view (use --batch)");
+		rc = tool_error("cannot start the terminal view (use --batch)");
 		goto out;
 	}
 	if (evloop_add_signals(l.loop, signals, on_signal, &l) ||
 	    evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-		rc = damontop_error("cannot read the terminal: %s", strerror(errno));
+		rc = tool_error("cannot read the terminal: %s", strerror(errno));
 		goto out;
 	}
 	view_tui_draw(l.tui, &l.model, &l.vs);

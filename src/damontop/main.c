@@ -5,7 +5,6 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,18 +72,6 @@ static const struct argp_option report_options[] = {
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
-
-int damontop_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("damontop: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static int parse_pair(const char *arg, uint64_t *a, uint64_t *b)
 {
@@ -414,7 +401,7 @@ int main(int argc, char **argv)
 				   !strcmp(sfx, "tsv") || !o.output ? FORMAT_TSV : FORMAT_PNG;
 		}
 		if (o.report == REPORT_HEATMAP && o.format != FORMAT_TSV && !o.output)
-			return damontop_error("a png or svg heatmap needs -o FILE");
+			return tool_error("a png or svg heatmap needs -o FILE");
 		return report_run(&o);
 	}
 	if (argc > 1 && !strcmp(argv[1], "record")) {
@@ -425,7 +412,7 @@ int main(int argc, char **argv)
 		argp_parse(&monitor_argp, argc, argv, 0, NULL, &o);
 	}
 	if (o.sampler.aggr_ns < o.sampler.sample_ns)
-		return damontop_error("the aggregation interval is shorter than the sampling interval");
+		return tool_error("the aggregation interval is shorter than the sampling interval");
 	ret = live_run(&o);
 	free(o.paddr_ranges);
 	return ret;

@@ -2,8 +2,8 @@
 /*
  * Physical addresses for damontop's paddr view: System RAM from
  * /proc/iomem, memory cgroups of a range from /proc/kpagecgroup (one u64
- * cgroup inode per PFN) and the cgroup tree, processes of a range from
- * every /proc/PID/pagemap.
+ * cgroup inode per PFN) named from the cgroup tree (src/lib/cgroupfs),
+ * processes of a range from every /proc/PID/pagemap.
  *
  * Costs for a 1 GiB range, measured on the development VM (2 vCPUs,
  * 24 GiB, Linux 6.18, ~90 processes): phys_cgroups_of() with 4096
@@ -26,9 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <linux/fs.h>
 
+#include "cgroupfs.h"
 #include "phys.h"
 #include "procmaps.h"
 
@@ -69,8 +69,6 @@ struct pm_scan_arg {
 #define PM_CHUNK		1024
 /* present-page ranges returned by one PAGEMAP_SCAN */
 #define PM_VEC			128
-/* cgroup nesting followed; the kernel's own limit is far lower in use */
-#define CG_MAX_DEPTH		64
 
 static uint64_t phys_page_size(void)
 {
@@ -260,258 +258,33 @@ cleanup:
 	return ret;
 }
 
-/* --- the memory cgroup hierarchy ------------------------------------- */
-
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void phys_unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 |
-			       (s[3] - '0');
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-static bool phys_has_option(const char *opts, const char *word)
-{
-	size_t len = strlen(word);
-	const char *p = opts;
-
-	while ((p = strstr(p, word))) {
-		if ((p == opts || p[-1] == ',') &&
-		    (p[len] == ',' || p[len] == '\0'))
-			return true;
-		p += len;
-	}
-	return false;
-}
-
-int phys_memcg_root(const char *mountinfo, char *buf, size_t len)
-{
-	char *line = NULL, *v2 = NULL, *found = NULL;
-	char *save, *field, *mnt, *fstype, *opts;
-	size_t linecap = 0;
-	int i, ret = 0;
-	FILE *f;
-
-	f = fopen(mountinfo, "re");
-	if (!f)
-		return -errno;
-	while (!found && getline(&line, &linecap, f) >= 0) {
-		line[strcspn(line, "\n")] = '\0';
-		field = strtok_r(line, " ", &save);
-		for (i = 1; field && i < 5; i++)
-			field = strtok_r(NULL, " ", &save);
-		mnt = field;
-		/* optional fields end at a lone "-" */
-		while ((field = strtok_r(NULL, " ", &save)) &&
-		       strcmp(field, "-"))
-			;
-		fstype = strtok_r(NULL, " ", &save);
-		if (!mnt || !fstype || !strtok_r(NULL, " ", &save))
-			continue;
-		opts = strtok_r(NULL, " ", &save);
-		if (!opts)
-			continue;
-		/* memory bound to v1 is absent from v2: v1 wins */
-		if (!strcmp(fstype, "cgroup") && phys_has_option(opts, "memory"))
-			found = strdup(mnt);
-		else if (!strcmp(fstype, "cgroup2") && !v2)
-			v2 = strdup(mnt);
-	}
-	if (!found) {
-		found = v2;
-		v2 = NULL;
-	}
-	if (!found) {
-		ret = -ENOENT;
-		goto cleanup;
-	}
-	phys_unescape(found);
-	if (strlen(found) >= len) {
-		ret = -ENAMETOOLONG;
-		goto cleanup;
-	}
-	strcpy(buf, found);
-cleanup:
-	free(found);
-	free(v2);
-	free(line);
-	fclose(f);
-	return ret;
-}
-
-struct phys_cg_ent {
-	uint64_t ino;
-	char *path;
-};
+/* --- memory cgroups -------------------------------------------------- */
 
 struct phys_cgroups {
 	int fd;			/* /proc/kpagecgroup */
-	char *root;
-	struct phys_cg_ent *ents;	/* sorted by inode */
-	size_t nr, cap;
-	bool built;
+	struct cgroupfs_index *index;
 };
-
-static int phys_cg_add(struct phys_cgroups *c, uint64_t ino, const char *path)
-{
-	struct phys_cg_ent *tmp;
-
-	if (c->nr == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 64;
-		tmp = realloc(c->ents, c->cap * sizeof(*tmp));
-		if (!tmp)
-			return -ENOMEM;
-		c->ents = tmp;
-	}
-	c->ents[c->nr].path = strdup(path);
-	if (!c->ents[c->nr].path)
-		return -ENOMEM;
-	c->ents[c->nr++].ino = ino;
-	return 0;
-}
-
-static void phys_cg_clear(struct phys_cgroups *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nr; i++)
-		free(c->ents[i].path);
-	c->nr = 0;
-	c->built = false;
-}
-
-/* Add the directories under @dfd (path @path) to the cache; takes @dfd. */
-static int phys_cg_walk(struct phys_cgroups *c, int dfd, char *path,
-			size_t plen, int depth)
-{
-	struct dirent *de;
-	struct stat st;
-	size_t len;
-	DIR *d;
-	int fd, ret = 0;
-
-	d = fdopendir(dfd);
-	if (!d) {
-		ret = -errno;
-		close(dfd);
-		return ret;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		len = strlen(de->d_name);
-		if (plen + 1 + len >= PATH_MAX || depth >= CG_MAX_DEPTH)
-			continue;
-		fd = openat(dirfd(d), de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* removed meanwhile, or no directory after all */
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st)) {
-			close(fd);
-			continue;
-		}
-		path[plen] = '/';
-		memcpy(path + plen + 1, de->d_name, len + 1);
-		ret = phys_cg_add(c, st.st_ino, path);
-		if (!ret)
-			ret = phys_cg_walk(c, fd, path, plen + 1 + len,
-					   depth + 1);
-		else
-			close(fd);
-		path[plen] = '\0';
-		if (ret == -ENOMEM)
-			break;
-		ret = 0;
-	}
-	closedir(d);
-	return ret;
-}
-
-static int phys_cg_ent_cmp(const void *a, const void *b)
-{
-	return phys_u64_cmp(&((const struct phys_cg_ent *)a)->ino,
-			    &((const struct phys_cg_ent *)b)->ino);
-}
-
-static int phys_cg_build(struct phys_cgroups *c)
-{
-	char path[PATH_MAX] = "";
-	struct stat st;
-	int fd, ret;
-
-	phys_cg_clear(c);
-	fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	ret = phys_cg_add(c, st.st_ino, "/");
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	ret = phys_cg_walk(c, fd, path, 0, 0);
-	if (ret) {
-		phys_cg_clear(c);
-		return ret;
-	}
-	qsort(c->ents, c->nr, sizeof(*c->ents), phys_cg_ent_cmp);
-	c->built = true;
-	return 0;
-}
-
-static const char *phys_cg_find(const struct phys_cgroups *c, uint64_t ino)
-{
-	struct phys_cg_ent key = { .ino = ino }, *e;
-
-	if (!c->nr)
-		return NULL;
-	e = bsearch(&key, c->ents, c->nr, sizeof(*c->ents), phys_cg_ent_cmp);
-	return e ? e->path : NULL;
-}
 
 struct phys_cgroups *phys_cgroups_new(const char *kpagecgroup,
 				      const char *cgroup_root)
 {
 	struct phys_cgroups *c;
-	struct stat st;
 	int err;
 
-	if (stat(cgroup_root, &st))
-		return NULL;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return NULL;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->root = strdup(cgroup_root);
-	if (!c->root) {
+	c->index = cgroupfs_index_new(cgroup_root);
+	if (!c->index) {
+		err = errno;
 		free(c);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	c->fd = open(kpagecgroup, O_RDONLY | O_CLOEXEC);
 	if (c->fd < 0) {
 		err = errno;
-		free(c->root);
+		cgroupfs_index_free(c->index);
 		free(c);
 		errno = err;
 		return NULL;
@@ -523,9 +296,7 @@ void phys_cgroups_free(struct phys_cgroups *c)
 {
 	if (!c)
 		return;
-	phys_cg_clear(c);
-	free(c->ents);
-	free(c->root);
+	cgroupfs_index_free(c->index);
 	close(c->fd);
 	free(c);
 }
@@ -544,45 +315,59 @@ static ssize_t phys_cg_read(struct phys_cgroups *c, uint64_t pfn,
 	return n < 0 ? -errno : n / (ssize_t)sizeof(*inos);
 }
 
+static void phys_set_gone(char name[96], uint64_t ino)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "memcg ino %llu (gone)",
+		 (unsigned long long)ino);
+	phys_set_name(name, buf);
+}
+
 /*
  * Name the owners of the sorted inodes @inos; @out has room for each.
- * The tree is walked again when an inode is new to the cache, before
- * naming any, so that cgroups removed since are all seen to be gone.
+ * Every inode is looked up before any is named: one new to the index has
+ * it rebuilt first (once a call), so that cgroups removed since are all
+ * seen to be gone; the first pass's gone ones are not looked up again.
  */
 static int phys_cg_name(struct phys_cgroups *c, const uint64_t *inos,
 			size_t n, struct phys_owner *out, size_t *nr)
 {
-	bool walk = !c->built;
 	const char *path;
-	size_t i, j, k = 0;
-	char buf[64];
-	int ret;
+	size_t i, j, k;
 
-	for (i = 0; i < n && !walk; i++)
-		walk = inos[i] && !phys_cg_find(c, inos[i]);
-	if (walk) {
-		ret = phys_cg_build(c);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < n; i = j) {
+	cgroupfs_index_expire(c->index);
+	for (i = 0, k = 0; i < n; i = j, k++) {
 		for (j = i + 1; j < n && inos[j] == inos[i]; j++)
 			;
 		out[k].pages = j - i;
 		out[k].share = (double)(j - i) / n;
+		out[k].name[0] = '\0';
 		if (!inos[i]) {
-			phys_set_name(out[k++].name, "(no memcg)");
+			phys_set_name(out[k].name, "(no memcg)");
 			continue;
 		}
-		path = phys_cg_find(c, inos[i]);
-		if (!path) {
-			snprintf(buf, sizeof(buf), "memcg ino %llu (gone)",
-				 (unsigned long long)inos[i]);
-			path = buf;
-		}
-		phys_set_name(out[k++].name, path);
+		if (cgroupfs_index_path(c->index, inos[i]))
+			continue;
+		if (errno)
+			return -errno;
+		phys_set_gone(out[k].name, inos[i]);
 	}
 	*nr = k;
+	/* then the others, from the index as it is now */
+	for (i = 0, k = 0; i < n; i = j, k++) {
+		for (j = i + 1; j < n && inos[j] == inos[i]; j++)
+			;
+		if (out[k].name[0])
+			continue;
+		path = cgroupfs_index_path(c->index, inos[i]);
+		if (path)
+			phys_set_name(out[k].name, path);
+		else if (errno)
+			return -errno;
+		else
+			phys_set_gone(out[k].name, inos[i]);
+	}
 	return 0;
 }
 

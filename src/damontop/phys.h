@@ -39,22 +39,14 @@ struct phys_owner {
 int phys_ram_ranges(const char *iomem, struct mapping **out, size_t *nr,
 		    char *err, size_t errlen);
 
-/*
- * The mount point of the cgroup hierarchy that holds the memory
- * controller, from @mountinfo (/proc/self/mountinfo): a cgroup v1 mount
- * with "memory" when there is one (hybrid hosts), else the cgroup2
- * mount.  /proc/kpagecgroup's inode numbers are those of its
- * directories.  Returns 0, -ENOENT, -ENAMETOOLONG or an open error.
- */
-int phys_memcg_root(const char *mountinfo, char *buf, size_t len);
-
-/* /proc/kpagecgroup and an inode -> cgroup path cache. */
+/* /proc/kpagecgroup and an index of the memory cgroup tree. */
 struct phys_cgroups;
 
 /*
  * Opens @kpagecgroup (root only: NULL with errno EACCES otherwise) and
- * remembers @cgroup_root (see phys_memcg_root()); NULL with errno set
- * on error.
+ * indexes @cgroup_root, the hierarchy holding the memory controller
+ * (cgroupfs_mount(mountinfo, "memory", ...)): /proc/kpagecgroup's inode
+ * numbers are those of its directories.  NULL with errno set on error.
  */
 struct phys_cgroups *phys_cgroups_new(const char *kpagecgroup,
 				      const char *cgroup_root);

@@ -34,7 +34,7 @@ static int report_heatmap(const struct damontop_opts *o, const struct recording 
 	err = heatgrid_default_range(rec->snaps, rec->nr_snaps, start, &t0, &t1,
 				     &span.start, &span.end);
 	if (err)
-		return damontop_error("%s has no snapshot to draw", o->input);
+		return tool_error("%s has no snapshot to draw", o->input);
 	if (o->time_range[1]) {
 		t0 = o->time_range[0];
 		t1 = o->time_range[1];
@@ -45,7 +45,7 @@ static int report_heatmap(const struct damontop_opts *o, const struct recording 
 	}
 	err = heatgrid_init(&g, o->resol_time, o->resol_addr, t0, t1, &span, 1);
 	if (err)
-		return damontop_error("cannot make a %ux%u heatmap: %s", o->resol_time,
+		return tool_error("cannot make a %ux%u heatmap: %s", o->resol_time,
 				      o->resol_addr, strerror(-err));
 	heatgrid_fill(&g, rec->snaps, rec->nr_snaps, start);
 	switch (o->format) {
@@ -61,7 +61,7 @@ static int report_heatmap(const struct damontop_opts *o, const struct recording 
 	}
 	heatgrid_free(&g);
 	if (err)
-		return damontop_error("cannot write %s: %s", o->output ? o->output : "stdout",
+		return tool_error("cannot write %s: %s", o->output ? o->output : "stdout",
 				      strerror(-err));
 	return 0;
 }
@@ -81,10 +81,10 @@ static int report_wss(const struct damontop_opts *o, const struct recording *rec
 	size_t n = rec->nr_snaps;
 
 	if (!n)
-		return damontop_error("%s has no snapshot", o->input);
+		return tool_error("%s has no snapshot", o->input);
 	wss = malloc(n * sizeof(*wss));
 	if (!wss)
-		return damontop_error("out of memory");
+		return tool_error("out of memory");
 	for (size_t i = 0; i < n; i++) {
 		wss[i] = snapshot_wss(&rec->snaps[i]);
 		sum += wss[i];
@@ -141,7 +141,7 @@ static int report_convert(const struct damontop_opts *o, const struct recording 
 	int err = 0;
 
 	if (!w)
-		return damontop_error("cannot create %s: %s", o->output, strerror(errno));
+		return tool_error("cannot create %s: %s", o->output, strerror(errno));
 	if (rec->nr_maps)
 		err = record_write_mappings(w, rec->maps_time_ns, rec->maps, rec->nr_maps);
 	for (size_t i = 0; i < rec->nr_snaps && !err; i++)
@@ -149,7 +149,7 @@ static int report_convert(const struct damontop_opts *o, const struct recording 
 	err = record_close(w) ?: err;
 	if (err) {
 		unlink(o->output);
-		return damontop_error("cannot write %s: %s", o->output, strerror(-err));
+		return tool_error("cannot write %s: %s", o->output, strerror(-err));
 	}
 	return 0;
 }
@@ -162,7 +162,7 @@ int report_run(const struct damontop_opts *o)
 	int rc;
 
 	if (record_load(o->input, &rec, err, sizeof(err)))
-		return damontop_error("cannot read %s: %s", o->input, err);
+		return tool_error("cannot read %s: %s", o->input, err);
 	if (o->report == REPORT_CONVERT) {
 		rc = report_convert(o, &rec);
 		goto done;
@@ -170,7 +170,7 @@ int report_run(const struct damontop_opts *o)
 	if (o->report != REPORT_HEATMAP && o->output) {
 		out = outfile_fopen(o->output, o->force);
 		if (!out) {
-			rc = damontop_error("cannot create %s: %s", o->output, strerror(errno));
+			rc = tool_error("cannot create %s: %s", o->output, strerror(errno));
 			goto done;
 		}
 	}
@@ -186,7 +186,7 @@ int report_run(const struct damontop_opts *o)
 		break;
 	}
 	if (out != stdout && fclose(out) && !rc)
-		rc = damontop_error("cannot write %s: %s", o->output, strerror(errno));
+		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
 done:
 	recording_free(&rec);
 	return rc;

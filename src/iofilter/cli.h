@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errmsg.h"
+
 struct iofilter_opts {
 	const char **rules;		/* --rule TEXT, in order */
 	size_t nr_rules;
@@ -25,9 +27,6 @@ struct iofilter_opts {
 	uint64_t duration_ns;
 	uint64_t refresh_ns;
 };
-
-/* One "iofilter: ..." line on stderr; returns 1 (the exit code). */
-int iofilter_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int iofilter_run(const struct iofilter_opts *o);
 

@@ -134,7 +134,7 @@ oom:
 	snprintf(err, sizeof(err), "out of memory");
 bad:
 	free(specs);
-	return iofilter_error("%s", err);
+	return tool_error("%s", err);
 }
 
 static void on_event(void *ctx, const struct iof_event *e)
@@ -240,17 +240,17 @@ int iofilter_run(const struct iofilter_opts *o)
 
 	if (o->unpin)
 		return iof_unpin(o->unpin, err, sizeof(err)) ?
-			iofilter_error("cannot unpin %s: %s", o->unpin, err) : 0;
+			tool_error("cannot unpin %s: %s", o->unpin, err) : 0;
 	if (o->replay)
 		return replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
-		return iofilter_error("needs %s (run as root)", cap);
+		return tool_error("needs %s (run as root)", cap);
 	if (!probe_kernel_btf())
-		return iofilter_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
 				      "CO-RE programs cannot load");
 	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return iofilter_error("the live view needs a terminal; use --batch");
+		return tool_error("the live view needs a terminal; use --batch");
 	if (collect_rules(o, &specs, &nr))
 		return 1;
 	probe_libbpf_verbose(o->verbose);
@@ -259,7 +259,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	rules = calloc(nr, sizeof(*rules));
 	srules = calloc(nr, sizeof(*srules));
 	if (!rules || !srules) {
-		iofilter_error("out of memory");
+		tool_error("out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < nr; i++) {
@@ -272,7 +272,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	iof_assign_tiers(rules, nr, &probe, o->cgroup != NULL);
 	if (o->tier >= 0) {
 		if (!probe.can[o->tier]) {
-			iofilter_error("tier %s is not available here: %s",
+			tool_error("tier %s is not available here: %s",
 				       session_tier_name(o->tier), probe.why[o->tier]);
 			goto out;
 		}
@@ -296,16 +296,16 @@ int iofilter_run(const struct iofilter_opts *o)
 			srules[i].why[0] ? ")" : "");
 	}
 	if (session_init(&l.s, srules, nr)) {
-		iofilter_error("out of memory");
+		tool_error("out of memory");
 		goto out;
 	}
 	l.s.start_ns = clock_ns(CLOCK_MONOTONIC);
 	if (o->log && !(l.log = outfile_fopen(o->log, o->force))) {
-		iofilter_error("cannot create %s: %s", o->log, strerror(errno));
+		tool_error("cannot create %s: %s", o->log, strerror(errno));
 		goto out;
 	}
 	if (o->output && !(l.out = outfile_fopen(o->output, o->force))) {
-		iofilter_error("cannot create %s: %s", o->output, strerror(errno));
+		tool_error("cannot create %s: %s", o->output, strerror(errno));
 		goto out;
 	}
 	if (l.out)
@@ -313,37 +313,37 @@ int iofilter_run(const struct iofilter_opts *o)
 
 	l.loop = evloop_new();
 	if (!l.loop) {
-		iofilter_error("out of memory");
+		tool_error("out of memory");
 		goto out;
 	}
 	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
 	if (ret) {
-		iofilter_error("cannot take signals: %s", strerror(-ret));
+		tool_error("cannot take signals: %s", strerror(-ret));
 		goto out;
 	}
 	ret = iof_start(&l.enf, l.loop, rules, nr, o->cgroup, &sink, err, sizeof(err));
 	if (ret) {
-		iofilter_error("%s", err);
+		tool_error("%s", err);
 		goto out;
 	}
 	if (o->pin && iof_pin(l.enf, o->pin, err, sizeof(err))) {
-		iofilter_error("cannot pin under %s: %s", o->pin, err);
+		tool_error("cannot pin under %s: %s", o->pin, err);
 		goto out;
 	}
 	if (tui) {
 		ret = view_open(&l.view, o->no_color);
 		if (ret) {
-			iofilter_error("cannot start the terminal view: %s", strerror(-ret));
+			tool_error("cannot start the terminal view: %s", strerror(-ret));
 			goto out;
 		}
 		if (evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-			iofilter_error("cannot read the terminal");
+			tool_error("cannot read the terminal");
 			goto out;
 		}
 	}
 	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
 	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
-		iofilter_error("cannot start timers: %s", strerror(errno));
+		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
 	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", nr, nr == 1 ? "" : "s",
@@ -356,7 +356,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	l.view = NULL;
 	update_counts(&l);
 	if (ret < 0 && ret != -EPIPE) {
-		iofilter_error("filtering failed: %s", strerror(-ret));
+		tool_error("filtering failed: %s", strerror(-ret));
 		goto out;
 	}
 	rc = 0;
@@ -365,7 +365,7 @@ out:
 	if (l.out) {
 		session_write_counts(l.out, &l.s);
 		if (fclose(l.out) && !rc)
-			rc = iofilter_error("cannot write %s: %s", o->output, strerror(errno));
+			rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
 	}
 	if (l.log)
 		fclose(l.log);
@@ -401,7 +401,7 @@ static int replay(const struct iofilter_opts *o)
 	int rc = 0;
 
 	if (session_load(o->replay, &l.s, err, sizeof(err)))
-		return iofilter_error("cannot replay %s: %s", o->replay, err);
+		return tool_error("cannot replay %s: %s", o->replay, err);
 	snprintf(l.tiers_line, sizeof(l.tiers_line), "replay of %s", o->replay);
 	if (o->batch) {
 		/* oldest first */
@@ -417,12 +417,12 @@ static int replay(const struct iofilter_opts *o)
 		goto out;
 	}
 	if (view_open(&l.view, o->no_color)) {
-		rc = iofilter_error("cannot start the terminal view (use --batch)");
+		rc = tool_error("cannot start the terminal view (use --batch)");
 		goto out;
 	}
 	l.loop = evloop_new();
 	if (!l.loop || evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-		rc = iofilter_error("cannot read the terminal");
+		rc = tool_error("cannot read the terminal");
 		goto out;
 	}
 	view_draw(l.view, &l.s, l.tiers_line, l.devices_line);

@@ -4,7 +4,6 @@
  * the command line only.
  */
 #include <argp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,18 +49,6 @@ static const struct argp_option options[] = {
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
-
-int iofilter_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("iofilter: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static void push(const char ***list, size_t *nr, const char *s, struct argp_state *state)
 {

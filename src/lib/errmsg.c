@@ -52,3 +52,15 @@ ssize_t bytesrc_read(struct bytesrc *src, void *p, size_t n)
 	while (k < 0 && errno == EINTR);
 	return k < 0 ? -errno : k;
 }
+
+int tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}

@@ -21,6 +21,10 @@ void errmsg(char *err, size_t errlen, const char *fmt, ...)
 int errmsg_first(int *ret, char *err, size_t errlen, int code, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* "PROGRAM: MESSAGE" on stderr, one line, for a tool's user; returns 1,
+ * the exit code of a run that ends on it. */
+int tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct bytesrc {
 	const unsigned char *head;	/* read first (a buffer, or a file's start) */
 	size_t head_len, head_pos;

@@ -38,6 +38,50 @@ bool probe_kernel_func(const char *name)
 	return found;
 }
 
+bool probe_kernel_member(const char *type, const char *member)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	bool found = false;
+	int id;
+
+	if (libbpf_get_error(vmlinux))
+		return false;
+	id = btf__find_by_name_kind(vmlinux, type, BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	m = t ? btf_members(t) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(vmlinux, m[i].name_off), member);
+	btf__free(vmlinux);
+	return found;
+}
+
+int probe_kernel_enum_value(const char *name, long long *value)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int ret = -ENOENT;
+
+	if (libbpf_get_error(vmlinux))
+		return -ENOENT;
+	for (unsigned int id = 1; id < btf__type_cnt(vmlinux) && ret; id++) {
+		const struct btf_type *t = btf__type_by_id(vmlinux, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(vmlinux, e[i].name_off), name)) {
+				*value = e[i].val;
+				ret = 0;
+				break;
+			}
+	}
+	btf__free(vmlinux);
+	return ret;
+}
+
 int probe_tracefs(char *err, size_t errlen)
 {
 	static const char dir[] = "/sys/kernel/tracing";

@@ -22,6 +22,15 @@ const char *probe_missing_capability(const int *extra);
  * Parses vmlinux BTF once (tens of ms), so ask only when the answer matters. */
 bool probe_kernel_func(const char *name);
 
+/* Struct @type has member @member in the kernel's BTF: how to ask whether
+ * a config option is built in (task_struct.core_cookie: SCHED_CORE).
+ * Parses vmlinux BTF like probe_kernel_func(). */
+bool probe_kernel_member(const char *type, const char *member);
+
+/* The value of enumerator @name in any enum of the kernel's BTF, named or
+ * not (napi_struct's state bits are an anonymous enum): 0, or -ENOENT. */
+int probe_kernel_enum_value(const char *name, long long *value);
+
 /*
  * Make tracefs reachable where libbpf looks for tracepoint ids
  * (/sys/kernel/tracing), for classic tracepoint programs.  Where it is not

@@ -422,17 +422,21 @@ static void tui_draw_header(struct tui *t, const struct tui_frame *f)
 	attrset(A_NORMAL);
 }
 
-static void tui_heat_cell(const struct tui *t, int level)
+/* A cell of heat @level (-1: none) with @mark on it (' ': none); without
+ * colour a mark replaces the heat character, reversed when hot. */
+static void tui_heat_cell(const struct tui *t, int level, char mark)
 {
+	bool marked = mark && mark != ' ';
+
 	if (level < 0) {
 		attrset(A_NORMAL);
-		addch(' ');
+		addch(marked ? mark : ' ');
 	} else if (t->mode == TUI_MONO) {
-		attrset(A_NORMAL);
-		addch(tui_ramp_mono[level]);
+		attrset(marked && 2 * level >= tui_nlevels(t) ? A_REVERSE : A_NORMAL);
+		addch(marked ? mark : tui_ramp_mono[level]);
 	} else {
 		attrset(COLOR_PAIR(TUI_PAIR_HEAT + level));
-		addch(' ');
+		addch(marked ? mark : ' ');
 	}
 }
 
@@ -470,7 +474,7 @@ static void tui_draw_legend(struct tui *t, const struct tui_heat *h, double max)
 	if (t->mode == TUI_MONO)
 		addch('[');
 	for (i = 0; i < n * cw; i++)
-		tui_heat_cell(t, i / cw);
+		tui_heat_cell(t, i / cw, ' ');
 	attrset(A_NORMAL);
 	if (t->mode == TUI_MONO)
 		addch(']');
@@ -514,9 +518,12 @@ static void tui_draw_heat(struct tui *t, const struct tui_heat *h)
 			prev = h->row_labels[a];
 		}
 		move(y, l->grid_x);
-		for (c = 0; c < nt; c++)
-			tui_heat_cell(t, tui_heat_level(h->heat[(size_t)(t0 + c) * h->na + a],
-							max, n));
+		for (c = 0; c < nt; c++) {
+			size_t i = (size_t)(t0 + c) * h->na + a;
+
+			tui_heat_cell(t, tui_heat_level(h->heat[i], max, n),
+				      h->marks ? h->marks[i] : ' ');
+		}
 	}
 	tui_draw_legend(t, h, max);
 }

@@ -76,6 +76,8 @@ struct tui_heat {
 	const char *title;		/* line above the canvas */
 	const char *time_label;		/* e.g. "<- 20 s ->", under the canvas */
 	const char *unit;		/* legend scale text, e.g. "accesses/aggr" */
+	const char *marks;		/* NULL, or a character per cell drawn on its
+					 * heat (same layout; ' ': none) */
 };
 
 struct tui_col {

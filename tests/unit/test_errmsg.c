@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,6 +61,29 @@ static void test_first_wins(void **state)
 }
 
 /* The sniffed head first, then the file, in reads of any size. */
+static void test_tool_error(void **state)
+{
+	char line[128], want[128];
+	FILE *f = tmpfile();
+	int err = dup(2), rc;
+
+	(void)state;
+	assert_non_null(f);
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	rc = tool_error("no process %d", 42);
+	fflush(stderr);
+	dup2(err, 2);
+	close(err);
+	assert_int_equal(rc, 1);
+	rewind(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	snprintf(want, sizeof(want), "%s: no process 42\n", program_invocation_short_name);
+	assert_string_equal(line, want);
+	assert_null(fgets(line, sizeof(line), f));	/* one line */
+	fclose(f);
+}
+
 static void test_bytesrc(void **state)
 {
 	static const unsigned char head[] = "KSCO";
@@ -94,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_truncates),
 		cmocka_unit_test(test_no_buffer),
 		cmocka_unit_test(test_first_wins),
+		cmocka_unit_test(test_tool_error),
 		cmocka_unit_test(test_bytesrc),
 	};
 

@@ -2,10 +2,10 @@
 /*
  * Unit tests of damontop's physical-address helpers: System RAM from
  * iomem texts (nested entries, holes, adjacent ranges, the zeros a
- * non-root reader sees), the memory cgroup mount from mountinfo texts,
- * memory cgroups of a range from a fake kpagecgroup over a directory
- * tree, processes of a range from a fake proc tree; then, as root, all
- * of it against this very process's pages on the real machine.
+ * non-root reader sees), memory cgroups of a range from a fake
+ * kpagecgroup over a directory tree, processes of a range from a fake
+ * proc tree; then, as root, all of it against this very process's pages
+ * on the real machine.  The cgroup mount and index: test_cgroupfs.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "../../src/damontop/phys.h"
+#include "cgroupfs.h"
 
 #define TMPDIR_NAME "phys"
 #include "tmpdir.h"
@@ -160,48 +161,6 @@ static void test_iomem_refused(void **state)
 	assert_int_equal(phys_ram_ranges(test_path("no-iomem"), &m, &nr, err,
 					 sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "cannot open"));
-}
-
-/* --- the memory cgroup mount ------------------------------------------- */
-
-static void test_memcg_root(void **state)
-{
-	char buf[64];
-
-	(void)state;
-	/* hybrid: memory bound to v1, v2 mounted too */
-	write_file(test_path("mountinfo"),
-"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
-"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
-"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n");
-	assert_int_equal(phys_memcg_root(test_path("mountinfo"), buf,
-					 sizeof(buf)), 0);
-	assert_string_equal(buf, "/sys/fs/cgroup/memory");
-
-	/* v2: "memory_x" or "memory_recursiveprot" is no "memory" */
-	write_file(test_path("mountinfo"),
-"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
-"31 30 0:28 / /sys/fs/cgroup/a\\040b rw - cgroup cgroup rw,cpu,memory_x\n"
-"40 22 0:37 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 "
-	"rw,nsdelegate,memory_recursiveprot\n");
-	assert_int_equal(phys_memcg_root(test_path("mountinfo"), buf,
-					 sizeof(buf)), 0);
-	assert_string_equal(buf, "/sys/fs/cgroup");
-	/* mountinfo's escapes undone */
-	write_file(test_path("mountinfo"),
-"31 30 0:28 / /sys/fs/cgroup/mem\\040cg rw - cgroup cgroup rw,cpu,memory\n");
-	assert_int_equal(phys_memcg_root(test_path("mountinfo"), buf,
-					 sizeof(buf)), 0);
-	assert_string_equal(buf, "/sys/fs/cgroup/mem cg");
-	assert_int_equal(phys_memcg_root(test_path("mountinfo"), buf, 8),
-			 -ENAMETOOLONG);
-
-	write_file(test_path("mountinfo"),
-		   "21 26 0:20 / /proc rw,relatime - proc proc rw\n");
-	assert_int_equal(phys_memcg_root(test_path("mountinfo"), buf,
-					 sizeof(buf)), -ENOENT);
 }
 
 /* --- memory cgroups of a range ----------------------------------------- */
@@ -428,6 +387,35 @@ static void test_cgroups_changed(void **state)
 	phys_cgroups_free(c);
 }
 
+/* A walk that fails (the root removed) fails the call, names nothing. */
+static void test_cgroups_root_gone(void **state)
+{
+	struct phys_cgroups *c;
+	struct phys_owner *o;
+	size_t nr;
+
+	(void)state;
+	assert_int_equal(mkdir(test_path("cgr"), 0755), 0);
+	assert_int_equal(mkdir(test_path("cgr/a"), 0755), 0);
+	put_at(test_path("kpagecgroup4"), 0, ino_of(test_path("cgr/a")));
+	c = phys_cgroups_new(test_path("kpagecgroup4"), test_path("cgr"));
+	assert_non_null(c);
+	assert_int_equal(phys_cgroups_of(c, 0, ps, 16, &o, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(o[0].name, "/a");
+	free(o);
+
+	/* an inode new to the index walks the tree again: no root now */
+	assert_int_equal(rmdir(test_path("cgr/a")), 0);
+	assert_int_equal(rmdir(test_path("cgr")), 0);
+	put_at(test_path("kpagecgroup4"), 1,
+	       ino_of(test_path("kpagecgroup4")));
+	assert_int_equal(phys_cgroups_of(c, 0, 2 * ps, 16, &o, &nr), -ENOENT);
+	assert_null(o);
+	assert_int_equal(nr, 0);
+	phys_cgroups_free(c);
+}
+
 /* --- processes of a range ---------------------------------------------- */
 
 /* A fake /proc/PID: comm, maps and pagemap of @n entries at @vpn. */
@@ -579,7 +567,7 @@ static bool own_memcg(const char *root, char *buf, size_t len)
 	bool v1 = false, found = false;
 	FILE *f;
 
-	/* v1 when the memory root is a v1 mount (phys_memcg_root's rule) */
+	/* v1 when the memory root is a v1 mount (cgroupfs_mount's rule) */
 	f = fopen("/proc/self/mountinfo", "r");
 	if (!f)
 		return false;
@@ -685,8 +673,8 @@ static void test_real(void **state)
 	free(o);
 
 	/* and our memory cgroup is charged for all of it */
-	assert_int_equal(phys_memcg_root("/proc/self/mountinfo", root,
-					 sizeof(root)), 0);
+	assert_int_equal(cgroupfs_mount("/proc/self/mountinfo", "memory", root,
+					sizeof(root)), 0);
 	assert_true(own_memcg(root, memcg, sizeof(memcg)));
 	c = phys_cgroups_new("/proc/kpagecgroup", root);
 	assert_non_null(c);
@@ -731,10 +719,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iomem),
 		cmocka_unit_test(test_iomem_refused),
-		cmocka_unit_test(test_memcg_root),
 		cmocka_unit_test(test_cgroups),
 		cmocka_unit_test(test_cgroups_sampled),
 		cmocka_unit_test(test_cgroups_changed),
+		cmocka_unit_test(test_cgroups_root_gone),
 		cmocka_unit_test(test_processes),
 		cmocka_unit_test(test_processes_hidden),
 		{ .name = real_name,

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * coretop's command line: what main.c parses and live.c acts on.
+ */
+#ifndef KSCOPE_CORETOP_CLI_H
+#define KSCOPE_CORETOP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errmsg.h"
+
+/* --group-by: what makes two tasks "compatible" on one core. */
+enum coretop_group_by {
+	GROUP_BY_COOKIE,	/* the kernel's core-scheduling cookie */
+	GROUP_BY_CGROUP,	/* cgroup v2 id */
+	GROUP_BY_UID,
+	GROUP_BY_TGID,		/* every process its own cookie */
+	GROUP_BY_LIST,		/* --group NAME=PID,... (others: untagged) */
+};
+
+struct coretop_opts {
+	bool what_if;			/* --what-if: estimate even where measured */
+	int group_by;			/* enum coretop_group_by; -1: the default */
+	const char **groups;		/* --group NAME=PID[,PID...] */
+	size_t nr_groups;
+	const char *smt_pairs;		/* --smt-pairs 0-1,2-3 */
+	bool schedstats;		/* turn kernel.sched_schedstats on meanwhile */
+	const char *output;		/* -o FILE: the session file */
+	const char *replay;
+	bool batch, json, no_color, force, verbose;
+	uint64_t duration_ns;
+	uint64_t refresh_ns;
+};
+
+int coretop_run(const struct coretop_opts *o);
+
+#endif

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters in and out of JSON objects by table.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonfields.h"
+
+void json_put_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+bool json_get_u64(struct json_object *o, const char *key, uint64_t *v)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_int))
+		return false;
+	*v = json_object_get_uint64(f);
+	return true;
+}
+
+struct json_object *json_get_array(struct json_object *o, const char *key)
+{
+	struct json_object *f;
+
+	return json_object_object_get_ex(o, key, &f) && json_object_is_type(f, json_type_array) ?
+	       f : NULL;
+}
+
+void json_put_fields(struct json_object *o, const void *base, const struct json_field *f,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)base + f[i].off, sizeof(v));
+		json_put_u64(o, f[i].key, v);
+	}
+}
+
+bool json_get_fields(struct json_object *o, void *base, const struct json_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		if (!json_get_u64(o, f[i].key, &v))
+			return false;
+		memcpy((char *)base + f[i].off, &v, sizeof(v));
+	}
+	return true;
+}
+
+void json_put_pct(struct json_object *o, const char *key, double fraction)
+{
+	char text[32];
+
+	if (isnan(fraction))
+		return;
+	snprintf(text, sizeof(text), "%.2f", 100 * fraction);
+	json_object_object_add(o, key, json_object_new_double_s(100 * fraction, text));
+}
