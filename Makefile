@@ -2,7 +2,7 @@
 # Adding a tool: add its name to TOOLS, its sources under src/<tool>/ and
 # its BPF programs as bpf/<tool>*.bpf.c.  Everything generated goes to build/.
 
-TOOLS := damontop iofilter coretop
+TOOLS := damontop iofilter coretop napitop
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -16,7 +16,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
 	perl tmux procps strace gdisk fio qemu-system-x86 busybox-static \
-	libclang-rt-dev
+	libclang-rt-dev iproute2 ethtool
 # ...and what `make vm-kernel` needs on top (tests/vm/kernel.sh).
 VM_KERNEL_PKGS := linux-source-6.1 build-essential bc bison flex dwarves \
 	libssl-dev libelf-dev xz-utils
@@ -91,6 +91,7 @@ define TOOL_RULES
 $(1)_SRCS := $$(filter-out src/$(1)/main.c,$$(wildcard src/$(1)/*.c))
 $(BUILD)/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/san/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/san/%.o)
+$(BUILD)/fuzz/lib$(1).a: $$($(1)_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 $(BUILD)/bin/$(1) $(BUILD)/static/$(1): $(BUILD)/obj/src/$(1)/main.o $(BUILD)/lib$(1).a $(BUILD)/libkscope.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
@@ -120,8 +121,9 @@ $(BUILD)/tests/unit-san/%.t: $(BUILD)/san/tests/unit/%.o $(TOOL_LIBS_SAN) $(BUIL
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) $(TEST_LDLIBS) -o $@
 
 # --- fuzzing: a libFuzzer target per file reader (fuzz/*.c), with clang -------
-# libkscope again, instrumented for coverage; `make fuzz` runs each target
-# for FUZZ_TIME seconds from its seeds in fuzz/corpus/<target>/, keeping
+# libkscope and the tools' archives again, instrumented for coverage; `make
+# fuzz` runs each target for FUZZ_TIME seconds from its seeds in
+# fuzz/corpus/<target>/, keeping
 # what it finds under $(BUILD)/fuzz/ (tests/integ/fuzz.t: a short run).
 FUZZ_TIME ?= 300
 FUZZ_SAN := address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -134,7 +136,8 @@ $(BUILD)/fuzz/obj/%.o: %.c | $(SKELS)
 
 $(BUILD)/fuzz/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 
-$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(BUILD)/fuzz/libkscope.a
+$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(TOOLS:%=$(BUILD)/fuzz/lib%.a) \
+	$(BUILD)/fuzz/libkscope.a
 	$(CLANG) $(CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LDLIBS) -o $@
 
 fuzz: $(FUZZERS)
@@ -184,6 +187,7 @@ bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop_damon.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/iofilter.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/coretop.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/napitop.sh
 
 demo: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) tools/demo.sh

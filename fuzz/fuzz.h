@@ -24,7 +24,7 @@
 	}								\
 } while (0)
 
-static void fuzz_check_load(int ret, const struct recording *rec,
+static inline void fuzz_check_load(int ret, const struct recording *rec,
 			    const char *err)
 {
 	uint64_t total = 0;

@@ -236,12 +236,6 @@ static int on_signal(void *ctx, int signo)
 	return 1;
 }
 
-static int on_duration(void *ctx, int fd, uint32_t events)
-{
-	(void)ctx, (void)fd, (void)events;
-	return 1;
-}
-
 /* --group NAME=PID[,PID...]: group i + 1 for the i-th. */
 static int parse_groups(struct live *l, uint32_t **tgid, uint64_t **group, size_t *nr)
 {
@@ -450,7 +444,7 @@ int coretop_run(const struct coretop_opts *o)
 	}
 	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
 	    (l.view && evloop_add_timer(l.loop, SAMPLE_NS, on_sample, &l) < 0) ||
-	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
+	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}

@@ -726,43 +726,23 @@ out:
 	return ret;
 }
 
+/* jsonl_read's callbacks */
+static int read_header(struct json_object *o, void *s, char *err, size_t errlen)
+{
+	return load_header(o, s, err, errlen);
+}
+
+static int read_refresh(struct json_object *o, void *s)
+{
+	return load_line(o, s);
+}
+
 int ct_session_load(const char *path, struct ct_session *s, char *err, size_t errlen)
 {
-	FILE *in = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned int n = 0;
-	int ret = 0;
+	int ret;
 
 	memset(s, 0, sizeof(*s));
-	if (!in) {
-		ret = -errno;
-		errmsg(err, errlen, "%s", strerror(errno));
-		return ret;
-	}
-	while (getline(&line, &cap, in) > 0) {
-		struct json_object *o = json_tokener_parse(line);
-
-		n++;
-		if (!o) {
-			errmsg(err, errlen, "line %u: not JSON", n);
-			ret = -EINVAL;
-		} else if (n == 1) {
-			ret = load_header(o, s, err, errlen);
-		} else if ((ret = load_line(o, s))) {
-			errmsg(err, errlen, "line %u: %s", n, ret == -ENOMEM ? "out of memory" :
-				"not a coretop refresh");
-		}
-		json_object_put(o);
-		if (ret)
-			break;
-	}
-	free(line);
-	fclose(in);
-	if (!ret && n < 2) {
-		errmsg(err, errlen, n ? "no refresh recorded" : "empty file");
-		ret = -EINVAL;
-	}
+	ret = jsonl_read(path, "coretop", read_header, read_refresh, s, err, errlen);
 	if (ret)
 		ct_session_free(s);
 	return ret;

@@ -15,22 +15,16 @@
 #include "view.h"
 
 #define NCOLS		8
-#define CELL_W		64
 #define MAX_ROWS	512
 #define LABEL_W		10
 
 enum table_kind { TABLE_TASKS, TABLE_GROUPS, TABLE_PAIRS, TABLE_CORES, NR_TABLES };
 
-struct row {
-	char cell[NCOLS][CELL_W];
-	double num[NCOLS];		/* sort keys; NaN: a text column */
-};
-
 struct view {
 	struct tui tui;
 	enum table_kind table;
 	int sort[NR_TABLES];		/* column sorted by, per table */
-	struct row rows[MAX_ROWS];
+	struct tui_row rows[MAX_ROWS];
 	const char *ptrs[MAX_ROWS * NCOLS];
 	float *heat_f;
 	double *heat;
@@ -156,19 +150,6 @@ int view_keys(struct view *v)
 	return 0;
 }
 
-static void set(struct row *r, int c, double num, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void set(struct row *r, int c, double num, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->cell[c], CELL_W, fmt, ap);
-	va_end(ap);
-	r->num[c] = num;
-}
-
 static const char *group_label(const struct ct_session *s, uint64_t id, char *buf, size_t len)
 {
 	char name[CT_SESSION_NAME];
@@ -189,27 +170,27 @@ static double secs(uint64_t ns)
 static unsigned int task_rows(struct view *v, const struct ct_session *s)
 {
 	unsigned int n = 0;
-	char g[CELL_W];
+	char g[TUI_ROW_CELL];
 
 	for (size_t i = 0; i < s->nr_tasks && n < MAX_ROWS; i++) {
 		const struct ct_session_task *t = &s->tasks[i];
-		struct row *r = &v->rows[n];
+		struct tui_row *r = &v->rows[n];
 		double c = secs(ct_session_task_total(t, CT_SESSION_CONFLICT));
 		double ca = secs(ct_session_task_total(t, CT_SESSION_CAUSED));
 		double su = secs(ct_session_task_total(t, CT_SESSION_SUFFERED));
 
-		set(r, 0, t->pid, "%u", t->pid);
-		set(r, 1, NAN, "%s%s", t->comm[0] ? t->comm : "?", t->exited ? " (exited)" : "");
-		set(r, 2, NAN, "%s", group_label(s, t->group, g, sizeof(g)));
-		set(r, 3, c, "%.3f", c);
-		set(r, 4, ca, "%.3f", ca);
-		set(r, 5, su, "%.3f", su);
-		set(r, 6, ct_session_task_total(t, CT_SESSION_MISMATCHES), "%llu",
+		tui_row_set(r, 0, t->pid, "%u", t->pid);
+		tui_row_set(r, 1, NAN, "%s%s", t->comm[0] ? t->comm : "?", t->exited ? " (exited)" : "");
+		tui_row_set(r, 2, NAN, "%s", group_label(s, t->group, g, sizeof(g)));
+		tui_row_set(r, 3, c, "%.3f", c);
+		tui_row_set(r, 4, ca, "%.3f", ca);
+		tui_row_set(r, 5, su, "%.3f", su);
+		tui_row_set(r, 6, ct_session_task_total(t, CT_SESSION_MISMATCHES), "%llu",
 		    (unsigned long long)ct_session_task_total(t, CT_SESSION_MISMATCHES));
 		if (isnan(t->kernel_fi_s))
-			set(r, 7, -1, "-");
+			tui_row_set(r, 7, -1, "-");
 		else
-			set(r, 7, t->kernel_fi_s, "%.3f", t->kernel_fi_s);
+			tui_row_set(r, 7, t->kernel_fi_s, "%.3f", t->kernel_fi_s);
 		n++;
 	}
 	return n;
@@ -222,17 +203,17 @@ static unsigned int group_rows(struct view *v, const struct ct_session *s)
 
 	for (size_t i = 0; i < s->nr_groups && n < MAX_ROWS; i++) {
 		const struct ct_session_group *g = &s->groups[i];
-		struct row *r = &v->rows[n++];
+		struct tui_row *r = &v->rows[n++];
 		unsigned int tasks = 0;
 
 		for (size_t j = 0; j < s->nr_tasks; j++)
 			tasks += s->tasks[j].group == g->id;
-		set(r, 0, NAN, "%c", g->key);
-		set(r, 1, NAN, "%s", ct_session_group_name(s, g->id, name, sizeof(name)));
-		set(r, 2, secs(g->conflict_ns), "%.3f", secs(g->conflict_ns));
-		set(r, 3, secs(g->caused_ns), "%.3f", secs(g->caused_ns));
-		set(r, 4, secs(g->suffered_ns), "%.3f", secs(g->suffered_ns));
-		set(r, 5, tasks, "%u", tasks);
+		tui_row_set(r, 0, NAN, "%c", g->key);
+		tui_row_set(r, 1, NAN, "%s", ct_session_group_name(s, g->id, name, sizeof(name)));
+		tui_row_set(r, 2, secs(g->conflict_ns), "%.3f", secs(g->conflict_ns));
+		tui_row_set(r, 3, secs(g->caused_ns), "%.3f", secs(g->caused_ns));
+		tui_row_set(r, 4, secs(g->suffered_ns), "%.3f", secs(g->suffered_ns));
+		tui_row_set(r, 5, tasks, "%u", tasks);
 	}
 	return n;
 }
@@ -240,16 +221,16 @@ static unsigned int group_rows(struct view *v, const struct ct_session *s)
 static unsigned int pair_rows(struct view *v, const struct ct_session *s)
 {
 	unsigned int n = 0;
-	char a[CELL_W], b[CELL_W];
+	char a[TUI_ROW_CELL], b[TUI_ROW_CELL];
 
 	for (size_t i = 0; i < s->cur.nr_pairs && n < MAX_ROWS; i++) {
 		const struct ct_pair_row *p = &s->cur.pairs[i];
-		struct row *r = &v->rows[n++];
+		struct tui_row *r = &v->rows[n++];
 
-		set(r, 0, NAN, "%s", group_label(s, p->key.a, a, sizeof(a)));
-		set(r, 1, NAN, "%s", group_label(s, p->key.b, b, sizeof(b)));
-		set(r, 2, secs(p->v.ns), "%.3f", secs(p->v.ns));
-		set(r, 3, p->v.events, "%llu", (unsigned long long)p->v.events);
+		tui_row_set(r, 0, NAN, "%s", group_label(s, p->key.a, a, sizeof(a)));
+		tui_row_set(r, 1, NAN, "%s", group_label(s, p->key.b, b, sizeof(b)));
+		tui_row_set(r, 2, secs(p->v.ns), "%.3f", secs(p->v.ns));
+		tui_row_set(r, 3, p->v.events, "%llu", (unsigned long long)p->v.events);
 	}
 	return n;
 }
@@ -262,7 +243,7 @@ static double share(uint64_t part, uint64_t whole)
 static unsigned int core_rows(struct view *v, const struct ct_session *s)
 {
 	unsigned int n = 0;
-	char g[CELL_W];
+	char g[TUI_ROW_CELL];
 
 	for (unsigned int c = 0; c < s->cur.nr_cores; c++) {
 		const struct ct_core *k = &s->cur.cores[c];
@@ -270,39 +251,29 @@ static unsigned int core_rows(struct view *v, const struct ct_session *s)
 		for (unsigned int i = 0; i < k->nr && i < CT_MAX_SMT && n < MAX_ROWS; i++) {
 			const struct ct_sib_acct *a = &k->sib[i];
 			uint64_t all = a->run_ns + a->forced_ns + a->idle_ns;
-			struct row *r = &v->rows[n++];
+			struct tui_row *r = &v->rows[n++];
 
-			set(r, 0, c, "%u", c);
-			set(r, 1, s->topo.cores[c].cpu[i], "%u", s->topo.cores[c].cpu[i]);
-			set(r, 2, share(a->run_ns, all), "%.1f", share(a->run_ns, all));
-			set(r, 3, share(a->corun_ns, all), "%.1f", share(a->corun_ns, all));
-			set(r, 4, share(a->conflict_ns, all), "%.1f", share(a->conflict_ns, all));
-			set(r, 5, share(a->forced_ns, all), "%.1f", share(a->forced_ns, all));
-			set(r, 6, share(a->idle_ns, all), "%.1f", share(a->idle_ns, all));
+			tui_row_set(r, 0, c, "%u", c);
+			tui_row_set(r, 1, s->topo.cores[c].cpu[i], "%u", s->topo.cores[c].cpu[i]);
+			tui_row_set(r, 2, share(a->run_ns, all), "%.1f", share(a->run_ns, all));
+			tui_row_set(r, 3, share(a->corun_ns, all), "%.1f", share(a->corun_ns, all));
+			tui_row_set(r, 4, share(a->conflict_ns, all), "%.1f", share(a->conflict_ns, all));
+			tui_row_set(r, 5, share(a->forced_ns, all), "%.1f", share(a->forced_ns, all));
+			tui_row_set(r, 6, share(a->idle_ns, all), "%.1f", share(a->idle_ns, all));
 			/* the latest sample, else the state at the refresh */
 			const struct ct_slot *now = s->now[n - 1].pid ||
 						    s->now[n - 1].state != CT_IDLE ?
 						    &s->now[n - 1] : &k->slot[i];
 
 			if (now->state == CT_RUN)
-				set(r, 7, NAN, "pid %u  %s", now->pid,
+				tui_row_set(r, 7, NAN, "pid %u  %s", now->pid,
 				    group_label(s, now->group, g, sizeof(g)));
 			else
-				set(r, 7, NAN, "%s", now->state == CT_FORCED ?
+				tui_row_set(r, 7, NAN, "%s", now->state == CT_FORCED ?
 				    "forced idle" : "idle");
 		}
 	}
 	return n;
-}
-
-static int sort_col;
-
-static int by_sort_col(const void *a, const void *b)
-{
-	double x = ((const struct row *)a)->num[sort_col];
-	double y = ((const struct row *)b)->num[sort_col];
-
-	return x < y ? 1 : x > y ? -1 : 0;
 }
 
 /* The lanes: session history, oldest left, a row per sibling. */
@@ -366,7 +337,8 @@ void view_draw(struct view *v, const struct ct_session *s, const char *status)
 	struct tui_frame f = { .header = header, .nheader = 4, .heat = &heat, .table = &table,
 			       .hint = "q quit  h help  t/g/p/c table  s sort  / filter" };
 	double busy = 0, conflict = 0, forced = 0, rate = 0;
-	unsigned int n = 0, kept = 0;
+	unsigned int n = 0, kept;
+	int sort_col;
 
 	for (unsigned int c = 0; c < s->cur.nr_cores; c++) {
 		busy += ct_session_core_busy(s, c);
@@ -417,19 +389,9 @@ void view_draw(struct view *v, const struct ct_session *s, const char *status)
 	sort_col = v->sort[v->table];
 	if (sort_col < 0)	/* tasks and groups: the mode's own figure */
 		sort_col = v->table == TABLE_TASKS ? (s->measured ? 4 : 3) : (s->measured ? 3 : 2);
-	qsort(v->rows, n, sizeof(v->rows[0]), by_sort_col);
+	tui_rows_sort(v->rows, n, sizeof(v->rows[0]), sort_col);
 	table.sort_col = sort_col;
-	for (unsigned int i = 0; i < n; i++) {
-		bool match = !v->tui.filter[0];
-
-		for (unsigned int c = 0; c < table.ncols && !match; c++)
-			match = strstr(v->rows[i].cell[c], v->tui.filter) != NULL;
-		if (!match)
-			continue;
-		for (unsigned int c = 0; c < table.ncols; c++)
-			v->ptrs[kept * table.ncols + c] = v->rows[i].cell[c];
-		kept++;
-	}
+	kept = tui_rows_filter(&v->tui, v->rows, n, sizeof(v->rows[0]), table.ncols, v->ptrs);
 	table.nrows = kept;
 	tui_draw(&v->tui, &f);
 }

@@ -132,12 +132,6 @@ static int on_target_exit(void *ctx, int fd, uint32_t events)
 	return SAMPLER_TARGET_GONE;
 }
 
-static int on_duration(void *ctx, int fd, uint32_t events)
-{
-	(void)ctx, (void)fd, (void)events;
-	return 1;
-}
-
 static int on_refresh(void *ctx, int fd, uint32_t events)
 {
 	struct live *l = ctx;
@@ -444,7 +438,7 @@ int live_run(const struct damontop_opts *o)
 	if (o->output && open_record(&l))
 		goto out;
 	if ((process && evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l)) ||
-	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
+	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
 		tool_error("cannot watch the target: %s", strerror(errno));
 		goto out;
 	}

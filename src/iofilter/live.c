@@ -199,12 +199,6 @@ static int on_signal(void *ctx, int signo)
 	return 1;
 }
 
-static int on_duration(void *ctx, int fd, uint32_t events)
-{
-	(void)ctx, (void)fd, (void)events;
-	return 1;
-}
-
 /* Which tiers this kernel has, said once at start. */
 static void say_tiers(struct live *l, const struct iof_probe *p)
 {
@@ -342,7 +336,7 @@ int iofilter_run(const struct iofilter_opts *o)
 		}
 	}
 	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
-	    (o->duration_ns && evloop_add_timer(l.loop, o->duration_ns, on_duration, &l) < 0)) {
+	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}

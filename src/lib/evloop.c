@@ -123,6 +123,17 @@ static void reap_dead(struct evloop *loop)
 	}
 }
 
+static int deadline_passed(void *ctx, int fd, uint32_t events)
+{
+	(void)ctx, (void)fd, (void)events;
+	return 1;
+}
+
+int evloop_add_deadline(struct evloop *loop, uint64_t ns)
+{
+	return evloop_add_timer(loop, ns, deadline_passed, NULL);
+}
+
 int evloop_set_timer(int timer_fd, uint64_t interval_ns)
 {
 	struct itimerspec its = {

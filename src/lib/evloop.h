@@ -27,6 +27,9 @@ int evloop_add_timer(struct evloop *loop, uint64_t interval_ns,
 		     evloop_fd_cb cb, void *ctx);
 int evloop_set_timer(int timer_fd, uint64_t interval_ns);
 
+/* Stops the loop, evloop_run() returning 1, @ns from now: a tool's -d. */
+int evloop_add_deadline(struct evloop *loop, uint64_t ns);
+
 /* Blocks the signals (zero-terminated list) and delivers them to cb. */
 int evloop_add_signals(struct evloop *loop, const int *signals,
 		       evloop_signal_cb cb, void *ctx);

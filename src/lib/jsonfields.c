@@ -2,10 +2,13 @@
 /*
  * Counters in and out of JSON objects by table.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "jsonfields.h"
 
 void json_put_u64(struct json_object *o, const char *key, uint64_t v)
@@ -62,4 +65,44 @@ void json_put_pct(struct json_object *o, const char *key, double fraction)
 		return;
 	snprintf(text, sizeof(text), "%.2f", 100 * fraction);
 	json_object_object_add(o, key, json_object_new_double_s(100 * fraction, text));
+}
+
+int jsonl_read(const char *path, const char *tool, jsonl_header_fn header,
+	       jsonl_refresh_fn refresh, void *ctx, char *err, size_t errlen)
+{
+	FILE *in = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0;
+	unsigned int n = 0;
+	int ret = 0;
+
+	if (!in) {
+		ret = -errno;
+		errmsg(err, errlen, "%s", strerror(errno));
+		return ret;
+	}
+	while (!ret && getline(&text, &cap, in) > 0) {
+		struct json_object *o = json_tokener_parse(text);
+
+		n++;
+		if (!o) {
+			errmsg(err, errlen, "line %u: not JSON", n);
+			ret = -EINVAL;
+		} else if (n == 1) {
+			ret = header(o, ctx, err, errlen);
+		} else if ((ret = refresh(o, ctx))) {
+			if (ret == -ENOMEM)
+				errmsg(err, errlen, "line %u: out of memory", n);
+			else
+				errmsg(err, errlen, "line %u: not a %s refresh", n, tool);
+		}
+		json_object_put(o);
+	}
+	free(text);
+	fclose(in);
+	if (!ret && n < 2) {
+		errmsg(err, errlen, n ? "no refresh recorded" : "empty file");
+		ret = -EINVAL;
+	}
+	return ret;
 }

@@ -36,4 +36,16 @@ bool json_get_fields(struct json_object *o, void *base, const struct json_field 
  * for NaN. */
 void json_put_pct(struct json_object *o, const char *key, double fraction);
 
+/*
+ * A session file of JSON lines: @header on the first line, @refresh on each
+ * of the others, in order; the first failure stops.  0, or -errno with one
+ * line in @err ("line 3: not a coretop refresh", "empty file", "no refresh
+ * recorded"); @header says itself what is wrong with a header.  @tool
+ * names the file's kind in the messages.
+ */
+typedef int (*jsonl_header_fn)(struct json_object *o, void *ctx, char *err, size_t errlen);
+typedef int (*jsonl_refresh_fn)(struct json_object *o, void *ctx);
+int jsonl_read(const char *path, const char *tool, jsonl_header_fn header,
+	       jsonl_refresh_fn refresh, void *ctx, char *err, size_t errlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -700,4 +701,56 @@ void tui_draw(struct tui *t, const struct tui_frame *f)
 			tui_draw_help(t);
 	}
 	refresh();
+}
+
+void tui_row_set(struct tui_row *r, unsigned int col, double num, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (col >= TUI_ROW_COLS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->cell[col], TUI_ROW_CELL, fmt, ap);
+	va_end(ap);
+	r->num[col] = num;
+}
+
+static int tui_row_cmp(const void *a, const void *b, void *colp)
+{
+	const struct tui_row *x = a, *y = b;
+	unsigned int col = *(const unsigned int *)colp;
+	double p = x->num[col], q = y->num[col];
+
+	if (isnan(p) || isnan(q))
+		return strcmp(x->cell[col], y->cell[col]);
+	return p < q ? 1 : p > q ? -1 : 0;
+}
+
+void tui_rows_sort(void *rows, size_t n, size_t size, unsigned int col)
+{
+	if (col < TUI_ROW_COLS)
+		qsort_r(rows, n, size, tui_row_cmp, &col);
+}
+
+unsigned int tui_rows_filter(const struct tui *t, void *rows, size_t n, size_t size,
+			     unsigned int ncols, const char **cells)
+{
+	unsigned int kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct tui_row *r = (struct tui_row *)((char *)rows + i * size);
+		bool match = !t->filter[0];
+
+		for (unsigned int c = 0; c < ncols && c < TUI_ROW_COLS && !match; c++)
+			match = strstr(r->cell[c], t->filter) != NULL;
+		if (!match)
+			continue;
+		if (kept != i)
+			memmove((char *)rows + kept * size, r, size);
+		r = (struct tui_row *)((char *)rows + kept * size);
+		for (unsigned int c = 0; c < ncols; c++)
+			cells[kept * ncols + c] = c < TUI_ROW_COLS ? r->cell[c] : "";
+		kept++;
+	}
+	return kept;
 }

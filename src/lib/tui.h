@@ -94,6 +94,32 @@ struct tui_table {
 	int sort_col;			/* marked in the header; -1: none */
 };
 
+struct tui;
+
+/*
+ * A table row a tool fills, for tables sorted by any column: each cell's
+ * text and the number it sorts by (NaN: a text column, sorted A to Z).
+ * A tool's own row struct may start with one and carry more after it.
+ */
+#define TUI_ROW_COLS	12
+#define TUI_ROW_CELL	64
+
+struct tui_row {
+	char cell[TUI_ROW_COLS][TUI_ROW_CELL];
+	double num[TUI_ROW_COLS];
+};
+
+void tui_row_set(struct tui_row *r, unsigned int col, double num, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* @n rows of @size bytes, each starting with a struct tui_row: sorted by
+ * @col, numbers high to low, text A to Z. */
+void tui_rows_sort(void *rows, size_t n, size_t size, unsigned int col);
+/* Keeps the rows with the filter text in one of their @ncols cells (all
+ * when there is none) at the front, in order, and points @cells
+ * (cells[row * ncols + col]) at them; returns how many. */
+unsigned int tui_rows_filter(const struct tui *t, void *rows, size_t n, size_t size,
+			     unsigned int ncols, const char **cells);
+
 /* Everything one frame shows; any part may be NULL / 0. */
 struct tui_frame {
 	const char *const *header;

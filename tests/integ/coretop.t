@@ -46,8 +46,14 @@ read -r overlap pair core < <(perl -MJSON::PP -e '
 	printf "%.4f %.4f %.4f\n", $r1 * $r2 / ($T * $T),
 		($pair ? $pair->{ns} : 0) / $w, $j->{cores}[0]{conflict_ns} / $w;
 ' $((b1 - a1)) $((b2 - a2)) $((t1 - t0)) <"$TMP/apart.json")
-perl -e 'exit !($ARGV[1] > 0.8 * $ARGV[0] && $ARGV[1] < 1.2 * $ARGV[0])' "$overlap" "$pair"
-ok $? "groups a and b: conflict ${pair} of the window, within 20% of their overlap ${overlap} (run times in /proc)"
+# Two loads overlap r1*r2/T when they run independently; other work on
+# the CPUs makes them take turns instead: only a quiet machine can tell.
+if perl -e 'exit !($ARGV[0] >= 0.8)' "$overlap"; then
+	perl -e 'exit !($ARGV[1] > 0.8 * $ARGV[0] && $ARGV[1] < 1.2 * $ARGV[0])' "$overlap" "$pair"
+	ok $? "groups a and b: conflict ${pair} of the window, within 20% of their overlap ${overlap} (run times in /proc)"
+else
+	ok 0 "groups a and b's conflict against their overlap # SKIP the machine is busy: the burners overlapped only ${overlap} of the window"
+fi
 [ "$(wc -l <"$TMP/apart.json")" -ge 3 ]
 ok $? "a JSON object every refresh ($(wc -l <"$TMP/apart.json") lines)"
 grep -q 'what-if (--what-if), groups by list, 1 core declared' "$TMP/apart.err"
@@ -89,12 +95,17 @@ if perl -e 'exit !($ARGV[0] >= 0.8)' "$overlap1"; then
 else
 	ok 0 "one group's conflict # SKIP the machine is busy: the burners overlapped only ${overlap1} of the window"
 fi
-perl -MJSON::PP -e '
-	my @l = <STDIN>; my $j = decode_json($l[-1]);
-	my $c = $j->{cores}[0]{siblings}[0];
-	exit !($c->{corun_ns} > 0.5 * $c->{run_ns});
-' <"$TMP/one.json"
-ok $? "one group: most of the siblings' run time is compatible co-running"
+if perl -e 'exit !($ARGV[0] >= 0.8)' "$overlap1"; then
+	perl -MJSON::PP -e '
+		my @l = <STDIN>; my $j = decode_json($l[-1]);
+		my $c = $j->{cores}[0]{siblings}[0];
+		exit !($c->{corun_ns} > 0.5 * $c->{run_ns});
+	' <"$TMP/one.json"
+	ok $? "one group: most of the siblings' run time is compatible co-running"
+else
+	ok 0 "one group's co-running # SKIP the machine is busy: the burners overlapped only ${overlap1} of the window"
+fi
+[ $FAILED = 0 ] || diag "$(tail -1 "$TMP/apart.json" | cut -c1-1500)"
 nothing_left "after the --json runs"
 [ "$(cat $knob 2>/dev/null)" = "$knob_before" ]
 ok $? "kernel.sched_schedstats untouched ($knob_before)"

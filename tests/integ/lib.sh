@@ -62,7 +62,7 @@ need_bpf() {
 }
 
 # Our BPF programs still loaded (by name), for the nothing-left-behind check.
-OUR_PROGS='walk_task|damon_aggr|iof_[a-z_]*|ct_[a-z_]*'
+OUR_PROGS='walk_task|damon_aggr|iof_[a-z_]*|ct_[a-z_]*|nt_[a-z_]*|kscope_xdp_pass'
 our_progs() {
 	bpftool prog show 2>/dev/null | grep -cE " name ($OUR_PROGS)( |\$)" || true
 }

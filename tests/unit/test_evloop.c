@@ -109,6 +109,20 @@ static void test_timer(void **state)
 
 /* ---- stopping ---------------------------------------------------------- */
 
+/* a tool's -d: the loop ends with 1, not before its time */
+static void test_deadline(void **state)
+{
+	struct evloop *loop = new_loop();
+	uint64_t t0;
+
+	(void)state;
+	assert_true(evloop_add_deadline(loop, 30 * MS) >= 0);
+	t0 = now_ns();
+	assert_int_equal(evloop_run(loop), 1);
+	assert_true(now_ns() - t0 >= 30 * MS);
+	evloop_free(loop);
+}
+
 struct stopper {
 	struct evloop *loop;
 	int calls;
@@ -470,6 +484,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timer),
+		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_return_stops),
 		cmocka_unit_test(test_fd_watch),

@@ -10,8 +10,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jsonfields.h"
 
@@ -72,12 +75,75 @@ static void test_pct(void **state)
 	json_object_put(o);
 }
 
+/* jsonl_read's callbacks: the header must say {"v":1}; refreshes are
+ * counted and must be objects with "n" */
+static int header(struct json_object *o, void *ctx, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	(void)ctx;
+	if (json_get_u64(o, "v", &v) && v == 1)
+		return 0;
+	snprintf(err, errlen, "bad header");
+	return -EINVAL;
+}
+
+static int refresh(struct json_object *o, void *ctx)
+{
+	uint64_t n;
+
+	if (!json_get_u64(o, "n", &n))
+		return -EINVAL;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int read_text(const char *text, int *count, char *err, size_t errlen)
+{
+	char path[] = "/tmp/kscope-test-jsonl.XXXXXX";
+	int fd = mkstemp(path), ret;
+	FILE *f = fdopen(fd, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	*count = 0;
+	ret = jsonl_read(path, "tool", header, refresh, count, err, errlen);
+	unlink(path);
+	return ret;
+}
+
+static void test_jsonl(void **state)
+{
+	char err[128];
+	int n;
+
+	(void)state;
+	assert_int_equal(read_text("{\"v\":1}\n{\"n\":1}\n{\"n\":2}\n", &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(read_text("", &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "empty file");
+	assert_int_equal(read_text("{\"v\":1}\n", &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "no refresh recorded");
+	assert_int_equal(read_text("{\"v\":2}\n{\"n\":1}\n", &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad header");
+	assert_int_equal(read_text("{\"v\":1}\n{\"n\":1}\n{}\n{\"n\":3}\n", &n, err,
+				   sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 3: not a tool refresh");
+	assert_int_equal(n, 1);		/* the first failure stops */
+	assert_int_equal(read_text("{\"v\":1}\n{\"n\":1\n", &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 2: not JSON");
+	assert_int_equal(jsonl_read("/nonexistent/x", "tool", header, refresh, &n, err,
+				    sizeof(err)), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_pct),
+		cmocka_unit_test(test_jsonl),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -159,9 +159,58 @@ static void test_fit(void **state)
 	assert_int_equal(tui_fit("\xff\xfe" "ab", 3, &cells), 3);
 }
 
+/* a tool's row: the frame's part first, its own after */
+struct my_row {
+	struct tui_row r;
+	int id;
+};
+
+static void test_rows(void **state)
+{
+	struct my_row rows[4] = {};
+	const char *cells[4 * 2];
+	struct tui t = {};
+	static const char *const names[] = { "eth0", "vb", "lo", "veth9" };
+	static const double polls[] = { 10, 300, NAN, 300 };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		rows[i].id = i;
+		tui_row_set(&rows[i].r, 0, NAN, "%s", names[i]);
+		if (isnan(polls[i]))
+			tui_row_set(&rows[i].r, 1, -1, "-");
+		else
+			tui_row_set(&rows[i].r, 1, polls[i], "%.0f", polls[i]);
+	}
+	/* numbers high first (ties keep no promise), "-" last */
+	tui_rows_sort(rows, 4, sizeof(rows[0]), 1);
+	assert_int_equal(rows[0].r.num[1], 300);
+	assert_int_equal(rows[1].r.num[1], 300);
+	assert_int_equal(rows[2].id, 0);
+	assert_string_equal(rows[3].r.cell[1], "-");
+	/* text A to Z, the tool's fields moving with their row */
+	tui_rows_sort(rows, 4, sizeof(rows[0]), 0);
+	assert_string_equal(rows[0].r.cell[0], "eth0");
+	assert_int_equal(rows[0].id, 0);
+	assert_string_equal(rows[3].r.cell[0], "veth9");
+	assert_int_equal(rows[3].id, 3);
+	/* no filter: all; "v": vb and veth9, in order, cells pointed at */
+	assert_int_equal(tui_rows_filter(&t, rows, 4, sizeof(rows[0]), 2, cells), 4);
+	snprintf(t.filter, sizeof(t.filter), "v");
+	assert_int_equal(tui_rows_filter(&t, rows, 4, sizeof(rows[0]), 2, cells), 2);
+	assert_string_equal(cells[0], "vb");
+	assert_string_equal(cells[2], "veth9");
+	assert_int_equal(rows[1].id, 3);
+	/* a cell cut to its size, a column past the end ignored */
+	tui_row_set(&rows[0].r, 0, NAN, "%0200d", 1);
+	assert_int_equal(strlen(rows[0].r.cell[0]), TUI_ROW_CELL - 1);
+	tui_row_set(&rows[0].r, TUI_ROW_COLS, 1, "x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_heat_level),
 		cmocka_unit_test(test_layout_80x24),

@@ -246,7 +246,7 @@ if [ -z "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no static busybox (Debian: busybox-static)"
 	exit 0
 fi
-for f in "$BUILD"/static/{damontop,iofilter,coretop,accessgen,blkwrite,bpfls,cpuburn}; do
+for f in "$BUILD"/static/{damontop,iofilter,coretop,napitop,accessgen,blkwrite,bpfls,cpuburn,udpflood}; do
 	[ -x "$f" ] || { echo "Bail out! no $f: run make static"; exit 1; }
 done
 mkdir -p "$VM/out"

@@ -1,0 +1,82 @@
+# Host side of tests/80-napitop.sh: napitop's last refresh after each run
+# of traffic in the guest.
+#   backlog        COUNT datagrams to 127.0.0.1: every one passed through
+#                  the per-CPU backlog NAPI, the instance "backlog" (napi_id
+#                  0, no device): at least that many packets (and not many
+#                  more: nothing else uses lo there), polls each doing some
+#                  of that work, all in its histogram, in NET_RX softirq,
+#                  whose time napitop measured
+#   nic            pings answered by qemu through eth0's NAPI: an instance
+#                  with a napi_id, its device and namespace, at least the
+#                  replies as packets, polled in softirq
+#   nic-threaded   the same after napitop --threaded eth0 on: polled by
+#                  its kthread, whose CPU time napitop measured
+f=$KSCOPE_FILES
+[ -s "$f/napitop.backlog.json" ] || exit 0	# the guest said why
+perl -MJSON::PP -e '
+	my $dir = shift;
+	sub say_ok { printf "%s - napitop %s\n", $_[0] ? "ok" : "not ok", $_[1] }
+	sub slurp { open my $h, "<", "$dir/$_[0]" or return ""; local $/; <$h> }
+	sub last_json {
+		my $j = eval { decode_json(slurp("napitop.$_[0].json")) };
+		say_ok(0, "$_[0]: its last line is JSON") unless $j;
+		$j;
+	}
+	sub sum { my $s = 0; $s += $_ for @_; $s }
+
+	if (my $j = last_json("backlog")) {
+		my ($sent) = slurp("napitop.backlog.traffic") =~ /^sent (\d+)/m;
+		$sent //= 0;
+		my @bl = grep { $_->{dev} eq "backlog" } @{$j->{napis}};
+		my $b = $bl[0] // {};
+		say_ok(@bl == 1 && $b->{napi_id} == 0 && $b->{ifindex} == 0,
+		       sprintf "on the backlog: one instance, napi_id %s, no device", $b->{napi_id} // "none");
+		my $pk = $b->{packets} // 0;
+		say_ok($sent > 0 && $pk >= $sent && $pk <= $sent * 1.02 + 20,
+		       sprintf "on the backlog: packets %d for %d datagrams sent (softnet drops %d)",
+		       $pk, $sent, sum(map { $_->{dropped} } @{$j->{cpus}}));
+		my $polls = $b->{polls} // 0;
+		my $hist = sum(@{$b->{hist} // []});
+		say_ok($polls > 0 && $polls <= $pk && $hist == $polls,
+		       sprintf "on the backlog: polls %d, at most one per packet, all %d in the histogram (%.1f packets a poll)",
+		       $polls, $hist, $polls ? $pk / $polls : 0);
+		my ($s, $k, $t, $bp) = @{$b->{modes} // [0, 0, 0, 0]};
+		say_ok($polls && $s + $k == $polls && ($b->{mode} // "") =~ /^(softirq|ksoftirqd)$/,
+		       "on the backlog: mode " . ($b->{mode} // "none") .
+		       ": polls in softirq $s, ksoftirqd $k, threaded $t, busy poll $bp");
+		my $ns = sum(map { $_->{netrx_ns} } @{$j->{cpus}});
+		my $n = sum(map { $_->{netrx_count} } @{$j->{cpus}});
+		say_ok($ns > 0 && $n > 0, sprintf "NET_RX softirq time counted: %.3f ms in %d runs", $ns / 1e6, $n);
+		say_ok(!$j->{lost}{napis} && !$j->{lost}{threads},
+		       "nothing lost (napis " . ($j->{lost}{napis} // "?") . ", threads " . ($j->{lost}{threads} // "?") . ")");
+	}
+
+	for my $run (qw(nic nic-threaded)) {
+		next unless -e "$dir/napitop.$run.json";
+		my $j = last_json($run) or next;
+		my ($got) = slurp("napitop.$run.traffic") =~ /(\d+) packets received/;
+		$got //= 0;
+		my @e = grep { $_->{dev} eq "eth0" } @{$j->{napis}};
+		my $e = $e[0] // {};
+		say_ok(@e == 1 && $e->{napi_id} > 0 && $e->{ifindex} > 0 && $e->{netns} > 0,
+		       sprintf "%s: eth0 has one instance, napi_id %d, ifindex %d, netns %d",
+		       $run, $e->{napi_id} // 0, $e->{ifindex} // 0, $e->{netns} // 0);
+		my ($pk, $polls) = ($e->{packets} // 0, $e->{polls} // 0);
+		say_ok($got > 0 && $pk >= $got && $pk <= $got + 100,
+		       "$run: packets $pk for $got ping replies");
+		say_ok($polls > 0 && sum(@{$e->{hist} // []}) == $polls,
+		       "$run: polls $polls, all in the histogram");
+		my ($s, $k, $t) = @{$e->{modes} // [0, 0, 0]};
+		if ($run eq "nic") {
+			say_ok($s + $k == $polls && $e->{thread_pid} == 0,
+			       "$run: polled in NET_RX softirq ($s, ksoftirqd $k, threaded $t), no kthread");
+			next;
+		}
+		my ($th) = grep { $_->{pid} == ($e->{thread_pid} // -1) } @{$j->{threads}};
+		say_ok($e->{mode} eq "threaded" && $t == $polls && $th && $th->{comm} =~ m{^napi/eth0-},
+		       sprintf "%s: all %d polls by its kthread (pid %d, %s)", $run, $t,
+		       $e->{thread_pid} // 0, $th ? $th->{comm} : "not among the threads");
+		say_ok($e->{kthread_ns} > 0 && $th && $th->{run_ns} > 0,
+		       sprintf "%s: the kthread\x27s CPU time counted (%.3f ms)", $run, ($e->{kthread_ns} // 0) / 1e6);
+	}
+' "$f"

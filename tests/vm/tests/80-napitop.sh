@@ -1,0 +1,103 @@
+# napitop on Linux 6.1 (both guests): its CO-RE programs must load where
+# napi_struct has no irq or index and its state bits are an anonymous
+# enum, and count.  The traffic is COUNT UDP datagrams (udpflood) to
+# 127.0.0.1: the loopback device hands every one to the per-CPU backlog
+# NAPI (netif_rx), which napitop shows as dev "backlog", napi_id 0.
+# Where the guest has a NIC (kscope-6.1-full: qemu's e1000e on its user
+# network), pings to qemu's gateway come back through the NIC's own NAPI:
+# once in softirq, once threaded (napitop --threaded eth0 on).  napitop
+# --json runs beside each and ends on SIGINT; its figures are judged on
+# the host (checks/80-napitop.sh).  Then --batch -d, and nothing of
+# napitop's may stay loaded.
+# kscope-timeout: 150
+. /kscope/lib.sh
+
+COUNT=5000
+PORT=9876
+
+# run NAME CMD...: napitop --json beside CMD (the traffic); its last
+# refresh shipped as napitop.NAME.json, CMD's output as napitop.NAME.traffic
+run() {
+	name=$1
+	shift
+	napitop --json -i 1 -d 100 >"$name.json" 2>"$name.err" &
+	nt=$!
+	if ! wait_for "$name.err" '^napitop: watching' 600; then
+		ok 1 "napitop --json attaches ($name): $(head -1 "$name.err")"
+		diag "$(cat "$name.err")"
+		kill -INT $nt 2>/dev/null
+		wait $nt 2>/dev/null
+		return 1
+	fi
+	"$@" >"$name.traffic" 2>&1
+	ok $? "$name traffic: $*: $(tail -n 2 "$name.traffic" | tr '\n' ' ')"
+	sleep 2	# one refresh of napitop past the last packet
+	kill -INT $nt
+	wait $nt
+	rc=$?
+	ok $rc "napitop --json beside it ends on SIGINT (exit $rc, $(wc -l <"$name.json") refreshes): $(head -1 "$name.err")"
+	[ $rc = 0 ] || diag "$(cat "$name.err")"
+	ship "$name.traffic" "napitop.$name.traffic"
+	tail -n 1 "$name.json" >"$name.last"
+	ship "$name.last" "napitop.$name.json"
+}
+
+# loopback: udpflood's sender and receiver on 127.0.0.1, the sender paced
+# (the backlog holds 1000 packets a CPU, and a sender in TCG can be
+# descheduled with its softirq pending)
+loopback() {
+	udpflood recv --port $PORT --expect $COUNT --idle 2 --timeout 60 >recv.out 2>&1 &
+	rv=$!
+	wait_for recv.out '^ready$' 100
+	udpflood send --port $PORT --count $COUNT --rate 5000 127.0.0.1
+	rc=$?
+	wait $rv
+	grep '^received' recv.out
+	return $rc
+}
+
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+if run backlog loopback; then
+	grep -q '^napitop: watching napi:napi_poll \[\(tp_btf\|raw_tp\)' backlog.err
+	ok $? "it says which hooks it took"
+fi
+nothing_left "after napitop --json" 'nt_[a-z_]*'
+
+# the text view, with a few datagrams more: a row for the backlog
+udpflood recv --port $PORT --expect 500 --idle 2 --timeout 60 >/dev/null 2>&1 &
+rv=$!
+napitop --batch -d 3 >nt.txt 2>nt.err &
+nt=$!
+wait_for nt.err '^napitop: watching' 600
+udpflood send --port $PORT --count 500 --rate 2000 127.0.0.1 >/dev/null 2>&1
+wait $nt
+rc=$?
+wait $rv
+[ $rc = 0 ] && grep -qE '^ +backlog +- +(softirq|ksoftirqd) ' nt.txt
+ok $? "napitop --batch -d 3 ends by itself (exit $rc) with a row for the backlog"
+[ $rc = 0 ] || diag "$(cat nt.err)"
+grep -qE '^ +backlog +- +(softirq|ksoftirqd) ' nt.txt || diag "$(tail -n 8 nt.txt)"
+nothing_left "after napitop --batch" 'nt_[a-z_]*'
+
+# --- a NIC's NAPI: qemu's user network answers pings at 10.0.2.2 ---------
+if [ ! -e /sys/class/net/eth0 ]; then
+	skip "napitop on a NIC's NAPI" "this guest has no NIC"
+	exit 0
+fi
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0
+# the link comes up after autonegotiation: seconds, in TCG
+wait_for /sys/class/net/eth0/operstate '^up$' 200
+if ! ping -c 3 -W 5 10.0.2.2 >ping.out 2>&1; then
+	skip "napitop on a NIC's NAPI" "no answer from qemu's user network at 10.0.2.2: $(tail -n 1 ping.out)"
+	exit 0
+fi
+run nic ping -c 200 -i 0.01 -W 5 10.0.2.2
+napitop --threaded eth0 on >thr.out 2>thr.err
+[ $? = 0 ] && grep -q '^eth0: threaded off -> on$' thr.out
+ok $? "napitop --threaded eth0 on: $(cat thr.out thr.err | tr '\n' ' ')"
+run nic-threaded ping -c 200 -i 0.01 -W 5 10.0.2.2
+napitop --threaded eth0 off >thr.out 2>thr.err
+[ $? = 0 ] && grep -q '^eth0: threaded on -> off$' thr.out
+ok $? "napitop --threaded eth0 off: $(cat thr.out thr.err | tr '\n' ' ')"
+nothing_left "after napitop on eth0" 'nt_[a-z_]*'
+exit 0
