@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cliout.h"
 #include "errmsg.h"
 
 /* --group-by: what makes two tasks "compatible" on one core. */
@@ -27,11 +28,7 @@ struct coretop_opts {
 	size_t nr_groups;
 	const char *smt_pairs;		/* --smt-pairs 0-1,2-3 */
 	bool schedstats;		/* turn kernel.sched_schedstats on meanwhile */
-	const char *output;		/* -o FILE: the session file */
-	const char *replay;
-	bool batch, json, no_color, force, verbose;
-	uint64_t duration_ns;
-	uint64_t refresh_ns;
+	struct cliout out;		/* --batch, --json, -o, --replay, -d, -i, ... */
 };
 
 int coretop_run(const struct coretop_opts *o);

@@ -189,10 +189,10 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 	(void)fd, (void)events;
 	if (refresh(l))
 		return l->read_error;
-	if (l->o->json) {
+	if (l->o->out.json) {
 		ct_session_json(stdout, &l->s);
 		fflush(stdout);
-	} else if (l->o->batch) {
+	} else if (l->o->out.batch) {
 		ct_session_text(stdout, &l->s, TOP_ROWS);
 		fflush(stdout);
 	}
@@ -339,12 +339,12 @@ int coretop_run(const struct coretop_opts *o)
 	struct topo topo = {};
 	uint32_t *tgids = NULL;
 	uint64_t *groups = NULL;
-	bool tui = !o->batch, measured = false, schedstats_on = false;
+	bool tui = !o->out.batch, measured = false, schedstats_on = false;
 	int by = 0, rc = 1, ret, schedstats_was = -1;
 	char err[256];
 	const char *cap;
 
-	if (o->replay)
+	if (o->out.replay)
 		return replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
@@ -357,7 +357,7 @@ int coretop_run(const struct coretop_opts *o)
 	if (choose_mode(&l, &topo, &measured, &by) ||
 	    parse_groups(&l, &tgids, &groups, &topts.nr_list))
 		goto out;
-	probe_libbpf_verbose(o->verbose);
+	probe_libbpf_verbose(o->out.verbose);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (cgroupfs_mount("/proc/self/mountinfo", NULL, l.cgroup_root, sizeof(l.cgroup_root)))
@@ -400,8 +400,8 @@ int coretop_run(const struct coretop_opts *o)
 		tool_error("out of memory");
 		goto out;
 	}
-	if (o->output && !(l.out = outfile_fopen(o->output, o->force))) {
-		tool_error("cannot create %s: %s", o->output, strerror(errno));
+	if (o->out.output && !(l.out = outfile_fopen(o->out.output, o->out.force))) {
+		tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 		goto out;
 	}
 	if (l.out)
@@ -427,7 +427,7 @@ int coretop_run(const struct coretop_opts *o)
 		goto out;
 	}
 	if (tui) {
-		ret = view_open(&l.view, o->no_color);
+		ret = view_open(&l.view, o->out.no_color);
 		if (ret) {
 			tool_error("cannot start the terminal view: %s", strerror(-ret));
 			goto out;
@@ -442,9 +442,9 @@ int coretop_run(const struct coretop_opts *o)
 		tool_error("out of memory");
 		goto out;
 	}
-	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
+	if (evloop_add_timer(l.loop, o->out.refresh_ns, on_refresh, &l) < 0 ||
 	    (l.view && evloop_add_timer(l.loop, SAMPLE_NS, on_sample, &l) < 0) ||
-	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
+	    (o->out.duration_ns && evloop_add_deadline(l.loop, o->out.duration_ns) < 0)) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
@@ -473,7 +473,7 @@ out:
 		rc = tool_error("cannot turn kernel.sched_schedstats back off: %s",
 				   strerror(-ret));
 	if (l.out && fclose(l.out) && !rc)
-		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
+		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
 	evloop_free(l.loop);
 	ct_session_free(&l.s);
 	free(l.sample);
@@ -494,19 +494,19 @@ static int replay(const struct coretop_opts *o)
 	char err[256];
 	int rc = 0;
 
-	if (ct_session_load(o->replay, &l.s, err, sizeof(err)))
-		return tool_error("cannot replay %s: %s", o->replay, err);
-	snprintf(l.status, sizeof(l.status), "replay of %s (%s, groups by %s)", o->replay,
+	if (ct_session_load(o->out.replay, &l.s, err, sizeof(err)))
+		return tool_error("cannot replay %s: %s", o->out.replay, err);
+	snprintf(l.status, sizeof(l.status), "replay of %s (%s, groups by %s)", o->out.replay,
 		 l.s.measured ? "measured" : "what-if", ct_session_group_by_name(l.s.by));
-	if (o->json) {
+	if (o->out.json) {
 		ct_session_json(stdout, &l.s);
 		goto out;
 	}
-	if (o->batch) {
+	if (o->out.batch) {
 		ct_session_text(stdout, &l.s, TOP_ROWS);
 		goto out;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || view_open(&l.view, o->no_color)) {
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || view_open(&l.view, o->out.no_color)) {
 		rc = tool_error("cannot start the terminal view (use --batch)");
 		goto out;
 	}

@@ -11,13 +11,11 @@
 
 #include "cli.h"
 #include "cookie.h"
-#include "units.h"
 
 const char *argp_program_version = "coretop (kscope) 0.1";
 
 enum {
 	OPT_WHAT_IF = 256, OPT_GROUP_BY, OPT_GROUP, OPT_SMT_PAIRS, OPT_SCHEDSTATS,
-	OPT_BATCH, OPT_JSON, OPT_REPLAY, OPT_NO_COLOR, OPT_FORCE,
 };
 
 static const struct argp_option options[] = {
@@ -33,16 +31,6 @@ static const struct argp_option options[] = {
 	{ "schedstats", OPT_SCHEDSTATS, NULL, 0,
 	  "Turn kernel.sched_schedstats on for the session (the kernel's own forced-idle "
 	  "count, for the cross-check), back off at exit", 1 },
-	{ NULL, 0, NULL, 0, "Output:", 2 },
-	{ "batch", OPT_BATCH, NULL, 0, "Text lines every refresh, no live view", 2 },
-	{ "json", OPT_JSON, NULL, 0, "A JSON object every refresh", 2 },
-	{ "output", 'o', "FILE", 0, "Record the session to FILE", 2 },
-	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 2 },
-	{ "replay", OPT_REPLAY, "FILE", 0, "Show a recorded session", 2 },
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 2 },
-	{ "interval", 'i', "SEC", 0, "Refresh interval (default 1)", 2 },
-	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 2 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 2 },
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
@@ -57,6 +45,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	const char **grown;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->out;
+		return 0;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
@@ -84,40 +75,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_SCHEDSTATS:
 		o->schedstats = true;
 		return 0;
-	case OPT_BATCH:
-		o->batch = true;
-		return 0;
-	case OPT_JSON:
-		o->json = o->batch = true;
-		return 0;
-	case 'o':
-		o->output = arg;
-		return 0;
-	case OPT_FORCE:
-		o->force = true;
-		return 0;
-	case OPT_REPLAY:
-		o->replay = arg;
-		return 0;
-	case 'd':
-		if (units_parse_seconds(arg, &o->duration_ns) || !o->duration_ns)
-			argp_error(state, "bad duration '%s'", arg);
-		return 0;
-	case 'i':
-		if (units_parse_seconds(arg, &o->refresh_ns) || o->refresh_ns < 10000000ULL)
-			argp_error(state, "bad interval '%s' (at least 0.01 s)", arg);
-		return 0;
-	case OPT_NO_COLOR:
-		o->no_color = true;
-		return 0;
-	case 'v':
-		o->verbose = true;
-		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
 	case ARGP_KEY_END:
-		if (o->replay && (o->what_if || o->nr_groups || o->smt_pairs || o->output ||
+		if (o->out.replay && (o->what_if || o->nr_groups || o->smt_pairs || o->out.output ||
 				  o->group_by >= 0 || o->schedstats))
 			argp_error(state, "--replay shows a recording: it takes output options only");
 		return 0;
@@ -125,8 +87,13 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	return ARGP_ERR_UNKNOWN;
 }
 
+static const struct argp_child children[] = {
+	{ &cliout_argp, 0, "Output:", 2 },
+	{},
+};
+
 static const struct argp argp = {
-	.options = options, .parser = parse,
+	.options = options, .parser = parse, .children = children,
 	.doc =
 	"Core-scheduling contention: how long SMT siblings sit forced idle because "
 	"the tasks beside them have another cookie, per core, group and task; "
@@ -140,7 +107,7 @@ static const struct argp argp = {
 
 int main(int argc, char **argv)
 {
-	struct coretop_opts o = { .refresh_ns = 1000000000ULL, .group_by = -1 };
+	struct coretop_opts o = { .out.refresh_ns = 1000000000ULL, .group_by = -1 };
 	int rc;
 
 	if (argc > 1 && !strcmp(argv[1], "cookie"))

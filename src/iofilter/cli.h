@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cliout.h"
 #include "errmsg.h"
 
 struct iofilter_opts {
@@ -19,13 +20,9 @@ struct iofilter_opts {
 	const char *protect_gpt;	/* --protect-gpt DEV */
 	const char *cgroup;		/* --cgroup DIR: the device tier's cgroup */
 	const char *log;		/* --log FILE */
-	const char *output;		/* -o FILE: the session file */
-	const char *replay;
 	const char *pin, *unpin;
 	int tier;			/* --tier: only this one; -1: the strongest */
-	bool batch, json, no_color, force, verbose;
-	uint64_t duration_ns;
-	uint64_t refresh_ns;
+	struct cliout out;		/* --batch, --json, -o, --replay, -d, -i, ... */
 };
 
 int iofilter_run(const struct iofilter_opts *o);

@@ -143,9 +143,9 @@ static void on_event(void *ctx, const struct iof_event *e)
 	char line[256];
 
 	session_add_event(&l->s, e);
-	if (l->o->json)
+	if (l->o->out.json)
 		session_event_json(stdout, &l->s, e);
-	else if (l->o->batch)
+	else if (l->o->out.batch)
 		printf("%s\n", (session_event_text(&l->s, e, line, sizeof(line)), line));
 	if (l->log) {
 		session_event_text(&l->s, e, line, sizeof(line));
@@ -154,7 +154,7 @@ static void on_event(void *ctx, const struct iof_event *e)
 	}
 	if (l->out)
 		session_event_json(l->out, &l->s, e);
-	if (l->o->batch)
+	if (l->o->out.batch)
 		fflush(stdout);
 }
 
@@ -207,7 +207,7 @@ static void say_tiers(struct live *l, const struct iof_probe *p)
 	for (uint32_t t = 0; t < IOF_TIER_AUDIT; t++) {
 		n += snprintf(l->tiers_line + n, sizeof(l->tiers_line) - n, " %s %s",
 			      session_tier_name(t), p->can[t] ? "yes" : "no");
-		if (!p->can[t] && l->o->verbose)
+		if (!p->can[t] && l->o->out.verbose)
 			fprintf(stderr, "iofilter: tier %s unavailable: %s\n",
 				session_tier_name(t), p->why[t]);
 	}
@@ -220,7 +220,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	static const int needed[] = { 0 };
 	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
 	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	bool tui = !o->batch;
+	bool tui = !o->out.batch;
 	struct live l = { .o = o };
 	struct session_rule *srules = NULL;
 	struct iof_rule_spec *specs = NULL;
@@ -235,7 +235,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	if (o->unpin)
 		return iof_unpin(o->unpin, err, sizeof(err)) ?
 			tool_error("cannot unpin %s: %s", o->unpin, err) : 0;
-	if (o->replay)
+	if (o->out.replay)
 		return replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
@@ -247,7 +247,7 @@ int iofilter_run(const struct iofilter_opts *o)
 		return tool_error("the live view needs a terminal; use --batch");
 	if (collect_rules(o, &specs, &nr))
 		return 1;
-	probe_libbpf_verbose(o->verbose);
+	probe_libbpf_verbose(o->out.verbose);
 	signal(SIGPIPE, SIG_IGN);
 
 	rules = calloc(nr, sizeof(*rules));
@@ -294,12 +294,12 @@ int iofilter_run(const struct iofilter_opts *o)
 		goto out;
 	}
 	l.s.start_ns = clock_ns(CLOCK_MONOTONIC);
-	if (o->log && !(l.log = outfile_fopen(o->log, o->force))) {
+	if (o->log && !(l.log = outfile_fopen(o->log, o->out.force))) {
 		tool_error("cannot create %s: %s", o->log, strerror(errno));
 		goto out;
 	}
-	if (o->output && !(l.out = outfile_fopen(o->output, o->force))) {
-		tool_error("cannot create %s: %s", o->output, strerror(errno));
+	if (o->out.output && !(l.out = outfile_fopen(o->out.output, o->out.force))) {
+		tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 		goto out;
 	}
 	if (l.out)
@@ -325,7 +325,7 @@ int iofilter_run(const struct iofilter_opts *o)
 		goto out;
 	}
 	if (tui) {
-		ret = view_open(&l.view, o->no_color);
+		ret = view_open(&l.view, o->out.no_color);
 		if (ret) {
 			tool_error("cannot start the terminal view: %s", strerror(-ret));
 			goto out;
@@ -335,8 +335,8 @@ int iofilter_run(const struct iofilter_opts *o)
 			goto out;
 		}
 	}
-	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
-	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
+	if (evloop_add_timer(l.loop, o->out.refresh_ns, on_refresh, &l) < 0 ||
+	    (o->out.duration_ns && evloop_add_deadline(l.loop, o->out.duration_ns) < 0)) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
@@ -359,7 +359,7 @@ out:
 	if (l.out) {
 		session_write_counts(l.out, &l.s);
 		if (fclose(l.out) && !rc)
-			rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
+			rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
 	}
 	if (l.log)
 		fclose(l.log);
@@ -394,14 +394,14 @@ static int replay(const struct iofilter_opts *o)
 	size_t i;
 	int rc = 0;
 
-	if (session_load(o->replay, &l.s, err, sizeof(err)))
-		return tool_error("cannot replay %s: %s", o->replay, err);
-	snprintf(l.tiers_line, sizeof(l.tiers_line), "replay of %s", o->replay);
-	if (o->batch) {
+	if (session_load(o->out.replay, &l.s, err, sizeof(err)))
+		return tool_error("cannot replay %s: %s", o->out.replay, err);
+	snprintf(l.tiers_line, sizeof(l.tiers_line), "replay of %s", o->out.replay);
+	if (o->out.batch) {
 		/* oldest first */
 		for (i = l.s.events < SESSION_LOG ? l.s.events : SESSION_LOG; i-- > 0;) {
 			e = session_event(&l.s, i);
-			if (o->json) {
+			if (o->out.json) {
 				session_event_json(stdout, &l.s, e);
 			} else {
 				session_event_text(&l.s, e, line, sizeof(line));
@@ -410,7 +410,7 @@ static int replay(const struct iofilter_opts *o)
 		}
 		goto out;
 	}
-	if (view_open(&l.view, o->no_color)) {
+	if (view_open(&l.view, o->out.no_color)) {
 		rc = tool_error("cannot start the terminal view (use --batch)");
 		goto out;
 	}

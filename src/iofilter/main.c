@@ -12,13 +12,12 @@
 
 #include "cli.h"
 #include "iofilter.h"
-#include "units.h"
 
 const char *argp_program_version = "iofilter (kscope) 0.1";
 
 enum {
-	OPT_RULE = 256, OPT_GPT, OPT_CGROUP, OPT_LOG, OPT_REPLAY, OPT_PIN, OPT_UNPIN,
-	OPT_BATCH, OPT_JSON, OPT_NO_COLOR, OPT_FORCE, OPT_TIER,
+	OPT_RULE = 256, OPT_GPT, OPT_CGROUP, OPT_LOG, OPT_PIN, OPT_UNPIN,
+	OPT_TIER,
 };
 
 static const struct argp_option options[] = {
@@ -32,17 +31,7 @@ static const struct argp_option options[] = {
 	  "Also refuse write opens of whole-device deny rules' devices to processes in DIR", 1 },
 	{ "tier", OPT_TIER, "bio|lsm|kill", 0,
 	  "Enforce deny rules at this tier only (default: the strongest available)", 1 },
-	{ NULL, 0, NULL, 0, "Output:", 2 },
-	{ "batch", OPT_BATCH, NULL, 0, "One text line per verdict, no live view", 2 },
-	{ "json", OPT_JSON, NULL, 0, "One JSON object per verdict", 2 },
 	{ "log", OPT_LOG, "FILE", 0, "Also write one text line per verdict to FILE", 2 },
-	{ "output", 'o', "FILE", 0, "Record the session to FILE", 2 },
-	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output or log file", 2 },
-	{ "replay", OPT_REPLAY, "FILE", 0, "Show a recorded session", 2 },
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 2 },
-	{ "interval", 'i', "SEC", 0, "Screen refresh interval (default 1)", 2 },
-	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 2 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 2 },
 	{ NULL, 0, NULL, 0, "Keeping the rules after exit:", 3 },
 	{ "pin", OPT_PIN, "DIR", 0, "Pin the programs under DIR (bpffs): rules hold after exit", 3 },
 	{ "unpin", OPT_UNPIN, "DIR", 0, "Remove what --pin DIR left", 3 },
@@ -65,6 +54,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct iofilter_opts *o = state->input;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->out;
+		return 0;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
@@ -86,37 +78,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		if (o->tier < 0)
 			argp_error(state, "bad tier '%s' (bio, lsm or kill)", arg);
 		return 0;
-	case OPT_BATCH:
-		o->batch = true;
-		return 0;
-	case OPT_JSON:
-		o->json = o->batch = true;
-		return 0;
 	case OPT_LOG:
 		o->log = arg;
-		return 0;
-	case 'o':
-		o->output = arg;
-		return 0;
-	case OPT_FORCE:
-		o->force = true;
-		return 0;
-	case OPT_REPLAY:
-		o->replay = arg;
-		return 0;
-	case 'd':
-		if (units_parse_seconds(arg, &o->duration_ns))
-			argp_error(state, "bad duration '%s'", arg);
-		return 0;
-	case 'i':
-		if (units_parse_seconds(arg, &o->refresh_ns))
-			argp_error(state, "bad interval '%s'", arg);
-		return 0;
-	case OPT_NO_COLOR:
-		o->no_color = true;
-		return 0;
-	case 'v':
-		o->verbose = true;
 		return 0;
 	case OPT_PIN:
 		o->pin = arg;
@@ -128,7 +91,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
 	case ARGP_KEY_END:
-		if (o->unpin || o->replay) {
+		if (o->unpin || o->out.replay) {
 			if (o->nr_rules || o->nr_rule_files || o->protect_gpt)
 				argp_error(state, "--%s takes no rules", o->unpin ? "unpin" : "replay");
 			return 0;
@@ -140,8 +103,13 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	return ARGP_ERR_UNKNOWN;
 }
 
+static const struct argp_child children[] = {
+	{ &cliout_argp, 0, "Output:", 2 },
+	{},
+};
+
 static const struct argp argp = {
-	.options = options, .parser = parse,
+	.options = options, .parser = parse, .children = children,
 	.doc =
 	"Block IO filter: refuses or audits IO to sector ranges of block devices, "
 	"at the strongest hook the kernel allows, and shows what it allowed and "
@@ -154,7 +122,7 @@ static const struct argp argp = {
 
 int main(int argc, char **argv)
 {
-	struct iofilter_opts o = { .refresh_ns = 1000000000ULL, .tier = -1 };
+	struct iofilter_opts o = { .out.refresh_ns = 1000000000ULL, .tier = -1 };
 	int rc;
 
 	argp_parse(&argp, argc, argv, 0, NULL, &o);

@@ -9,19 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cliout.h"
 #include "errmsg.h"
 
 struct napitop_opts {
 	const char **devs;		/* --dev DEV: only these devices */
 	size_t nr_devs;
 	int sort;			/* --sort: a table column, -1: polls/s */
-	const char *output;		/* -o FILE: the session file */
-	const char *replay;
 	const char *threaded_dev;	/* --threaded DEV MODE: configure, then exit */
 	const char *threaded_mode;
-	bool batch, json, no_color, force, verbose;
-	uint64_t duration_ns;
-	uint64_t refresh_ns;
+	struct cliout out;		/* --batch, --json, -o, --replay, -d, -i, ... */
 };
 
 int napitop_run(const struct napitop_opts *o);

@@ -76,11 +76,11 @@ static void outputs(struct live *l)
 {
 	const struct napitop_opts *o = l->o;
 
-	if (o->json)
+	if (o->out.json)
 		nt_session_json(stdout, &l->s, l->devs, o->nr_devs);
-	else if (o->batch)
+	else if (o->out.batch)
 		nt_session_text(stdout, &l->s, l->devs, o->nr_devs);
-	if (o->batch)
+	if (o->out.batch)
 		fflush(stdout);
 	if (l->out)
 		nt_session_json(l->out, &l->s, NULL, 0);
@@ -155,13 +155,13 @@ int napitop_run(const struct napitop_opts *o)
 	static const int needed[] = { 0 };
 	struct live l = { .o = o };
 	struct netdev_napi *napis = NULL;
-	bool tui = !o->batch;
+	bool tui = !o->out.batch;
 	char err[256];
 	const char *cap;
 	size_t nr;
 	int rc = 1, ret;
 
-	if (o->replay)
+	if (o->out.replay)
 		return replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
@@ -173,13 +173,13 @@ int napitop_run(const struct napitop_opts *o)
 		return 1;
 	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return tool_error("the live view needs a terminal; use --batch");
-	probe_libbpf_verbose(o->verbose);
+	probe_libbpf_verbose(o->out.verbose);
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = netdev_napi_list(&napis, &nr, err, sizeof(err));
 	l.inventory = !ret;
 	free(napis);
-	if (ret && o->verbose)
+	if (ret && o->out.verbose)
 		fprintf(stderr, "napitop: no NAPI inventory from netlink: %s\n", err);
 	ret = nt_trace_start(&l.tracer, err, sizeof(err));
 	if (ret) {
@@ -192,8 +192,8 @@ int napitop_run(const struct napitop_opts *o)
 	}
 	snprintf(l.status, sizeof(l.status), "[%s%s]", nt_trace_kind(l.tracer),
 		 l.inventory ? ", netdev netlink" : "");
-	if (o->output && !(l.out = outfile_fopen(o->output, o->force))) {
-		tool_error("cannot create %s: %s", o->output, strerror(errno));
+	if (o->out.output && !(l.out = outfile_fopen(o->out.output, o->out.force))) {
+		tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 		goto out;
 	}
 	if (l.out)
@@ -214,7 +214,7 @@ int napitop_run(const struct napitop_opts *o)
 		goto out;
 	}
 	if (tui) {
-		ret = view_open(&l.view, o->no_color, o->sort);
+		ret = view_open(&l.view, o->out.no_color, o->sort);
 		if (ret) {
 			tool_error("cannot start the terminal view: %s", strerror(-ret));
 			goto out;
@@ -224,8 +224,8 @@ int napitop_run(const struct napitop_opts *o)
 			goto out;
 		}
 	}
-	if (evloop_add_timer(l.loop, o->refresh_ns, on_refresh, &l) < 0 ||
-	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
+	if (evloop_add_timer(l.loop, o->out.refresh_ns, on_refresh, &l) < 0 ||
+	    (o->out.duration_ns && evloop_add_deadline(l.loop, o->out.duration_ns) < 0)) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
@@ -248,7 +248,7 @@ out:
 	view_close(l.view);
 	nt_trace_stop(l.tracer);
 	if (l.out && fclose(l.out) && !rc)
-		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
+		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
 	evloop_free(l.loop);
 	nt_session_free(&l.s);
 	free(l.devs);
@@ -264,21 +264,21 @@ static int replay(const struct napitop_opts *o)
 
 	if (resolve_devs(&l, false))
 		return 1;
-	if (nt_session_load(o->replay, &l.s, err, sizeof(err))) {
+	if (nt_session_load(o->out.replay, &l.s, err, sizeof(err))) {
 		free(l.devs);
-		return tool_error("cannot replay %s: %s", o->replay, err);
+		return tool_error("cannot replay %s: %s", o->out.replay, err);
 	}
-	snprintf(l.status, sizeof(l.status), "[replay of %s]", o->replay);
-	if (o->json) {
+	snprintf(l.status, sizeof(l.status), "[replay of %s]", o->out.replay);
+	if (o->out.json) {
 		nt_session_json(stdout, &l.s, l.devs, o->nr_devs);
 		goto out;
 	}
-	if (o->batch) {
+	if (o->out.batch) {
 		nt_session_text(stdout, &l.s, l.devs, o->nr_devs);
 		goto out;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
-	    view_open(&l.view, o->no_color, o->sort)) {
+	    view_open(&l.view, o->out.no_color, o->sort)) {
 		rc = tool_error("cannot start the terminal view (use --batch)");
 		goto out;
 	}

@@ -10,13 +10,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "units.h"
 #include "view.h"
 
 const char *argp_program_version = "napitop (kscope) 0.1";
 
 enum {
-	OPT_DEV = 256, OPT_SORT, OPT_BATCH, OPT_JSON, OPT_REPLAY, OPT_NO_COLOR, OPT_FORCE,
+	OPT_DEV = 256, OPT_SORT,
 	OPT_THREADED,
 };
 
@@ -25,16 +24,6 @@ static const struct argp_option options[] = {
 	{ "dev", OPT_DEV, "DEV", 0, "Only the NAPI instances of DEV (repeat for more)", 1 },
 	{ "sort", OPT_SORT, "KEY", 0,
 	  "polls (default), packets, per-poll, full, kthread, dev, napi, mode, irq, cpus", 1 },
-	{ NULL, 0, NULL, 0, "Output:", 2 },
-	{ "batch", OPT_BATCH, NULL, 0, "A text table every refresh, no live view", 2 },
-	{ "json", OPT_JSON, NULL, 0, "A JSON object every refresh", 2 },
-	{ "output", 'o', "FILE", 0, "Record the session to FILE", 2 },
-	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 2 },
-	{ "replay", OPT_REPLAY, "FILE", 0, "Show a recorded session", 2 },
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 2 },
-	{ "interval", 'i', "SEC", 0, "Refresh interval (default 1)", 2 },
-	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 2 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 2 },
 	{ NULL, 0, NULL, 0, "Configuring (persists after napitop exits):", 3 },
 	{ "threaded", OPT_THREADED, "DEV", 0,
 	  "Switch DEV's NAPI polling: napitop --threaded DEV on|off|busy-poll", 3 },
@@ -48,6 +37,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	const char **grown;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->out;
+		return 0;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
@@ -63,35 +55,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		if (o->sort < 0)
 			argp_error(state, "bad --sort '%s'", arg);
 		return 0;
-	case OPT_BATCH:
-		o->batch = true;
-		return 0;
-	case OPT_JSON:
-		o->json = o->batch = true;
-		return 0;
-	case 'o':
-		o->output = arg;
-		return 0;
-	case OPT_FORCE:
-		o->force = true;
-		return 0;
-	case OPT_REPLAY:
-		o->replay = arg;
-		return 0;
-	case 'd':
-		if (units_parse_seconds(arg, &o->duration_ns) || !o->duration_ns)
-			argp_error(state, "bad duration '%s'", arg);
-		return 0;
-	case 'i':
-		if (units_parse_seconds(arg, &o->refresh_ns) || o->refresh_ns < 10000000ULL)
-			argp_error(state, "bad interval '%s' (at least 0.01 s)", arg);
-		return 0;
-	case OPT_NO_COLOR:
-		o->no_color = true;
-		return 0;
-	case 'v':
-		o->verbose = true;
-		return 0;
 	case OPT_THREADED:
 		o->threaded_dev = arg;
 		return 0;
@@ -105,15 +68,20 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->threaded_dev && !o->threaded_mode)
 			argp_error(state, "--threaded %s: on, off or busy-poll?", o->threaded_dev);
-		if (o->replay && o->threaded_dev)
+		if (o->out.replay && o->threaded_dev)
 			argp_error(state, "--replay and --threaded exclude each other");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
 }
 
+static const struct argp_child children[] = {
+	{ &cliout_argp, 0, "Output:", 2 },
+	{},
+};
+
 static const struct argp argp = {
-	.options = options, .parser = parse,
+	.options = options, .parser = parse, .children = children,
 	.doc =
 	"NAPI polling, live: how often each NAPI instance polls, how much work a "
 	"poll does, how often the budget runs out, where the polling runs "
@@ -126,7 +94,7 @@ static const struct argp argp = {
 
 int main(int argc, char **argv)
 {
-	struct napitop_opts o = { .refresh_ns = 1000000000ULL, .sort = -1 };
+	struct napitop_opts o = { .out.refresh_ns = 1000000000ULL, .sort = -1 };
 	int rc;
 
 	argp_parse(&argp, argc, argv, 0, NULL, &o);

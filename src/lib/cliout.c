@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The output options every live kscope tool shares.
+ */
+#include "cliout.h"
+#include "units.h"
+
+enum { OPT_BATCH = 0x4000, OPT_JSON, OPT_REPLAY, OPT_NO_COLOR, OPT_FORCE };
+
+static const struct argp_option options[] = {
+	{ "batch", OPT_BATCH, NULL, 0, "Text lines, no live view", 0 },
+	{ "json", OPT_JSON, NULL, 0, "JSON lines, no live view", 0 },
+	{ "output", 'o', "FILE", 0, "Record the session to FILE", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 0 },
+	{ "replay", OPT_REPLAY, "FILE", 0, "Show a recorded session", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "interval", 'i', "SEC", 0, "Refresh interval (default 1)", 0 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{},
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct cliout *o = state->input;
+
+	switch (key) {
+	case OPT_BATCH:
+		o->batch = true;
+		return 0;
+	case OPT_JSON:
+		o->json = o->batch = true;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case OPT_REPLAY:
+		o->replay = arg;
+		return 0;
+	case 'd':
+		if (units_parse_seconds(arg, &o->duration_ns) || !o->duration_ns)
+			argp_error(state, "bad duration '%s'", arg);
+		return 0;
+	case 'i':
+		if (units_parse_seconds(arg, &o->refresh_ns) || o->refresh_ns < 10000000ULL)
+			argp_error(state, "bad interval '%s' (at least 0.01 s)", arg);
+		return 0;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+const struct argp cliout_argp = { .options = options, .parser = parse };

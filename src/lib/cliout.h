@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The output options of every kscope tool with a live view, parsed once:
+ * an argp child a tool lists among its children, its input the tool's
+ * struct cliout (set at ARGP_KEY_INIT: state->child_inputs[i]).
+ */
+#ifndef KSCOPE_CLIOUT_H
+#define KSCOPE_CLIOUT_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cliout {
+	bool batch;			/* --batch, and --json: no live view */
+	bool json;
+	bool no_color, force, verbose;
+	const char *output;		/* -o FILE: the session file */
+	const char *replay;		/* --replay FILE */
+	uint64_t duration_ns;		/* -d SEC, 0: until stopped */
+	uint64_t refresh_ns;		/* -i SEC; the tool sets the default */
+};
+
+extern const struct argp cliout_argp;
+
+#endif
