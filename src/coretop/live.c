@@ -285,7 +285,7 @@ static int parse_groups(struct live *l, uint32_t **tgid, uint64_t **group, size_
 static int choose_mode(struct live *l, struct topo *topo, bool *measured, int *by)
 {
 	const struct coretop_opts *o = l->o;
-	bool core_sched = ct_kernel_has_core_sched();
+	bool core_sched;
 	char err[256];
 	const char *why;
 	int ncpu = sysconf(_SC_NPROCESSORS_CONF);
@@ -299,6 +299,8 @@ static int choose_mode(struct live *l, struct topo *topo, bool *measured, int *b
 		return tool_error("this machine has no SMT siblings (each CPU is its own "
 				     "core): declare some with --smt-pairs 0-1,2-3 to estimate");
 	}
+	/* BTF parsing costs tens of ms: only once there are cores to watch */
+	core_sched = ct_kernel_has_core_sched();
 	*measured = core_sched && !o->what_if && !topo->declared;
 	why = o->what_if ? "--what-if" : topo->declared ? "--smt-pairs declared the cores" :
 	      "no core scheduling in this kernel (CONFIG_SCHED_CORE)";
