@@ -3,8 +3,9 @@
  * coretop's driver: the mode chosen (measured where the kernel schedules
  * by cookie on SMT cores, else the what-if estimate), the kernel side
  * started, snapshots read every refresh into the session and out to the
- * views and the session file; kernel.sched_schedstats restored if we set
- * it; everything taken down on every exit path.
+ * views, the session file and the metrics (--metrics, --metrics-textfile);
+ * kernel.sched_schedstats restored if we set it; everything taken down on
+ * every exit path.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 #include "clock.h"
 #include "evloop.h"
 #include "kstat.h"
+#include "metrics_serve.h"
 #include "outfile.h"
 #include "probe.h"
 #include "session.h"
@@ -37,6 +39,7 @@ struct live {
 	struct ct_tracer *tracer;
 	struct ct_session s;
 	struct view *view;
+	struct metrics_pub *metrics;	/* --metrics, --metrics-textfile */
 	FILE *out;
 	char status[192];
 	char **list_names;		/* --group NAMEs, group i + 1 */
@@ -182,17 +185,32 @@ static int refresh(struct live *l)
 	return 0;
 }
 
-static int on_refresh(void *ctx, int fd, uint32_t events)
+/* The refresh to the metrics and the textfile; 0, or 1 (said). */
+static int publish(struct live *l)
 {
-	struct live *l = ctx;
+	struct metrics *m;
+	char err[256];
 
-	(void)fd, (void)events;
-	if (refresh(l))
-		return l->read_error;
-	if (l->o->out.json) {
+	if (!l->metrics)
+		return 0;
+	m = metrics_pub_metrics(l->metrics);
+	metrics_begin(m);
+	ct_session_metrics(&l->s, m);
+	if (metrics_end(m))
+		return tool_error("out of memory");
+	return metrics_pub_publish(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
+}
+
+/* A refresh out: stdout (never with --headless), the session file, the
+ * view, the metrics; 0, or 1 when publishing failed (said). */
+static int outputs(struct live *l)
+{
+	const struct cliout *o = &l->o->out;
+
+	if (o->json && !o->metrics.headless) {
 		ct_session_json(stdout, &l->s);
 		fflush(stdout);
-	} else if (l->o->out.batch) {
+	} else if (o->batch && !o->metrics.headless) {
 		ct_session_text(stdout, &l->s, TOP_ROWS);
 		fflush(stdout);
 	}
@@ -200,7 +218,17 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 		ct_session_json(l->out, &l->s);
 	if (l->view)
 		view_draw(l->view, &l->s, l->status);
-	return 0;
+	return publish(l);
+}
+
+static int on_refresh(void *ctx, int fd, uint32_t events)
+{
+	struct live *l = ctx;
+
+	(void)fd, (void)events;
+	if (refresh(l))
+		return l->read_error;
+	return outputs(l) ? -ECANCELED : 0;
 }
 
 static int on_sample(void *ctx, int fd, uint32_t events)
@@ -341,13 +369,15 @@ int coretop_run(const struct coretop_opts *o)
 	struct topo topo = {};
 	uint32_t *tgids = NULL;
 	uint64_t *groups = NULL;
-	bool tui = !o->out.batch, measured = false, schedstats_on = false;
+	bool tui = !cliout_no_view(&o->out), measured = false, schedstats_on = false;
 	int by = 0, rc = 1, ret, schedstats_was = -1;
 	char err[256];
 	const char *cap;
 
 	if (o->out.replay)
-		return replay(o);
+		return metrics_wanted(&o->out.metrics) ?
+			tool_error("--metrics and --metrics-textfile are for live sessions, "
+				   "not --replay") : replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
 		return tool_error("needs %s (run as root)", cap);
@@ -355,12 +385,24 @@ int coretop_run(const struct coretop_opts *o)
 		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
 				     "CO-RE programs cannot load");
 	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return tool_error("the live view needs a terminal; use --batch");
+		return tool_error("the live view needs a terminal; use --batch or --headless");
 	if (choose_mode(&l, &topo, &measured, &by) ||
 	    parse_groups(&l, &tgids, &groups, &topts.nr_list))
 		goto out;
 	probe_libbpf_verbose(o->out.verbose);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* the metrics' address taken before anything is loaded or set: a
+	 * port in use fails here, leaving nothing behind */
+	l.loop = evloop_new();
+	if (!l.loop) {
+		tool_error("out of memory");
+		goto out;
+	}
+	if (metrics_pub_start(&l.metrics, &o->out.metrics, l.loop, err, sizeof(err))) {
+		tool_error("%s", err);
+		goto out;
+	}
 
 	if (cgroupfs_mount("/proc/self/mountinfo", NULL, l.cgroup_root, sizeof(l.cgroup_root)))
 		l.cgroup_root[0] = 0;
@@ -417,12 +459,9 @@ int coretop_run(const struct coretop_opts *o)
 	 * after schedstats came on, which may charge a stale start) */
 	if (schedstats_on && l.cgroup_root[0])
 		l.kernel_fi_base = kstat_cgroup_forceidle(l.cgroup_root);
-
-	l.loop = evloop_new();
-	if (!l.loop) {
-		tool_error("out of memory");
+	if (publish(&l))
 		goto out;
-	}
+
 	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
 	if (ret) {
 		tool_error("cannot take signals: %s", strerror(-ret));
@@ -451,25 +490,31 @@ int coretop_run(const struct coretop_opts *o)
 		goto out;
 	}
 	fprintf(stderr, "coretop: %s\n", l.status);
+	if (metrics_pub_port(l.metrics))
+		fprintf(stderr, "coretop: metrics at %s\n", metrics_pub_url(l.metrics));
 	if (l.view)
 		view_draw(l.view, &l.s, l.status);
 
 	ret = evloop_run(l.loop);
 	view_close(l.view);
 	l.view = NULL;
+	if (ret == -ECANCELED)		/* publishing failed, and said so */
+		goto out;
 	if (ret < 0 && ret != -EPIPE) {
 		tool_error("reading the kernel's counts failed: %s", strerror(-ret));
 		goto out;
 	}
+	/* the last word: the figures up to the end, on stdout too, so that
+	 * the last --json line, the session file's and the metrics agree */
+	if (!refresh(&l) && outputs(&l))
+		goto out;
 	rc = 0;
-	/* the last word: the figures up to the end */
-	if (!refresh(&l) && l.out)
-		ct_session_json(l.out, &l.s);
 	fprintf(stderr, "coretop: %.1f s, %s: %s %.1f%%\n",
 		(l.s.cur.time_ns - l.s.start_ns) / 1e9, measured ? "measured" : "what-if",
 		measured ? "forced idle" : "estimated cost", 100 * ct_session_cost(&l.s));
 out:
 	view_close(l.view);
+	metrics_pub_stop(l.metrics);
 	ct_trace_stop(l.tracer);
 	if (schedstats_was == 0 && (ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 0)))
 		rc = tool_error("cannot turn kernel.sched_schedstats back off: %s",

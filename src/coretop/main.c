@@ -101,6 +101,7 @@ static const struct argp argp = {
 	"  coretop\n"
 	"  coretop --what-if --group-by cgroup --batch -d 10\n"
 	"  coretop --what-if --smt-pairs 0-1 --group db=1234 --group web=5678,5679\n"
+	"  coretop --headless --metrics 9100 --metrics-textfile DIR/coretop.prom\n"
 	"  coretop cookie get|create|share-to|share-from ...   (coretop cookie --help)\n"
 	"See coretop(8).",
 };

@@ -18,6 +18,10 @@
 
 #define CT_SESSION_HISTORY	512	/* intervals kept for the lanes */
 #define CT_SESSION_NAME	64
+/* Prometheus: groups and pairs exported, the top ones by the mode's figure */
+#define CT_SESSION_METRICS_TOP	20
+
+struct metrics;
 
 struct ct_session_task {
 	uint32_t pid, tgid;
@@ -114,6 +118,13 @@ const char *ct_session_group_by_name(enum ct_group_by by);
 void ct_session_json(FILE *out, const struct ct_session *s);
 /* One refresh as text lines (--batch). */
 void ct_session_text(FILE *out, const struct ct_session *s, size_t top);
+/*
+ * One refresh's families and samples for Prometheus, between the caller's
+ * metrics_begin() and metrics_end(): the figures of ct_session_json() in
+ * seconds, per core and CPU, and for the top CT_SESSION_METRICS_TOP groups
+ * and pairs (coretop(8), METRICS).
+ */
+void ct_session_metrics(const struct ct_session *s, struct metrics *m);
 
 void ct_session_write_header(FILE *out, const struct ct_session *s);
 /* A session file back into @s, every refresh replayed; -errno with a

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "damon_sysfs.h"
+#include "metrics_serve.h"
 #include "sampler.h"
 
 enum source_kind { SOURCE_AUTO, SOURCE_PTE, SOURCE_DAMON };
@@ -39,6 +40,7 @@ struct damontop_opts {
 	uint64_t duration_ns;		/* -d, 0 = until the target exits */
 	uint64_t print_ns;		/* batch: positional interval, 0 = every aggregation */
 	uint64_t count;			/* batch: positional count, 0 = no limit */
+	struct metrics_opts metrics;	/* --metrics, --metrics-textfile, --headless */
 	/* report */
 	enum report_kind report;
 	const char *input;

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "evloop.h"
 #include "kdamond.h"
+#include "metrics_serve.h"
 #include "model.h"
 #include "phys.h"
 #include "probe.h"
@@ -38,10 +39,13 @@ struct live {
 	struct kdamond_source *kdamond;	/* the damon source */
 	char source[160];		/* what the header says of it */
 	char source_why[200];		/* auto: why that source */
+	char ops[16];			/* vaddr, paddr */
 	struct damon_model model;
 	struct record_writer *rec;
 	struct view_tui *tui;
 	struct view_status vs;
+	struct metrics_pub *pub;	/* NULL: no metrics wanted */
+	char pub_err[256];		/* why publishing failed */
 	int refresh_fd;
 	uint64_t refresh_ns;		/* changed with + and - */
 	uint64_t t0_ns, printed, next_print_ns;
@@ -62,6 +66,7 @@ static void update_status(struct live *l)
 		sampler_get_stats(l->sampler, &l->vs.st);
 	else if (l->kdamond)
 		kdamond_get_stats(l->kdamond, &l->vs.st);
+	l->vs.cpu_ns = cpu;
 	if (wall - l->wall_prev_ns >= 250000000ULL) {
 		l->vs.self_cost = (double)(cpu - l->cpu_prev_ns) / (wall - l->wall_prev_ns);
 		l->cpu_prev_ns = cpu;
@@ -69,9 +74,27 @@ static void update_status(struct live *l)
 	}
 }
 
+/* One refresh of the metrics from the model and the status, as the
+ * --json line has them (update_status first); a textfile that cannot be
+ * written ends the run. */
+static int publish_metrics(struct live *l)
+{
+	int ret;
+
+	if (!l->pub)
+		return 0;
+	ret = view_metrics(metrics_pub_metrics(l->pub), &l->model, &l->vs);
+	if (ret)
+		snprintf(l->pub_err, sizeof(l->pub_err), "metrics: %s", strerror(-ret));
+	else
+		ret = metrics_pub_publish(l->pub, l->pub_err, sizeof(l->pub_err));
+	return ret;
+}
+
 static void on_snapshot(void *ctx, const struct snapshot *s)
 {
 	struct live *l = ctx;
+	int ret;
 
 	if (model_add_snapshot(&l->model, s))
 		l->vs.drops++;
@@ -82,9 +105,14 @@ static void on_snapshot(void *ctx, const struct snapshot *s)
 			return;
 		}
 	}
-	if (!l->o->batch)
-		return;
 	update_status(l);
+	ret = publish_metrics(l);
+	if (ret) {
+		evloop_stop(l->loop, ret);
+		return;
+	}
+	if (!l->o->batch || l->o->metrics.headless)
+		return;
 	/* positional interval: at most one line per interval, no drift */
 	if (l->next_print_ns && s->time_ns < l->next_print_ns)
 		return;
@@ -207,6 +235,8 @@ static int start_view(struct live *l)
 {
 	int err;
 
+	if (l->o->metrics.headless)
+		return 0;
 	if (l->o->batch || l->o->record) {
 		if (l->o->batch && !l->o->json)
 			view_batch_header(stdout, &l->vs);
@@ -304,6 +334,8 @@ static int start_kdamond(struct live *l, char *err, size_t errlen)
 	snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
 		 "damon %s, kdamond %d pid %d%s", st.ops, st.index, (int)st.pid,
 		 st.ours ? "" : " (watched)");
+	snprintf(l->ops, sizeof(l->ops), "%s", st.ops);
+	l->vs.kind = st.ours ? "damon" : "kdamond";
 	if (st.nr_targets > 1)
 		snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
 			 ", target 0 of %zu", st.nr_targets);
@@ -326,6 +358,8 @@ static int start_pte(struct live *l, char *err, size_t errlen)
 
 	snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
 		 "pte%s", l->o->sampler.scan ? " (scan)" : "");
+	l->vs.kind = "pte";
+	snprintf(l->ops, sizeof(l->ops), "vaddr");
 	return sampler_start(&l->sampler, l->loop, l->target.pid, &l->o->sampler, &sink,
 			     err, errlen);
 }
@@ -369,7 +403,7 @@ int live_run(const struct damontop_opts *o)
 	static const int needed[] = { CAP_SYS_PTRACE, CAP_SYS_NICE, 0 };
 	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
 	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	bool tui = !o->batch && !o->record;
+	bool tui = !o->batch && !o->record && !o->metrics.headless;
 	bool process = o->pid || o->cmd;
 	struct live l = { .o = o, .refresh_fd = -1, .target.pidfd = -1 };
 	char err[256] = "";
@@ -396,6 +430,7 @@ int live_run(const struct damontop_opts *o)
 	l.vs.source_why = l.source_why;
 	l.vs.live = true;
 	l.vs.budget = o->sampler.budget;
+	l.vs.ops = l.ops;
 	l.loop = evloop_new();
 	if (!l.loop || model_init(&l.model, HISTORY)) {
 		tool_error("out of memory");
@@ -408,6 +443,15 @@ int live_run(const struct damontop_opts *o)
 		tool_error("cannot take signals: %s", strerror(-ret));
 		goto out;
 	}
+	/* a port in use or a textfile nowhere to go fails here, before a
+	 * command is started or anything is loaded */
+	ret = metrics_pub_start(&l.pub, &o->metrics, l.loop, err, sizeof(err));
+	if (ret) {
+		tool_error("%s", err);
+		goto out;
+	}
+	if (*metrics_pub_url(l.pub))
+		fprintf(stderr, "damontop: metrics at %s\n", metrics_pub_url(l.pub));
 	ret = !process ? 0 : o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
 				    : target_attach(&l.target, o->pid, err, sizeof(err));
 	if (ret) {
@@ -421,7 +465,7 @@ int live_run(const struct damontop_opts *o)
 		/* the command was done before we were attached */
 		target_reap(&l.target);
 		summary(&l, SAMPLER_TARGET_GONE);
-		rc = 0;
+		rc = publish_metrics(&l) ? tool_error("%s", l.pub_err) : 0;
 		goto out;
 	}
 	if (ret) {
@@ -430,6 +474,12 @@ int live_run(const struct damontop_opts *o)
 	}
 	l.vs.damon = l.kdamond;
 	update_status(&l);
+	/* the source and target are known: a scrape before the first
+	 * aggregation finds them */
+	if (publish_metrics(&l)) {
+		tool_error("%s", l.pub_err);
+		goto out;
+	}
 	if (l.sampler && (o->sampler.scan || o->sampler.method == CLEAR_REFS) &&
 	    !l.vs.st.refs_exact)
 		fprintf(stderr, "damontop: hint: this kernel tracks soft-dirty pages, so "
@@ -451,6 +501,16 @@ int live_run(const struct damontop_opts *o)
 	ret = evloop_run(l.loop);
 	view_tui_close(l.tui);
 	l.tui = NULL;
+	if (l.pub_err[0]) {
+		tool_error("%s", l.pub_err);
+		goto out;
+	}
+	/* the last word: the final textfile has the last line's figures */
+	update_status(&l);
+	if (publish_metrics(&l)) {
+		tool_error("%s", l.pub_err);
+		goto out;
+	}
 	if (ret == -EPIPE) {
 		rc = 0;		/* the reader went away: done, quietly */
 		goto out;
@@ -477,6 +537,7 @@ out:
 	if (rc && l.rec && !l.model.total_snaps)
 		unlink(o->output);	/* ours, and holding nothing */
 	target_close(&l.target);
+	metrics_pub_stop(l.pub);
 	evloop_free(l.loop);
 	model_free(&l.model);
 	return rc;

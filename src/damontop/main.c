@@ -150,6 +150,9 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 	uint64_t a, b;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->metrics;
+		return 0;
 	case 'p':
 		if (units_parse_u64(arg, 1, INT32_MAX, &a))
 			argp_error(state, "bad pid '%s'", arg);
@@ -266,6 +269,9 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--scan is the pte source's");
 		if (o->record && (!o->output || o->replay))
 			argp_error(state, "record needs -o FILE and a live target");
+		if (o->replay && metrics_wanted(&o->metrics))
+			argp_error(state, "--metrics and --metrics-textfile are for a live "
+				   "target, not --replay");
 		if (o->json)
 			o->batch = true;
 		if (o->count || state->arg_num)
@@ -348,8 +354,15 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	return parse_common(key, arg, state);
 }
 
+/* record too: a recording session publishes as a live one does */
+static const struct argp_child monitor_children[] = {
+	{ &metrics_argp, 0, "Prometheus:", 4 },
+	{},
+};
+
 static const struct argp monitor_argp = {
 	.options = monitor_options, .parser = parse_monitor,
+	.children = monitor_children,
 	.args_doc = "[interval [count]]",
 	.doc =
 	"DAMON-style memory access monitor of a process or of physical memory.\v"
@@ -359,6 +372,7 @@ static const struct argp monitor_argp = {
 	"  damontop record -o s.rec -p 1234 -d 30  record 30 s\n"
 	"  damontop report heatmap s.rec -o s.png  export\n"
 	"  damontop --replay s.rec                 show a record\n"
+	"  damontop -p 1234 --headless --metrics 9100  metrics only\n"
 	"See damontop(8).",
 };
 

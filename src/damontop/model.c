@@ -205,3 +205,73 @@ size_t model_spans(const struct damon_model *m, struct heat_span *spans, size_t 
 	free(cut);
 	return n;
 }
+
+/* Where bucket @b of @n begins on an axis of @len bytes (b = n: its end),
+ * on a 4 KiB boundary of the axis: the spans are mappings, so bucket starts
+ * are page addresses. */
+static uint64_t bucket_pos(uint64_t len, size_t b, size_t n)
+{
+	return b >= n ? len : (uint64_t)((unsigned __int128)len * b / n) & ~4095ull;
+}
+
+size_t model_buckets(const struct damon_model *m, struct heat_bucket *out, size_t n)
+{
+	const struct snapshot *s = model_latest(m);
+	struct heat_span spans[MODEL_MAX_SPANS];
+	uint64_t off[MODEL_MAX_SPANS], len = 0;
+	size_t nr_spans, i, j, b;
+	uint32_t max;
+
+	if (!s || !n)
+		return 0;
+	nr_spans = model_spans(m, spans, MODEL_MAX_SPANS);
+	if (!nr_spans)
+		return 0;
+	for (j = 0; j < nr_spans; j++) {
+		off[j] = len;
+		len += spans[j].end - spans[j].start;
+	}
+	for (b = 0, j = 0; b < n; b++) {
+		uint64_t pos = bucket_pos(len, b, n);
+
+		while (j + 1 < nr_spans && off[j + 1] <= pos)
+			j++;
+		out[b] = (struct heat_bucket){ .start = spans[j].start + pos - off[j] };
+	}
+	/* each region's part in each span, laid on the axis and cut at the
+	 * buckets' edges; the ratio summed in byte-samples, divided below */
+	for (j = 0; j < nr_spans; j++) {
+		for (i = 0; i < s->nr_regions; i++) {
+			const struct region *r = &s->regions[i];
+			uint64_t lo = r->start > spans[j].start ? r->start : spans[j].start;
+			uint64_t hi = r->end < spans[j].end ? r->end : spans[j].end;
+			uint64_t a0, a1, from, to;
+
+			if (r->start >= spans[j].end)
+				break;
+			if (lo >= hi)
+				continue;
+			a0 = off[j] + lo - spans[j].start;
+			a1 = off[j] + hi - spans[j].start;
+			for (b = (unsigned __int128)a0 * n / len; b && bucket_pos(len, b, n) > a0; b--)
+				;
+			while (b + 1 < n && bucket_pos(len, b + 1, n) <= a0)
+				b++;
+			for (; b < n && bucket_pos(len, b, n) < a1; b++) {
+				from = bucket_pos(len, b, n) > a0 ? bucket_pos(len, b, n) : a0;
+				to = bucket_pos(len, b + 1, n) < a1 ? bucket_pos(len, b + 1, n) : a1;
+				if (from >= to)
+					continue;
+				out[b].bytes += to - from;
+				if (r->nr_accesses)
+					out[b].wss_bytes += to - from;
+				out[b].access_ratio += (double)(to - from) * r->nr_accesses;
+			}
+		}
+	}
+	max = snapshot_max_accesses(s);
+	for (b = 0; b < n; b++)
+		out[b].access_ratio = out[b].bytes ?
+			out[b].access_ratio / out[b].bytes / max : 0;
+	return n;
+}

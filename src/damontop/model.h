@@ -21,6 +21,14 @@ struct damon_model {
 	uint64_t peak_wss;
 };
 
+/* One of a fixed number of equal slices of the heatmap's address axis. */
+struct heat_bucket {
+	uint64_t start;		/* the address it begins at */
+	uint64_t bytes;		/* of it, covered by the snapshot's regions */
+	uint64_t wss_bytes;	/* of those, in regions with any access */
+	double access_ratio;	/* nr_accesses / samples, mean over its bytes */
+};
+
 struct hot_region {
 	uint64_t start, end;
 	uint32_t nr_accesses, age;
@@ -53,5 +61,15 @@ size_t model_hottest(const struct damon_model *m, struct hot_region *out, size_t
  * mapped size); the runs of regions where no mappings are known.  Returns
  * the number of spans written, at most max. */
 size_t model_spans(const struct damon_model *m, struct heat_span *spans, size_t max);
+
+/* The views' address axis (model_spans) has at most this many spans. */
+#define MODEL_MAX_SPANS 8
+
+/* The latest snapshot over @n equal slices of that axis (cut on 4 KiB
+ * boundaries of it), low address first: what the batch heat row shows,
+ * fixed in number whatever the target, for metrics.  Regions in the gaps
+ * left out of the axis are in no bucket.  Returns n, or 0 before the
+ * first snapshot. */
+size_t model_buckets(const struct damon_model *m, struct heat_bucket *out, size_t n);
 
 #endif

@@ -13,18 +13,22 @@
 #include "model.h"
 #include "sampler.h"
 
+struct metrics;
 struct phys_cgroups;
 
 struct view_status {
 	const char *target;	/* "pid 1234 (accessgen)" */
 	const char *source;	/* "pte", "replay of FILE" */
 	const char *source_why;	/* why auto chose it, or NULL/"" */
+	const char *kind;	/* "pte", "damon" (our kdamond), "kdamond" (watched) */
+	const char *ops;	/* "vaddr" or "paddr" */
 	bool live;		/* sampler stats are meaningful */
 	bool damon;		/* kernel DAMON: no clearing, no budget of ours */
 	struct phys_cgroups *memcg;	/* physical memory: who owns the pages */
 	struct sampler_stats st;
 	double budget;
 	double self_cost;	/* the whole process, fraction of one CPU */
+	uint64_t cpu_ns;	/* the whole process's CPU time since it started */
 	uint64_t drops;
 };
 
@@ -34,6 +38,14 @@ void view_batch_line(FILE *out, const struct damon_model *m,
 		     const struct view_status *vs, uint64_t t0_ns);
 void view_json_line(FILE *out, const struct damon_model *m,
 		    const struct view_status *vs);
+
+/* Address buckets in the metrics: fixed, whatever the target. */
+#define VIEW_METRICS_BUCKETS 16
+
+/* One refresh of the Prometheus metrics (metrics_begin ... metrics_end):
+ * the --json line's figures.  0 or -ENOMEM. */
+int view_metrics(struct metrics *out, const struct damon_model *m,
+		 const struct view_status *vs);
 
 struct view_tui;
 int view_tui_open(struct view_tui **out, bool no_color);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iofilter's driver: rules in, tiers probed and assigned, the enforcer
- * started, verdicts out to the views, the log and the session file, and
- * everything taken down again on every exit path (the rules hold only
- * while iofilter runs, unless --pin keeps them).
+ * started, verdicts out to the views, the log, the session file and the
+ * metrics, and everything taken down again on every exit path (the rules
+ * hold only while iofilter runs, unless --pin keeps them).
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "enforce.h"
 #include "evloop.h"
+#include "metrics_serve.h"
 #include "outfile.h"
 #include "probe.h"
 #include "rules.h"
@@ -28,6 +29,7 @@
 struct device {
 	char name[32];
 	uint64_t ios[2], sectors[2];	/* reads, writes completed; their sectors */
+	uint64_t first_ios[2], first_sectors[2];	/* at the first read: the metrics' zero */
 	uint64_t time_ns;
 	double iops[2], bps[2];
 };
@@ -38,6 +40,9 @@ struct live {
 	struct iof_enforcer *enf;
 	struct session s;
 	struct view *view;
+	struct metrics_pub *pub;
+	bool pub_failed;		/* the run ends with 1, pub_err said */
+	char pub_err[256];
 	FILE *log, *out;
 	char tiers_line[128];
 	struct device devs[IOF_MAX_RULES];
@@ -76,6 +81,10 @@ static void update_devices(struct live *l)
 			fclose(st);
 		if (got != 7)
 			continue;
+		if (!d->time_ns) {
+			d->first_ios[0] = f[0], d->first_ios[1] = f[4];
+			d->first_sectors[0] = f[2], d->first_sectors[1] = f[6];
+		}
 		if (d->time_ns && now > d->time_ns) {
 			double sec = (now - d->time_ns) / 1e9;
 
@@ -140,12 +149,13 @@ bad:
 static void on_event(void *ctx, const struct iof_event *e)
 {
 	struct live *l = ctx;
+	bool lines = !l->o->out.metrics.headless;
 	char line[256];
 
 	session_add_event(&l->s, e);
-	if (l->o->out.json)
+	if (lines && l->o->out.json)
 		session_event_json(stdout, &l->s, e);
-	else if (l->o->out.batch)
+	else if (lines && l->o->out.batch)
 		printf("%s\n", (session_event_text(&l->s, e, line, sizeof(line)), line));
 	if (l->log) {
 		session_event_text(&l->s, e, line, sizeof(line));
@@ -154,7 +164,7 @@ static void on_event(void *ctx, const struct iof_event *e)
 	}
 	if (l->out)
 		session_event_json(l->out, &l->s, e);
-	if (l->o->out.batch)
+	if (lines && l->o->out.batch)
 		fflush(stdout);
 }
 
@@ -164,6 +174,42 @@ static void update_counts(struct live *l)
 		iof_counts(l->enf, l->s.counts, &l->s.drops);
 }
 
+/*
+ * The session's figures as one metrics refresh, served and written to the
+ * textfile; 0, or -errno with the line in l->pub_err (the run then ends,
+ * and says it once the live view is closed).
+ */
+static int publish_metrics(struct live *l)
+{
+	struct session_disk disks[IOF_MAX_RULES];
+	struct metrics *m;
+	int ret;
+
+	if (!l->pub || l->pub_failed)
+		return 0;
+	for (size_t i = 0; i < l->nr_devs; i++) {
+		const struct device *d = &l->devs[i];
+
+		disks[i] = (struct session_disk){ .name = d->name };
+		if (!d->time_ns)	/* its stats never read */
+			continue;
+		for (int k = 0; k < 2; k++) {
+			disks[i].ios[k] = d->ios[k] - d->first_ios[k];
+			disks[i].bytes[k] = (d->sectors[k] - d->first_sectors[k]) * 512;
+		}
+	}
+	m = metrics_pub_metrics(l->pub);
+	metrics_begin(m);
+	session_metrics(&l->s, disks, l->nr_devs, m);
+	ret = metrics_end(m);
+	if (ret)
+		snprintf(l->pub_err, sizeof(l->pub_err), "metrics: out of memory");
+	else
+		ret = metrics_pub_publish(l->pub, l->pub_err, sizeof(l->pub_err));
+	l->pub_failed = ret != 0;
+	return ret;
+}
+
 static int on_refresh(void *ctx, int fd, uint32_t events)
 {
 	struct live *l = ctx;
@@ -171,6 +217,8 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 	(void)fd, (void)events;
 	update_counts(l);
 	update_devices(l);
+	if (publish_metrics(l))
+		return 1;
 	if (l->view)
 		view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
 	return 0;
@@ -220,7 +268,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	static const int needed[] = { 0 };
 	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
 	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	bool tui = !o->out.batch;
+	bool tui = !cliout_no_view(&o->out);
 	struct live l = { .o = o };
 	struct session_rule *srules = NULL;
 	struct iof_rule_spec *specs = NULL;
@@ -236,7 +284,9 @@ int iofilter_run(const struct iofilter_opts *o)
 		return iof_unpin(o->unpin, err, sizeof(err)) ?
 			tool_error("cannot unpin %s: %s", o->unpin, err) : 0;
 	if (o->out.replay)
-		return replay(o);
+		return metrics_wanted(&o->out.metrics) ?
+			tool_error("--metrics, --metrics-textfile and --headless are for live "
+				   "runs, not --replay") : replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
 		return tool_error("needs %s (run as root)", cap);
@@ -249,6 +299,19 @@ int iofilter_run(const struct iofilter_opts *o)
 		return 1;
 	probe_libbpf_verbose(o->out.verbose);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* a bad --metrics address or a port in use fails here, before any
+	 * program is loaded (the tiers' probe loads some) or file made */
+	l.loop = evloop_new();
+	if (!l.loop) {
+		tool_error("out of memory");
+		goto out;
+	}
+	ret = metrics_pub_start(&l.pub, &o->out.metrics, l.loop, err, sizeof(err));
+	if (ret) {
+		tool_error("%s", err);
+		goto out;
+	}
 
 	rules = calloc(nr, sizeof(*rules));
 	srules = calloc(nr, sizeof(*srules));
@@ -305,11 +368,6 @@ int iofilter_run(const struct iofilter_opts *o)
 	if (l.out)
 		session_write_header(l.out, &l.s);
 
-	l.loop = evloop_new();
-	if (!l.loop) {
-		tool_error("out of memory");
-		goto out;
-	}
 	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
 	if (ret) {
 		tool_error("cannot take signals: %s", strerror(-ret));
@@ -320,6 +378,7 @@ int iofilter_run(const struct iofilter_opts *o)
 		tool_error("%s", err);
 		goto out;
 	}
+	l.s.active_tiers = iof_active(l.enf, NULL);
 	if (o->pin && iof_pin(l.enf, o->pin, err, sizeof(err))) {
 		tool_error("cannot pin under %s: %s", o->pin, err);
 		goto out;
@@ -340,8 +399,13 @@ int iofilter_run(const struct iofilter_opts *o)
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
+	if (metrics_pub_url(l.pub)[0])
+		fprintf(stderr, "iofilter: metrics at %s\n", metrics_pub_url(l.pub));
 	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", nr, nr == 1 ? "" : "s",
 		l.tiers_line, o->pin ? "; pinned: the rules stay after exit" : "");
+	/* the families are there from the first scrape, at zero */
+	if (publish_metrics(&l))
+		goto out;
 	if (l.view)
 		view_draw(l.view, &l.s, l.tiers_line, l.devices_line);
 
@@ -349,6 +413,10 @@ int iofilter_run(const struct iofilter_opts *o)
 	view_close(l.view);
 	l.view = NULL;
 	update_counts(&l);
+	update_devices(&l);
+	/* the last word: the textfile left behind has the final counts */
+	if (l.pub_failed || publish_metrics(&l))
+		goto out;
 	if (ret < 0 && ret != -EPIPE) {
 		tool_error("filtering failed: %s", strerror(-ret));
 		goto out;
@@ -356,6 +424,8 @@ int iofilter_run(const struct iofilter_opts *o)
 	rc = 0;
 out:
 	view_close(l.view);
+	if (l.pub_failed)
+		tool_error("%s", l.pub_err);
 	if (l.out) {
 		session_write_counts(l.out, &l.s);
 		if (fclose(l.out) && !rc)
@@ -377,6 +447,7 @@ out:
 			o->pin ? "; still enforced (pinned)" : "; enforcement ended");
 	}
 	iof_stop(l.enf);
+	metrics_pub_stop(l.pub);
 	evloop_free(l.loop);
 	session_free(&l.s);
 	free(rules);

@@ -5,7 +5,8 @@
  * and tier, a ring of the last verdicts, and the processes refused; and
  * the session file (-o, --replay): JSON lines, a header with the rules,
  * then one line per verdict and the counts at the end.  The same verdict
- * line is --json's output; --batch and --log print the text line.
+ * line is --json's output; --batch and --log print the text line.  And
+ * the same figures as Prometheus metrics (--metrics).
  */
 #ifndef KSCOPE_IOFILTER_SESSION_H
 #define KSCOPE_IOFILTER_SESSION_H
@@ -20,6 +21,9 @@
 
 #define SESSION_LOG	1024	/* verdicts kept for the live view */
 #define SESSION_PROCS	64	/* refused processes kept */
+#define SESSION_METRICS_COMMS	10	/* process names exported, most refused first */
+
+struct metrics;
 
 struct session_rule {
 	struct iof_rule r;
@@ -46,6 +50,14 @@ struct session {
 	struct session_proc procs[SESSION_PROCS];
 	size_t nr_procs;
 	uint64_t start_ns;
+	uint32_t active_tiers;		/* 1 << tier of the tiers that run (live; 0 replayed) */
+};
+
+/* A rule's disk: IO completed since iofilter started, from the kernel's
+ * block stats (/sys/class/block/NAME/stat); [0] reads, [1] writes. */
+struct session_disk {
+	const char *name;		/* "loop0" */
+	uint64_t ios[2], bytes[2];
 };
 
 int session_init(struct session *s, const struct session_rule *rules, size_t nr);
@@ -71,5 +83,15 @@ void session_write_header(FILE *out, const struct session *s);
 void session_write_counts(FILE *out, const struct session *s);
 /* Read a session file back; -errno with a one-line reason. */
 int session_load(const char *path, struct session *s, char *err, size_t errlen);
+
+/*
+ * The session's figures as Prometheus families, into a refresh the
+ * caller began (metrics_begin) and ends: the counts per rule and tier,
+ * the tiers that run, verdicts, drops, processes refused and @disks' IO
+ * (see iofilter(8), METRICS).  At most 64 rules x 5 tiers per family,
+ * SESSION_METRICS_COMMS names, the rules' disks.
+ */
+void session_metrics(const struct session *s, const struct session_disk *disks,
+		     size_t nr_disks, struct metrics *m);
 
 #endif

@@ -25,6 +25,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct cliout *o = state->input;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &o->metrics;
+		return 0;
 	case OPT_BATCH:
 		o->batch = true;
 		return 0;
@@ -58,4 +61,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	return ARGP_ERR_UNKNOWN;
 }
 
-const struct argp cliout_argp = { .options = options, .parser = parse };
+static const struct argp_child children[] = {
+	{ &metrics_argp, 0, "Prometheus:", 0 },
+	{},
+};
+
+const struct argp cliout_argp = { .options = options, .parser = parse, .children = children };

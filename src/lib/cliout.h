@@ -2,7 +2,8 @@
 /*
  * The output options of every kscope tool with a live view, parsed once:
  * an argp child a tool lists among its children, its input the tool's
- * struct cliout (set at ARGP_KEY_INIT: state->child_inputs[i]).
+ * struct cliout (set at ARGP_KEY_INIT: state->child_inputs[i]); it has
+ * the metrics options (metrics_serve.h) as its own child.
  */
 #ifndef KSCOPE_CLIOUT_H
 #define KSCOPE_CLIOUT_H
@@ -10,6 +11,8 @@
 #include <argp.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "metrics_serve.h"
 
 struct cliout {
 	bool batch;			/* --batch, and --json: no live view */
@@ -19,7 +22,14 @@ struct cliout {
 	const char *replay;		/* --replay FILE */
 	uint64_t duration_ns;		/* -d SEC, 0: until stopped */
 	uint64_t refresh_ns;		/* -i SEC; the tool sets the default */
+	struct metrics_opts metrics;	/* --metrics, --metrics-textfile, --headless */
 };
+
+/* No live view: --batch, --json or --headless. */
+static inline bool cliout_no_view(const struct cliout *o)
+{
+	return o->batch || o->metrics.headless;
+}
 
 extern const struct argp cliout_argp;
 

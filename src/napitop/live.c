@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "evloop.h"
+#include "metrics_serve.h"
 #include "netdev.h"
 #include "outfile.h"
 #include "probe.h"
@@ -33,6 +34,7 @@ struct live {
 	struct nt_tracer *tracer;
 	struct nt_session s;
 	struct view *view;
+	struct metrics_pub *metrics;	/* --metrics, --metrics-textfile */
 	FILE *out;
 	char status[128];
 	bool inventory;			/* the netdev family answers napi-get */
@@ -72,7 +74,23 @@ static int refresh(struct live *l)
 	return 0;
 }
 
-static void outputs(struct live *l)
+/* The refresh to the metrics registry and the textfile; 0 or 1 (said). */
+static int publish(struct live *l)
+{
+	struct metrics *m;
+	char err[256];
+
+	if (!l->metrics)
+		return 0;
+	m = metrics_pub_metrics(l->metrics);
+	metrics_begin(m);
+	nt_session_metrics(m, &l->s, l->devs, l->o->nr_devs);
+	if (metrics_end(m))
+		return tool_error("out of memory");
+	return metrics_pub_publish(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
+}
+
+static int outputs(struct live *l)
 {
 	const struct napitop_opts *o = l->o;
 
@@ -86,6 +104,7 @@ static void outputs(struct live *l)
 		nt_session_json(l->out, &l->s, NULL, 0);
 	if (l->view)
 		view_draw(l->view, &l->s, l->status, l->devs, o->nr_devs);
+	return publish(l);
 }
 
 static int on_refresh(void *ctx, int fd, uint32_t events)
@@ -95,8 +114,7 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 	(void)fd, (void)events;
 	if (refresh(l))
 		return l->read_error;
-	outputs(l);
-	return 0;
+	return outputs(l) ? -ECANCELED : 0;
 }
 
 static int on_key(void *ctx, int fd, uint32_t events)
@@ -155,14 +173,16 @@ int napitop_run(const struct napitop_opts *o)
 	static const int needed[] = { 0 };
 	struct live l = { .o = o };
 	struct netdev_napi *napis = NULL;
-	bool tui = !o->out.batch;
+	bool tui = !cliout_no_view(&o->out);
 	char err[256];
 	const char *cap;
 	size_t nr;
 	int rc = 1, ret;
 
 	if (o->out.replay)
-		return replay(o);
+		return metrics_wanted(&o->out.metrics) ?
+			tool_error("--metrics and --metrics-textfile are for live sessions, "
+				   "not --replay") : replay(o);
 	cap = probe_missing_capability(needed);
 	if (cap)
 		return tool_error("needs %s (run as root)", cap);
@@ -176,6 +196,15 @@ int napitop_run(const struct napitop_opts *o)
 	probe_libbpf_verbose(o->out.verbose);
 	signal(SIGPIPE, SIG_IGN);
 
+	l.loop = evloop_new();
+	if (!l.loop) {
+		tool_error("out of memory");
+		goto out;
+	}
+	if (metrics_pub_start(&l.metrics, &o->out.metrics, l.loop, err, sizeof(err))) {
+		tool_error("%s", err);
+		goto out;
+	}
 	ret = netdev_napi_list(&napis, &nr, err, sizeof(err));
 	l.inventory = !ret;
 	free(napis);
@@ -202,12 +231,9 @@ int napitop_run(const struct napitop_opts *o)
 		tool_error("cannot read the kernel's counts: %s", strerror(-l.read_error));
 		goto out;
 	}
-
-	l.loop = evloop_new();
-	if (!l.loop) {
-		tool_error("out of memory");
+	if (publish(&l))
 		goto out;
-	}
+
 	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
 	if (ret) {
 		tool_error("cannot take signals: %s", strerror(-ret));
@@ -230,22 +256,31 @@ int napitop_run(const struct napitop_opts *o)
 		goto out;
 	}
 	fprintf(stderr, "napitop: watching napi:napi_poll %s\n", l.status);
+	if (metrics_pub_port(l.metrics))
+		fprintf(stderr, "napitop: metrics at %s\n", metrics_pub_url(l.metrics));
 	if (l.view)
 		view_draw(l.view, &l.s, l.status, l.devs, o->nr_devs);
 
 	ret = evloop_run(l.loop);
 	view_close(l.view);
 	l.view = NULL;
+	if (ret == -ECANCELED)		/* publishing failed, and said so */
+		goto out;
 	if (ret < 0 && ret != -EPIPE) {
 		tool_error("reading the kernel's counts failed: %s", strerror(-ret));
 		goto out;
 	}
-	rc = 0;
 	/* the last word: the counts up to the end */
-	if (!refresh(&l) && l.out)
-		nt_session_json(l.out, &l.s, NULL, 0);
+	if (!refresh(&l)) {
+		if (l.out)
+			nt_session_json(l.out, &l.s, NULL, 0);
+		if (publish(&l))
+			goto out;
+	}
+	rc = 0;
 out:
 	view_close(l.view);
+	metrics_pub_stop(l.metrics);
 	nt_trace_stop(l.tracer);
 	if (l.out && fclose(l.out) && !rc)
 		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));

@@ -2,8 +2,9 @@
 /*
  * A coretop session from synthetic snapshots: the figures of the last
  * interval, the estimated cost, tasks merged across exits and pid reuse,
- * groups and their letters, the lanes; and the session file written and
- * read back to the same figures, bad files refused with a reason.
+ * groups and their letters, the lanes; the session file written and
+ * read back to the same figures, bad files refused with a reason; and the
+ * Prometheus metrics of a refresh, groups and pairs capped.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "tmpdir.h"
 
 #include "../../src/coretop/session.h"
+#include "metrics.h"
 
 static const struct topo_core one_core[] = { { .nr = 2, .cpu = { 0, 1 } } };
 static const struct topo topo1 = { .cores = (struct topo_core *)one_core, .nr_cores = 1,
@@ -145,6 +147,30 @@ static void test_pid_reuse(void **state)
 	ct_session_free(&s);
 }
 
+/* A read that raced the kernel's flush of pending time: lower task and
+ * pair figures, a pair missing; the session keeps what it had. */
+static void test_raced_read(void **state)
+{
+	struct ct_session s;
+	struct ct_snapshot a = snap(1, 2, false), b = snap(2, 2, false), c = snap(3, 2, false);
+
+	(void)state;
+	assert_int_equal(ct_session_init(&s, false, CT_BY_LIST, &topo1), 0);
+	ct_session_update(&s, &a);
+	b.tasks[0].t.conflict_ns = 400000000;		/* below a's 0.5 s */
+	b.nr_pairs = 0;
+	ct_session_update(&s, &b);
+	assert_int_equal(ct_session_task_total(&s.tasks[0], CT_SESSION_CONFLICT), 500000000);
+	assert_int_equal(ct_session_group(&s, 1)->conflict_ns, 500000000);
+	assert_int_equal(s.cur.nr_pairs, 1);
+	assert_int_equal(s.cur.pairs[0].v.ns, 500000000);
+	ct_session_update(&s, &c);
+	assert_int_equal(ct_session_task_total(&s.tasks[0], CT_SESSION_CONFLICT), 1500000000);
+	assert_int_equal(s.cur.nr_pairs, 1);
+	assert_int_equal(s.cur.pairs[0].v.ns, 1500000000);
+	ct_session_free(&s);
+}
+
 static void test_file_round_trip(void **state)
 {
 	struct ct_session s, r;
@@ -227,14 +253,145 @@ static void test_bad_files(void **state)
 	assert_int_equal(ct_session_load(test_path("none"), &r, err, sizeof(err)), -ENOENT);
 }
 
+/* @s's metrics as the text format renders them. */
+static char *render(const struct ct_session *s)
+{
+	struct metrics *m = metrics_new();
+	char *text;
+
+	assert_non_null(m);
+	metrics_begin(m);
+	ct_session_metrics(s, m);
+	assert_int_equal(metrics_end(m), 0);
+	text = metrics_render(m, false, NULL);
+	assert_non_null(text);
+	metrics_free(m);
+	return text;
+}
+
+static void has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, line, n) && (p[n] == '\n' || !p[n]))
+			return;
+	fail_msg("no line '%s' in:\n%s", line, text);
+}
+
+static unsigned int count(const char *text, const char *prefix)
+{
+	unsigned int n = 0;
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p, prefix, strlen(prefix));
+	return n;
+}
+
+static void test_metrics_what_if(void **state)
+{
+	struct ct_session s;
+	struct ct_snapshot a = snap(1, 2, false), b = snap(3, 2, false);
+	char *text;
+
+	(void)state;
+	assert_int_equal(ct_session_init(&s, false, CT_BY_LIST, &topo1), 0);
+	ct_session_update(&s, &a);
+	ct_session_update(&s, &b);
+	ct_session_name_group(&s, 1, "db");
+	text = render(&s);
+	has_line(text, "kscope_coretop_info{mode=\"what-if\",group_by=\"list\",declared=\"true\"} 1");
+	has_line(text, "kscope_coretop_cost_ratio 0.25");
+	has_line(text, "# TYPE kscope_coretop_core_conflict_seconds_total counter");
+	has_line(text, "kscope_coretop_core_conflict_seconds_total{core=\"0\"} 1.5");
+	has_line(text, "kscope_coretop_core_busy_seconds_total{core=\"0\"} 3");
+	has_line(text, "kscope_coretop_core_mismatches_total{core=\"0\"} 300");
+	has_line(text, "kscope_coretop_cpu_run_seconds_total{core=\"0\",cpu=\"1\"} 3");
+	has_line(text, "kscope_coretop_cpu_conflict_seconds_total{core=\"0\",cpu=\"0\"} 1.5");
+	has_line(text, "kscope_coretop_group_conflict_seconds_total{group=\"db\",mode=\"what-if\"} 1.5");
+	has_line(text, "kscope_coretop_group_conflict_seconds_total{group=\"list 2\","
+		       "mode=\"what-if\"} 1.5");
+	has_line(text, "kscope_coretop_groups 2");
+	has_line(text, "kscope_coretop_pair_conflict_seconds_total{group_a=\"db\",group_b=\"list 2\","
+		       "mode=\"what-if\"} 1.5");
+	has_line(text, "kscope_coretop_lost_entries_total{map=\"pairs\"} 0");
+	/* nothing forced idle where nothing is measured, no kernel count */
+	assert_null(strstr(text, "forced_idle"));
+	assert_null(strstr(text, "kscope_coretop_kernel"));
+	free(text);
+	ct_session_free(&s);
+}
+
+/* 25 groups of one task each, and 25 pairs: the top 20 of each exported. */
+static void test_metrics_measured_top(void **state)
+{
+	struct ct_session s;
+	struct ct_snapshot a = { .time_ns = 1e9, .nr_cores = 1 };
+	char *text, line[160];
+
+	(void)state;
+	assert_int_equal(ct_session_init(&s, true, CT_BY_COOKIE, &topo1), 0);
+	a.cores = calloc(1, sizeof(*a.cores));
+	a.tasks = calloc(25, sizeof(*a.tasks));
+	a.pairs = calloc(25, sizeof(*a.pairs));
+	assert_non_null(a.cores);
+	assert_non_null(a.tasks);
+	assert_non_null(a.pairs);
+	a.cores[0].nr = 2;
+	a.cores[0].forced_ns = 7000000000;
+	a.cores[0].sib[1].forced_ns = 7000000000;
+	for (int i = 0; i < 25; i++) {
+		/* group i + 1 caused (i + 1) s and suffered 1 ms */
+		a.tasks[i] = (struct ct_task_row){ .pid = 100 + i, .t = { .group = i + 1,
+			.caused_ns = (i + 1) * 1000000000ull, .suffered_ns = 1000000 } };
+		a.pairs[i] = (struct ct_pair_row){ .key = { i + 1, 0 },
+			.v = { (i + 1) * 2000000ull, 1 } };
+	}
+	a.nr_tasks = a.nr_pairs = 25;
+	a.lost_tasks = 4;
+	ct_session_update(&s, &a);
+	s.kernel_fi_s = 6.5;
+	text = render(&s);
+	has_line(text, "kscope_coretop_info{mode=\"measured\",group_by=\"cookie\",declared=\"true\"} 1");
+	has_line(text, "kscope_coretop_core_forced_idle_seconds_total{core=\"0\"} 7");
+	has_line(text, "kscope_coretop_cpu_forced_idle_seconds_total{core=\"0\",cpu=\"1\"} 7");
+	has_line(text, "kscope_coretop_kernel_forced_idle_seconds_total 6.5");
+	has_line(text, "kscope_coretop_lost_entries_total{map=\"tasks\"} 4");
+	has_line(text, "kscope_coretop_groups 26");	/* and untagged, in the pairs */
+	has_line(text, "kscope_coretop_pairs 25");
+	has_line(text, "kscope_coretop_group_forced_idle_caused_seconds_total{group=\"cookie 25\","
+		       "mode=\"measured\"} 25");
+	has_line(text, "kscope_coretop_group_forced_idle_suffered_seconds_total{group=\"cookie 6\","
+		       "mode=\"measured\"} 0.001");
+	has_line(text, "kscope_coretop_pair_forced_idle_seconds_total{idle_group=\"cookie 25\","
+		       "running_group=\"untagged\",mode=\"measured\"} 0.05");
+	assert_int_equal(count(text, "kscope_coretop_group_conflict_seconds_total{"), 20);
+	assert_int_equal(count(text, "kscope_coretop_group_forced_idle_caused_seconds_total{"), 20);
+	assert_int_equal(count(text, "kscope_coretop_pair_forced_idle_seconds_total{"), 20);
+	/* the least five left out */
+	for (int i = 1; i <= 5; i++) {
+		snprintf(line, sizeof(line), "{group=\"cookie %d\"", i);
+		assert_null(strstr(text, line));
+		snprintf(line, sizeof(line), "{idle_group=\"cookie %d\"", i);
+		assert_null(strstr(text, line));
+	}
+	assert_null(strstr(text, "pair_conflict"));
+	free(text);
+	ct_snapshot_free(&a);
+	ct_session_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_figures),
 		cmocka_unit_test(test_lane_samples),
 		cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_raced_read),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_metrics_what_if),
+		cmocka_unit_test(test_metrics_measured_top),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iofilter's session: verdicts kept and counted, the processes refused,
- * the text and JSON lines, and the session file written and read back
- * (-o, --replay), damaged files refused with a reason.
+ * the text and JSON lines, the session file written and read back
+ * (-o, --replay), damaged files refused with a reason, and the figures as
+ * Prometheus metrics.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../src/iofilter/session.h"
+#include "metrics.h"
 #define TMPDIR_NAME "iofilter-session"
 #include "tmpdir.h"
 
@@ -176,6 +178,104 @@ static void test_bad_files(void **state)
 		       "line 2: bad counts");
 }
 
+static void expect_line(const char *text, const char *line)
+{
+	const char *p = text;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, line)))
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return;
+		else
+			p++;
+	fail_msg("no line '%s' in:\n%s", line, text);
+}
+
+static void test_metrics(void **state)
+{
+	struct session_disk disk = { .name = "loop0", .ios = { 4, 9 }, .bytes = { 2048, 36864 } };
+	struct metrics *m = metrics_new();
+	struct session s;
+	struct iof_event e;
+	char *text;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(session_init(&s, rules, 2), 0);
+	s.active_tiers = 1 << IOF_TIER_KILL | 1 << IOF_TIER_AUDIT;
+	s.counts[0 * IOF_NR_TIERS + IOF_TIER_KILL] = (struct iof_count){ 5, 5, 40 };
+	s.counts[0 * IOF_NR_TIERS + IOF_TIER_DEVICE] = (struct iof_count){ 2, 2, 0 };
+	s.counts[1 * IOF_NR_TIERS + IOF_TIER_AUDIT] = (struct iof_count){ 3, 0, 24 };
+	/* inactive tiers that counted something show too */
+	s.counts[1 * IOF_NR_TIERS + IOF_TIER_LSM] = (struct iof_count){ 1, 0, 8 };
+	s.drops = 2;
+	/* 12 names refused, "p0" most, then by name; one not printable */
+	for (uint32_t i = 0; i < 12; i++) {
+		for (uint32_t k = 0; k < (i == 0 ? 3 : 1); k++) {
+			e = ev(100 + i, 0, true, 300 + i);
+			snprintf(e.comm, sizeof(e.comm), i == 11 ? "x\xff\ny" : "p%u", i);
+			session_add_event(&s, &e);
+		}
+	}
+	metrics_begin(m);
+	session_metrics(&s, &disk, 1, m);
+	assert_int_equal(metrics_end(m), 0);
+	text = metrics_render(m, false, NULL);
+	assert_non_null(text);
+	expect_line(text, "kscope_iofilter_rule_info{rule=\"1\",action=\"deny\",device=\"loop0\","
+		    "tiers=\"kill\",text=\"dev=/dev/loop0 sectors=0-33\"} 1");
+	expect_line(text, "kscope_iofilter_tier_active{tier=\"kill\"} 1");
+	expect_line(text, "kscope_iofilter_tier_active{tier=\"bio\"} 0");
+#define DENY1	"{rule=\"1\",action=\"deny\",tier="
+#define AUDIT2	"{rule=\"2\",action=\"audit\",tier="
+	expect_line(text, "kscope_iofilter_ios_matched_total" DENY1 "\"kill\"} 5");
+	expect_line(text, "kscope_iofilter_ios_denied_total" DENY1 "\"kill\"} 5");
+	expect_line(text, "kscope_iofilter_matched_bytes_total" DENY1 "\"kill\"} 20480");
+	expect_line(text, "kscope_iofilter_ios_matched_total" DENY1 "\"device\"} 2");
+	expect_line(text, "kscope_iofilter_ios_matched_total" AUDIT2 "\"audit\"} 3");
+	expect_line(text, "kscope_iofilter_ios_matched_total" AUDIT2 "\"lsm\"} 1");
+	expect_line(text, "kscope_iofilter_ios_matched_total" AUDIT2 "\"kill\"} 0");
+	expect_line(text, "kscope_iofilter_verdicts_total 14");
+	expect_line(text, "kscope_iofilter_ringbuf_drops_total 2");
+	expect_line(text, "kscope_iofilter_processes_refused 12");
+	expect_line(text, "kscope_iofilter_comm_ios_denied_total{comm=\"p0\"} 3");
+	expect_line(text, "kscope_iofilter_device_bytes_total{device=\"loop0\",op=\"write\"} "
+		    "36864");
+	expect_line(text, "kscope_iofilter_device_ios_total{device=\"loop0\",op=\"read\"} 4");
+	/* tiers that neither run nor counted, the audit tier's refusals and
+	 * the device tier's bytes are not series */
+	assert_null(strstr(text, DENY1 "\"bio\""));
+	assert_null(strstr(text, "kscope_iofilter_ios_denied_total" AUDIT2 "\"audit\"}"));
+	assert_null(strstr(text, "kscope_iofilter_matched_bytes_total" DENY1 "\"device\"}"));
+	/* at most 10 names: p0, then by name p1, p10, p2 .. p8; p9 and
+	 * "x??y" (1 each) left out */
+	{
+		size_t n = 0;
+
+		for (const char *p = text; (p = strstr(p, "kscope_iofilter_comm_ios_denied_total{"));
+		     p++)
+			n++;
+		assert_int_equal(n, SESSION_METRICS_COMMS);
+	}
+	expect_line(text, "kscope_iofilter_comm_ios_denied_total{comm=\"p1\"} 1");
+	assert_null(strstr(text, "comm=\"p9\""));
+	free(text);
+
+	/* a label value stays printable ASCII whatever a process calls
+	 * itself, and names that read the same are one series */
+	s.procs[0].denied = 100;
+	snprintf(s.procs[0].comm, sizeof(s.procs[0].comm), "x\x80\ty");
+	metrics_begin(m);
+	session_metrics(&s, NULL, 0, m);
+	assert_int_equal(metrics_end(m), 0);
+	text = metrics_render(m, false, NULL);
+	expect_line(text, "kscope_iofilter_comm_ios_denied_total{comm=\"x??y\"} 101");
+	assert_null(strstr(text, "kscope_iofilter_device_ios_total{"));
+	free(text);
+	metrics_free(m);
+	session_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_tiers_text),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_metrics),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

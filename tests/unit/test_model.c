@@ -4,7 +4,8 @@
  * snapshots in order and owns copies of them, working-set figures, the
  * hottest-regions table with mapping names, and the address spans of the
  * heatmap, cut at the biggest gaps between mappings or, without mappings,
- * at the holes between regions.
+ * at the holes between regions; the fixed address buckets over those
+ * spans and the Prometheus metrics made of the model (view_metrics).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "../../src/damontop/model.h"
+#include "../../src/damontop/view.h"
 
 #define KiB 1024ull
 #define MiB (1024 * KiB)
@@ -588,6 +591,184 @@ static void test_spans_from_regions(void **state)
 	model_free(&m);
 }
 
+static void check_bucket(const struct heat_bucket *b, uint64_t start, uint64_t bytes,
+			 uint64_t wss, double ratio)
+{
+	assert_int_equal(b->start, start);
+	assert_int_equal(b->bytes, bytes);
+	assert_int_equal(b->wss_bytes, wss);
+	assert_float_equal(b->access_ratio, ratio, 1e-12);
+}
+
+/* Without mappings the axis is the regions' run; a region is cut at the
+ * buckets' edges, each piece weighted by its bytes. */
+static void test_buckets(void **state)
+{
+	static const struct region regs[] = {
+		{ 0x100000, 0x104000, 20, 0 },	/* every sample: ratio 1 */
+		{ 0x104000, 0x108000, 0, 3 },
+		{ 0x108000, 0x10c000, 10, 1 },	/* half the samples */
+	};
+	static const struct region odd[] = {
+		{ 0x1000, 0x6000, 20, 0 },
+	};
+	struct heat_bucket b[4];
+	struct damon_model m;
+	struct snapshot s;
+
+	(void)state;
+	assert_int_equal(model_init(&m, 2), 0);
+	assert_int_equal(model_buckets(&m, b, 4), 0);	/* nothing yet */
+	s = make_snap(1, regs, 3);
+	add_and_drop(&m, &s);
+	assert_int_equal(model_buckets(&m, b, 0), 0);
+	assert_int_equal(model_buckets(&m, b, 4), 4);
+	check_bucket(&b[0], 0x100000, 0x3000, 0x3000, 1);
+	check_bucket(&b[1], 0x103000, 0x3000, 0x1000, 1.0 / 3);
+	check_bucket(&b[2], 0x106000, 0x3000, 0x1000, 0.5 / 3);
+	check_bucket(&b[3], 0x109000, 0x3000, 0x3000, 0.5);
+
+	/* edges on 4 KiB of the axis: 0x5000 in two is 0x2000 + 0x3000 */
+	s = make_snap(2, odd, 1);
+	add_and_drop(&m, &s);
+	assert_int_equal(model_buckets(&m, b, 2), 2);
+	check_bucket(&b[0], 0x1000, 0x2000, 0x2000, 1);
+	check_bucket(&b[1], 0x3000, 0x3000, 0x3000, 1);
+	model_free(&m);
+}
+
+/* Two mappings far apart: the gap is left out of the axis, and the part of
+ * a region lying in it is in no bucket. */
+static void test_buckets_gap(void **state)
+{
+	static const struct mapping maps[] = {
+		{ 0x400000, 0x404000, "a" },
+		{ 0x10000000, 0x10004000, "b" },
+	};
+	static const struct region regs[] = {
+		{ 0x400000, 0x403000, 20, 0 },
+		{ 0x403000, 0x10001000, 0, 5 },	/* over the gap */
+		{ 0x10001000, 0x10004000, 5, 0 },
+	};
+	struct heat_bucket b[4];
+	struct damon_model m;
+	struct snapshot s;
+
+	(void)state;
+	assert_int_equal(model_init(&m, 2), 0);
+	assert_int_equal(model_set_mappings(&m, maps, 2), 0);
+	s = make_snap(1, regs, 3);
+	add_and_drop(&m, &s);
+	assert_int_equal(model_buckets(&m, b, 4), 4);
+	check_bucket(&b[0], 0x400000, 0x2000, 0x2000, 1);
+	check_bucket(&b[1], 0x402000, 0x2000, 0x1000, 0.5);
+	check_bucket(&b[2], 0x10000000, 0x2000, 0x1000, 0.125);
+	check_bucket(&b[3], 0x10002000, 0x2000, 0x2000, 0.25);
+	model_free(&m);
+}
+
+/* @line is one whole line of @text. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static char *render(struct metrics *reg, const struct damon_model *m,
+		    const struct view_status *vs)
+{
+	size_t len;
+	char *text;
+
+	assert_int_equal(view_metrics(reg, m, vs), 0);
+	text = metrics_render(reg, false, &len);
+	assert_non_null(text);
+	return text;
+}
+
+/* The families and their exact lines, for each kind of source; before the
+ * first aggregation only what is known. */
+static void test_view_metrics(void **state)
+{
+	static const struct mapping maps[] = {
+		{ 0x400000, 0x440000, "a" },
+		{ 0x10000000, 0x10040000, "b" },
+	};
+	static const struct region regs[] = {
+		{ 0x400000, 0x420000, 20, 0 },
+		{ 0x420000, 0x10010000, 0, 5 },
+		{ 0x10010000, 0x10040000, 10, 0 },
+	};
+	struct view_status vs = {
+		.target = "pid 42 (x)", .kind = "damon", .ops = "vaddr",
+		.st = { .drops = 3 }, .drops = 1, .cpu_ns = 1500000000,
+		.self_cost = 0.25, .budget = 0.01,
+	};
+	struct metrics *reg = metrics_new();
+	struct damon_model m;
+	struct snapshot s;
+	char *text;
+
+	(void)state;
+	assert_non_null(reg);
+	assert_int_equal(model_init(&m, 2), 0);
+	assert_int_equal(model_set_mappings(&m, maps, 2), 0);
+
+	text = render(reg, &m, &vs);
+	assert_true(has_line(text, "kscope_damontop_info{source=\"damon\",ops=\"vaddr\","
+			     "target=\"pid 42 (x)\"} 1"));
+	assert_true(has_line(text, "kscope_damontop_aggregations_total 0"));
+	assert_null(strstr(text, "kscope_damontop_wss_bytes"));
+	assert_null(strstr(text, "kscope_damontop_bucket"));
+	free(text);
+
+	s = make_snap(1, regs, 3);
+	add_and_drop(&m, &s);
+	s = make_snap(2, regs, 3);
+	add_and_drop(&m, &s);
+	text = render(reg, &m, &vs);
+	assert_true(has_line(text, "# TYPE kscope_damontop_aggregations_total counter"));
+	assert_true(has_line(text, "kscope_damontop_aggregations_total 2"));
+	assert_true(has_line(text, "kscope_damontop_cpu_seconds_total 1.5"));
+	assert_true(has_line(text, "kscope_damontop_cost_ratio 0.25"));
+	assert_true(has_line(text, "kscope_damontop_ringbuf_drops_total 3"));
+	assert_true(has_line(text, "kscope_damontop_lost_samples_total 0"));
+	assert_true(has_line(text, "kscope_damontop_model_drops_total 1"));
+	assert_true(has_line(text, "# TYPE kscope_damontop_wss_bytes gauge"));
+	assert_true(has_line(text, "kscope_damontop_wss_bytes 327680"));
+	assert_true(has_line(text, "kscope_damontop_peak_wss_bytes 327680"));
+	assert_true(has_line(text, "kscope_damontop_regions 3"));
+	assert_true(has_line(text, "kscope_damontop_sample_interval_seconds 0.005"));
+	assert_true(has_line(text, "kscope_damontop_aggregation_interval_seconds 0.1"));
+	/* 16 buckets of 32 KiB: 8 in each mapping */
+	assert_true(has_line(text, "kscope_damontop_bucket_wss_bytes{bucket=\"2\"} 32768"));
+	assert_true(has_line(text, "kscope_damontop_bucket_bytes{bucket=\"9\"} 32768"));
+	assert_true(has_line(text, "kscope_damontop_bucket_wss_bytes{bucket=\"9\"} 0"));
+	assert_true(has_line(text, "kscope_damontop_bucket_access_ratio{bucket=\"11\"} 0.5"));
+	assert_true(has_line(text, "kscope_damontop_bucket_access_ratio{bucket=\"15\"} 0.5"));
+	assert_null(strstr(text, "bucket=\"16\""));
+	assert_null(strstr(text, "kscope_damontop_rss_bytes"));	/* pte's */
+	assert_null(strstr(text, "kscope_damontop_budget_ratio"));
+	free(text);
+
+	/* the pte source: its losses are samples, and it has a budget and
+	 * the target's RSS */
+	vs.kind = "pte";
+	vs.st.rss_bytes = 1 << 20;
+	vs.st.drops = 7;
+	text = render(reg, &m, &vs);
+	assert_true(has_line(text, "kscope_damontop_lost_samples_total 7"));
+	assert_true(has_line(text, "kscope_damontop_rss_bytes 1048576"));
+	assert_true(has_line(text, "kscope_damontop_budget_ratio 0.01"));
+	free(text);
+	metrics_free(reg);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +785,9 @@ int main(void)
 		cmocka_unit_test(test_null_arrays),
 		cmocka_unit_test(test_spans_single_mapping),
 		cmocka_unit_test(test_spans_from_regions),
+		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_buckets_gap),
+		cmocka_unit_test(test_view_metrics),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

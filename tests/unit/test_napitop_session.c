@@ -3,7 +3,8 @@
  * A napitop session from synthetic snapshots: rates over the interval,
  * work per poll, budget exhaustion, where the polls ran, the CPUs list,
  * the kthread's share of a CPU, NET_RX time, softnet deltas, --dev; and
- * the session file written and read back to the same figures.
+ * the session file written and read back to the same figures; the
+ * refresh's Prometheus metrics.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include "tmpdir.h"
 
 #include "../../src/napitop/session.h"
+#include "metrics.h"
 
 #define NCPU 4
 
@@ -136,6 +138,56 @@ static void test_gone_and_dev(void **state)
 	nt_session_free(&s);
 }
 
+/* The metrics of a refresh: one line each, as exported. */
+static void test_metrics(void **state)
+{
+	static const char *const want[] = {
+		"kscope_napitop_polls_total{device=\"vb\",napi_id=\"77\",netns=\"4026531840\"} 5000\n",
+		"kscope_napitop_packets_total{device=\"vb\",napi_id=\"77\",netns=\"4026531840\"} 40000\n",
+		"kscope_napitop_budget_exhausted_total{device=\"vb\",napi_id=\"77\",netns=\"4026531840\"} 1250\n",
+		"kscope_napitop_polls_by_context_total{device=\"vb\",napi_id=\"77\",netns=\"4026531840\",context=\"threaded\"} 5000\n",
+		"kscope_napitop_polls_by_context_total{device=\"vb\",napi_id=\"77\",netns=\"4026531840\",context=\"softirq\"} 0\n",
+		"kscope_napitop_kthread_cpu_seconds_total{device=\"vb\",napi_id=\"77\",netns=\"4026531840\"} 0.5\n",
+		"kscope_napitop_budget{device=\"vb\",napi_id=\"77\",netns=\"4026531840\"} 64\n",
+		"kscope_napitop_polls_total{device=\"backlog\",napi_id=\"0\",netns=\"0\"} 30\n",
+		"kscope_napitop_netrx_softirq_seconds_total{cpu=\"0\"} 0.3\n",
+		"kscope_napitop_softnet_time_squeeze_total{cpu=\"0\"} 12\n",
+		"kscope_napitop_thread_cpu_seconds_total{comm=\"napi/vb-77\"} 0.5\n",
+		"kscope_napitop_lost_entries_total{map=\"napis\"} 0\n",
+	};
+	struct nt_snapshot a = snap(1, 1000, 100), b = snap(3, 5000, 500);
+	struct softnet_cpu sn[NCPU] = { { .cpu = 0, .time_squeeze = 12 } };
+	struct nt_dev backlog = { "backlog", 0, 0 };
+	struct metrics *m = metrics_new();
+	struct nt_session s;
+	char *text;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(nt_session_init(&s, NCPU, "tp_btf"), 0);
+	nt_session_update(&s, &a, sn, 1);
+	nt_session_update(&s, &b, sn, 1);
+	metrics_begin(m);
+	nt_session_metrics(m, &s, NULL, 0);
+	assert_int_equal(metrics_end(m), 0);
+	text = metrics_render(m, false, NULL);
+	assert_non_null(text);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(text, want[i]))
+			fail_msg("missing: %s", want[i]);
+	free(text);
+	/* --dev: only those instances */
+	metrics_begin(m);
+	nt_session_metrics(m, &s, &backlog, 1);
+	assert_int_equal(metrics_end(m), 0);
+	text = metrics_render(m, false, NULL);
+	assert_non_null(strstr(text, "device=\"backlog\""));
+	assert_null(strstr(text, "device=\"vb\""));
+	free(text);
+	metrics_free(m);
+	nt_session_free(&s);
+}
+
 static void test_file_round_trip(void **state)
 {
 	struct nt_session s, r;
@@ -210,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_gone_and_dev),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_bad_files),
 	};
