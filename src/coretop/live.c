@@ -188,17 +188,12 @@ static int refresh(struct live *l)
 /* The refresh to the metrics and the textfile; 0, or 1 (said). */
 static int publish(struct live *l)
 {
-	struct metrics *m;
 	char err[256];
 
 	if (!l->metrics)
 		return 0;
-	m = metrics_pub_metrics(l->metrics);
-	metrics_begin(m);
-	ct_session_metrics(&l->s, m);
-	if (metrics_end(m))
-		return tool_error("out of memory");
-	return metrics_pub_publish(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
+	ct_session_metrics(&l->s, metrics_pub_begin(l->metrics));
+	return metrics_pub_end(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
 }
 
 /* A refresh out: stdout (never with --headless), the session file, the

@@ -79,16 +79,10 @@ static void update_status(struct live *l)
  * written ends the run. */
 static int publish_metrics(struct live *l)
 {
-	int ret;
-
 	if (!l->pub)
 		return 0;
-	ret = view_metrics(metrics_pub_metrics(l->pub), &l->model, &l->vs);
-	if (ret)
-		snprintf(l->pub_err, sizeof(l->pub_err), "metrics: %s", strerror(-ret));
-	else
-		ret = metrics_pub_publish(l->pub, l->pub_err, sizeof(l->pub_err));
-	return ret;
+	view_metrics(metrics_pub_begin(l->pub), &l->model, &l->vs);
+	return metrics_pub_end(l->pub, l->pub_err, sizeof(l->pub_err));
 }
 
 static void on_snapshot(void *ctx, const struct snapshot *s)

@@ -42,9 +42,9 @@ void view_json_line(FILE *out, const struct damon_model *m,
 /* Address buckets in the metrics: fixed, whatever the target. */
 #define VIEW_METRICS_BUCKETS 16
 
-/* One refresh of the Prometheus metrics (metrics_begin ... metrics_end):
- * the --json line's figures.  0 or -ENOMEM. */
-int view_metrics(struct metrics *out, const struct damon_model *m,
+/* The Prometheus metrics of a refresh (metrics_begin and _end are the
+ * caller's): the --json line's figures. */
+void view_metrics(struct metrics *out, const struct damon_model *m,
 		 const struct view_status *vs);
 
 struct view_tui;

@@ -49,13 +49,12 @@ static void buckets(struct metrics *out, const struct damon_model *m)
 		metrics_sample(out, b[i].access_ratio, "bucket", idx[i], NULL);
 }
 
-int view_metrics(struct metrics *out, const struct damon_model *m,
+void view_metrics(struct metrics *out, const struct damon_model *m,
 		 const struct view_status *vs)
 {
 	const struct snapshot *s = model_latest(m);
 	bool pte = vs->kind && !strcmp(vs->kind, "pte");
 
-	metrics_begin(out);
 	metrics_family(out, P "info", METRIC_GAUGE,
 		       "The source (pte, damon: a kdamond of damontop's, kdamond: one "
 		       "watched), its operations and the target");
@@ -104,5 +103,4 @@ int view_metrics(struct metrics *out, const struct damon_model *m,
 		    "Aggregation interval in force for the latest aggregation", s->aggr_ns / 1e9);
 		buckets(out, m);
 	}
-	return metrics_end(out);
 }

@@ -182,7 +182,6 @@ static void update_counts(struct live *l)
 static int publish_metrics(struct live *l)
 {
 	struct session_disk disks[IOF_MAX_RULES];
-	struct metrics *m;
 	int ret;
 
 	if (!l->pub || l->pub_failed)
@@ -198,14 +197,8 @@ static int publish_metrics(struct live *l)
 			disks[i].bytes[k] = (d->sectors[k] - d->first_sectors[k]) * 512;
 		}
 	}
-	m = metrics_pub_metrics(l->pub);
-	metrics_begin(m);
-	session_metrics(&l->s, disks, l->nr_devs, m);
-	ret = metrics_end(m);
-	if (ret)
-		snprintf(l->pub_err, sizeof(l->pub_err), "metrics: out of memory");
-	else
-		ret = metrics_pub_publish(l->pub, l->pub_err, sizeof(l->pub_err));
+	session_metrics(&l->s, disks, l->nr_devs, metrics_pub_begin(l->pub));
+	ret = metrics_pub_end(l->pub, l->pub_err, sizeof(l->pub_err));
 	l->pub_failed = ret != 0;
 	return ret;
 }

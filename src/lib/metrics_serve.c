@@ -323,10 +323,20 @@ struct metrics *metrics_pub_metrics(struct metrics_pub *p)
 	return p->m;
 }
 
-int metrics_pub_publish(struct metrics_pub *p, char *err, size_t errlen)
+struct metrics *metrics_pub_begin(struct metrics_pub *p)
 {
-	int ret;
+	metrics_begin(p->m);
+	return p->m;
+}
 
+int metrics_pub_end(struct metrics_pub *p, char *err, size_t errlen)
+{
+	int ret = metrics_end(p->m);
+
+	if (ret) {
+		errmsg(err, errlen, "metrics: %s", strerror(-ret));
+		return ret;
+	}
 	if (!p->o->textfile)
 		return 0;
 	ret = metrics_write_textfile(p->m, p->o->textfile);

@@ -45,10 +45,16 @@ struct metrics_pub;
  */
 int metrics_pub_start(struct metrics_pub **out, const struct metrics_opts *o,
 		      struct evloop *loop, char *err, size_t errlen);
-/* The registry to fill each refresh (metrics_begin ... metrics_end). */
+/* The registry, what is served. */
 struct metrics *metrics_pub_metrics(struct metrics_pub *p);
-/* After metrics_end: the textfile rewritten.  0 or -errno with a line. */
-int metrics_pub_publish(struct metrics_pub *p, char *err, size_t errlen);
+/*
+ * A refresh: metrics_pub_begin() returns the registry with a refresh
+ * begun, the tool declares its families and samples, metrics_pub_end()
+ * ends it (now served) and rewrites the textfile.  0 or -errno with one
+ * line in @err.
+ */
+struct metrics *metrics_pub_begin(struct metrics_pub *p);
+int metrics_pub_end(struct metrics_pub *p, char *err, size_t errlen);
 /* The port listened on (for --metrics 0), 0 when not serving. */
 int metrics_pub_port(const struct metrics_pub *p);
 /* "http://127.0.0.1:9100/metrics" for the start-up line, "" when not

@@ -77,17 +77,12 @@ static int refresh(struct live *l)
 /* The refresh to the metrics registry and the textfile; 0 or 1 (said). */
 static int publish(struct live *l)
 {
-	struct metrics *m;
 	char err[256];
 
 	if (!l->metrics)
 		return 0;
-	m = metrics_pub_metrics(l->metrics);
-	metrics_begin(m);
-	nt_session_metrics(m, &l->s, l->devs, l->o->nr_devs);
-	if (metrics_end(m))
-		return tool_error("out of memory");
-	return metrics_pub_publish(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
+	nt_session_metrics(metrics_pub_begin(l->metrics), &l->s, l->devs, l->o->nr_devs);
+	return metrics_pub_end(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
 }
 
 static int outputs(struct live *l)

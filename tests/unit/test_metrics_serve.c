@@ -317,14 +317,20 @@ static void fetch(struct evloop *loop, const char *host, int port, const char *r
 #define GET(path, extra) "GET " path " HTTP/1.1\r\nHost: localhost\r\n" extra	\
 	"Connection: close\r\n\r\n"
 
-static void fill(struct metrics *m, double packets)
+/* A refresh's families and samples, metrics_begin and _end the caller's. */
+static void declare(struct metrics *m, double packets)
 {
-	metrics_begin(m);
 	metrics_family(m, "kscope_test_packets", METRIC_COUNTER, "Packets seen.");
 	metrics_sample(m, packets, "dev", "eth0", NULL);
 	metrics_sample(m, 2, "dev", "eth\"1\"", NULL);
 	metrics_family(m, "kscope_test_regions", METRIC_GAUGE, "Regions monitored.");
 	metrics_sample(m, 0.5, NULL);
+}
+
+static void fill(struct metrics *m, double packets)
+{
+	metrics_begin(m);
+	declare(m, packets);
 	assert_int_equal(metrics_end(m), 0);
 }
 
@@ -778,8 +784,8 @@ static void test_publish(void **state)
 	/* a textfile alone serves nothing */
 	assert_int_equal(metrics_pub_port(p), 0);
 	assert_string_equal(metrics_pub_url(p), "");
-	fill(metrics_pub_metrics(p), 3);
-	assert_int_equal(metrics_pub_publish(p, err, sizeof(err)), 0);
+	declare(metrics_pub_begin(p), 3);
+	assert_int_equal(metrics_pub_end(p, err, sizeof(err)), 0);
 	assert_int_equal(stat(o.textfile, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
 	text = metrics_render(metrics_pub_metrics(p), false, NULL);
@@ -788,8 +794,8 @@ static void test_publish(void **state)
 	free(file);
 	free(text);
 
-	fill(metrics_pub_metrics(p), 4);
-	assert_int_equal(metrics_pub_publish(p, err, sizeof(err)), 0);
+	declare(metrics_pub_begin(p), 4);
+	assert_int_equal(metrics_pub_end(p, err, sizeof(err)), 0);
 	file = slurp(o.textfile);
 	assert_non_null(strstr(file, "kscope_test_packets_total{dev=\"eth0\"} 4\n"));
 	free(file);
@@ -797,7 +803,8 @@ static void test_publish(void **state)
 	/* the directory gone since the start: a line saying so */
 	assert_int_equal(unlink(o.textfile), 0);
 	assert_int_equal(rmdir(test_path("pub")), 0);
-	assert_int_equal(metrics_pub_publish(p, err, sizeof(err)), -ENOENT);
+	declare(metrics_pub_begin(p), 5);
+	assert_int_equal(metrics_pub_end(p, err, sizeof(err)), -ENOENT);
 	snprintf(want, sizeof(want), "--metrics-textfile %s: No such file or directory",
 		 o.textfile);
 	assert_string_equal(err, want);
@@ -806,7 +813,8 @@ static void test_publish(void **state)
 	/* --metrics alone: publishing writes nothing and succeeds */
 	o = (struct metrics_opts){ .listen = "127.0.0.1:0" };
 	assert_int_equal(metrics_pub_start(&p, &o, loop, err, sizeof(err)), 0);
-	assert_int_equal(metrics_pub_publish(p, err, sizeof(err)), 0);
+	declare(metrics_pub_begin(p), 6);
+	assert_int_equal(metrics_pub_end(p, err, sizeof(err)), 0);
 	metrics_pub_stop(p);
 	evloop_free(loop);
 }

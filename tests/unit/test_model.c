@@ -684,7 +684,9 @@ static char *render(struct metrics *reg, const struct damon_model *m,
 	size_t len;
 	char *text;
 
-	assert_int_equal(view_metrics(reg, m, vs), 0);
+	metrics_begin(reg);
+	view_metrics(reg, m, vs);
+	assert_int_equal(metrics_end(reg), 0);
 	text = metrics_render(reg, false, &len);
 	assert_non_null(text);
 	return text;
