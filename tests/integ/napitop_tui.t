@@ -2,13 +2,14 @@
 # napitop's live view as a person sees it: veth traffic into vb (see
 # napi_lib.sh), napitop in tmux in vb's namespace; the row appears with
 # its rates, s sorts, Enter shows the instance, Backspace goes back, q
-# quits; nothing is left.
+# quits; nothing is left.  It serves its metrics meanwhile (--metrics, in
+# vb's namespace, where port 9102 is free) and writes the textfile.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/napi_lib.sh"
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
 napi_need gro
-plan 9
+plan 11
 
 napi_setup gro || { echo "Bail out! cannot set up the veth namespaces"; exit 1; }
 sock=kscope-test-$$
@@ -23,7 +24,7 @@ sender=$!
 CLEANUP="kill $sender 2>/dev/null; $CLEANUP"
 
 tmux -L $sock new-session -d -s t -x 140 -y 40 \
-	"TERM=xterm-256color ip netns exec $NB $BIN/napitop --dev vb -i 0.5 --no-color; echo EXITED \$?; sleep 30"
+	"TERM=xterm-256color ip netns exec $NB $BIN/napitop --dev vb -i 0.5 --no-color --metrics 9102 --metrics-textfile $TMP/tui.prom; echo EXITED \$?; sleep 30"
 row='^vb +[0-9]+ +softirq +[0-9]+ +[0-9]+ '
 for i in $(seq 40); do
 	sleep 0.5
@@ -36,6 +37,13 @@ grep -qE "$row" "$TMP/s1" && [ "$(grep -E "$row" "$TMP/s1" | awk '{ print $4 }')
 ok $? "vb's row with its polls and packets a second: $(grep -E "$row" "$TMP/s1" | tr -s ' ')"
 grep -qE 'NET_RX softirq: cpu0 [0-9.]+%' "$TMP/s1"
 ok $? "NET_RX softirq time per CPU in the header"
+vb_packets() { awk '/^kscope_napitop_packets_total\{device="vb"/ { print $2 }'; }
+scraped=$(ip netns exec "$NB" curl -sf -m 2 http://127.0.0.1:9102/metrics | vb_packets)
+[ -n "$scraped" ] && [ "$scraped" -gt 0 ]
+ok $? "beside the live view, /metrics serves vb's packets ($scraped)"
+written=$(vb_packets <"$TMP/tui.prom")
+[ -n "$written" ] && [ "$written" -gt 0 ]
+ok $? "and the textfile has them too ($written)"
 hdr() { grep -E 'DEV +NAPI' "$1"; }
 key s s2
 [ "$(hdr "$TMP/s1")" != "$(hdr "$TMP/s2")" ]
