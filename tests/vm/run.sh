@@ -9,8 +9,9 @@
 # with everything the development machines lack; debian-6.1-cloud, Debian's
 # stock cloud kernel, fetched with apt-get download into build/vm/ once.
 # A guest whose kernel is not available is a skip with the reason; a guest
-# that does not finish within KSCOPE_VM_TIMEOUT seconds (default 420) is
-# killed and reported as a failure.
+# that does not finish within KSCOPE_VM_TIMEOUT seconds (default 900, a
+# hang guard: a guest takes about 4 minutes under TCG, over 7 on a busy
+# machine) is killed and reported as a failure.
 #
 # Guest tests are tests/vm/tests/*.sh (busybox ash, helpers in
 # tests/vm/guest/lib.sh), run in every guest in name order, each printing
@@ -31,7 +32,7 @@ BUILD=${KSCOPE_BUILD:-$TOP/build}
 VM=$BUILD/vm
 KERNELS=${KSCOPE_VM_KERNELS:-$TOP/../shared/kernels}
 QEMU=${QEMU:-qemu-system-x86_64}
-GUEST_TIMEOUT=${KSCOPE_VM_TIMEOUT:-420}
+GUEST_TIMEOUT=${KSCOPE_VM_TIMEOUT:-900}
 TEST_TIMEOUT=${KSCOPE_VM_TEST_TIMEOUT:-150}
 ALL_GUESTS="kscope-6.1-full debian-6.1-cloud"
 
