@@ -485,8 +485,6 @@ int coretop_run(const struct coretop_opts *o)
 		goto out;
 	}
 	fprintf(stderr, "coretop: %s\n", l.status);
-	if (metrics_pub_port(l.metrics))
-		fprintf(stderr, "coretop: metrics at %s\n", metrics_pub_url(l.metrics));
 	if (l.view)
 		view_draw(l.view, &l.s, l.status);
 

@@ -444,8 +444,6 @@ int live_run(const struct damontop_opts *o)
 		tool_error("%s", err);
 		goto out;
 	}
-	if (*metrics_pub_url(l.pub))
-		fprintf(stderr, "damontop: metrics at %s\n", metrics_pub_url(l.pub));
 	ret = !process ? 0 : o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
 				    : target_attach(&l.target, o->pid, err, sizeof(err));
 	if (ret) {

@@ -392,8 +392,6 @@ int iofilter_run(const struct iofilter_opts *o)
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
-	if (metrics_pub_url(l.pub)[0])
-		fprintf(stderr, "iofilter: metrics at %s\n", metrics_pub_url(l.pub));
 	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", nr, nr == 1 ? "" : "s",
 		l.tiers_line, o->pin ? "; pinned: the rules stay after exit" : "");
 	/* the families are there from the first scrape, at zero */

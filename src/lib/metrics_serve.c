@@ -306,8 +306,12 @@ int metrics_pub_start(struct metrics_pub **out, const struct metrics_opts *o,
 	ret = p->m ? 0 : -ENOMEM;
 	if (!ret && o->textfile)
 		ret = check_textfile(o->textfile, err, errlen);
-	if (!ret && o->listen)
+	if (!ret && o->listen) {
 		ret = serve(p, err, errlen);
+		if (!ret)	/* the port, for --metrics :0 */
+			fprintf(stderr, "%s: metrics at %s\n", program_invocation_short_name,
+				p->url);
+	}
 	if (ret) {
 		if (ret == -ENOMEM)
 			errmsg(err, errlen, "out of memory");

@@ -39,8 +39,9 @@ static inline bool metrics_wanted(const struct metrics_opts *o)
 struct metrics_pub;
 
 /*
- * Listens (when o->listen) and checks that the textfile's directory takes
- * files; NULL in *@out when no metrics are wanted.  0 or -errno with one
+ * Listens (when o->listen, saying "TOOL: metrics at URL" on stderr) and
+ * checks that the textfile's directory takes files; NULL in *@out when no
+ * metrics are wanted.  0 or -errno with one
  * line in @err ("--metrics 127.0.0.1:9100: Address already in use").
  */
 int metrics_pub_start(struct metrics_pub **out, const struct metrics_opts *o,
@@ -57,8 +58,7 @@ struct metrics *metrics_pub_begin(struct metrics_pub *p);
 int metrics_pub_end(struct metrics_pub *p, char *err, size_t errlen);
 /* The port listened on (for --metrics 0), 0 when not serving. */
 int metrics_pub_port(const struct metrics_pub *p);
-/* "http://127.0.0.1:9100/metrics" for the start-up line, "" when not
- * serving. */
+/* "http://127.0.0.1:9100/metrics", "" when not serving. */
 const char *metrics_pub_url(const struct metrics_pub *p);
 /* Before the loop is freed. */
 void metrics_pub_stop(struct metrics_pub *p);

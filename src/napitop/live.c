@@ -251,8 +251,6 @@ int napitop_run(const struct napitop_opts *o)
 		goto out;
 	}
 	fprintf(stderr, "napitop: watching napi:napi_poll %s\n", l.status);
-	if (metrics_pub_port(l.metrics))
-		fprintf(stderr, "napitop: metrics at %s\n", metrics_pub_url(l.metrics));
 	if (l.view)
 		view_draw(l.view, &l.s, l.status, l.devs, o->nr_devs);
 
