@@ -16,6 +16,7 @@
 
 #include "export.h"
 #include "outfile.h"
+#include "units.h"
 
 #define EXPORT_GLYPH_W	5
 #define EXPORT_GLYPH_H	7
@@ -31,53 +32,9 @@ static const struct export_opts export_defaults;
 
 /* ---- numbers ------------------------------------------------------------ */
 
-/* Whether the decimal 0.DIGITS x 10^decpt reads back as @v (positive). */
-static bool export_reads_back(double v, const char *digits, int nd, int decpt)
-{
-	char s[EXPORT_PYFLOAT_LEN + 8];
-
-	snprintf(s, sizeof(s), "0.%.*se%d", nd, digits, decpt);
-	return strtod(s, NULL) == v;
-}
-
-/* The fewest significant digits of @v (positive) that read back as it;
- * returns their number and sets *decpt, the digits before the point. */
-static int export_shortest(double v, char *digits, int *decpt)
-{
-	char e[EXPORT_PYFLOAT_LEN];
-	int prec, nd, i, m;
-
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
-		for (i = 0, nd = 0; e[i] != 'e'; i++) {
-			if (e[i] != '.')
-				digits[nd++] = e[i];
-		}
-		*decpt = atoi(e + i + 1) + 1;
-		if (export_reads_back(v, digits, nd, *decpt))
-			return nd;
-		/* Below a power of two the doubles are twice as dense, so
-		 * the nearest decimal can miss there while the next one up
-		 * still reads back; Python prints that one. */
-		if (frexp(v, &m) != 0.5)
-			continue;
-		for (i = nd - 1; i >= 0 && digits[i] == '9'; i--)
-			digits[i] = '0';
-		if (i < 0) {
-			digits[0] = '1';
-			(*decpt)++;
-		} else {
-			digits[i]++;
-		}
-		if (export_reads_back(v, digits, nd, *decpt))
-			return nd;
-	}
-	return nd;	/* not reached: 17 digits always read back */
-}
-
 const char *export_pyfloat(double v, char buf[EXPORT_PYFLOAT_LEN])
 {
-	char digits[20];
+	char digits[UNITS_DIGITS_LEN];
 	int decpt, nd, n = 0, exp10;
 
 	if (isnan(v))
@@ -88,9 +45,7 @@ const char *export_pyfloat(double v, char buf[EXPORT_PYFLOAT_LEN])
 		return strcpy(buf, signbit(v) ? "-0.0" : "0.0");
 	if (v < 0)
 		buf[n++] = '-';
-	nd = export_shortest(fabs(v), digits, &decpt);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
+	nd = units_shortest(fabs(v), digits, &decpt);
 
 	/* Python's repr() switches to an exponent outside 1e-4 .. 1e16. */
 	if (decpt <= -4 || decpt > 16) {

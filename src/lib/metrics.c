@@ -19,6 +19,7 @@
 
 #include "metrics.h"
 #include "outfile.h"
+#include "units.h"
 
 struct family {
 	char *name, *help;
@@ -102,10 +103,15 @@ static void buf_escaped(struct buf *b, const char *s, bool quote)
 	}
 }
 
-/* Integers exactly, others in the fewest digits that read back the same. */
+/*
+ * Integers exactly, others in the fewest digits that read back the same,
+ * placed as %g places that many ("0.1", "1e-09"): 1/3 is
+ * "0.3333333333333333", not %.17g's "0.33333333333333331".
+ */
 static void buf_value(struct buf *b, double v)
 {
-	char s[40];
+	char s[40], d[UNITS_DIGITS_LEN];
+	int nd, x;
 
 	if (isnan(v))
 		snprintf(s, sizeof(s), "NaN");
@@ -114,9 +120,17 @@ static void buf_value(struct buf *b, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		snprintf(s, sizeof(s), "%.0f", v);
 	else {
-		snprintf(s, sizeof(s), "%.15g", v);
-		if (strtod(s, NULL) != v)
-			snprintf(s, sizeof(s), "%.17g", v);
+		nd = units_shortest(fabs(v), d, &x);
+		x--;	/* the exponent of d[0] */
+		if (x < -4 || x >= nd)
+			snprintf(s, sizeof(s), "%s%c%s%se%c%02d", v < 0 ? "-" : "", d[0],
+				 nd > 1 ? "." : "", d + 1, x < 0 ? '-' : '+', abs(x));
+		else if (x < 0)
+			snprintf(s, sizeof(s), "%s0.%.*s%s", v < 0 ? "-" : "", -x - 1,
+				 "000", d);
+		else
+			snprintf(s, sizeof(s), "%s%.*s%s%s", v < 0 ? "-" : "", x + 1, d,
+				 x + 1 < nd ? "." : "", d + x + 1);
 	}
 	buf_str(b, s);
 }

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,52 @@ const char *units_ns(char *buf, size_t len, uint64_t ns)
 	else
 		scaled(buf, len, ns / 1e9, "s");
 	return buf;
+}
+
+/* Whether the decimal 0.DIGITS x 10^decpt reads back as @v. */
+static bool units_reads_back(double v, const char *digits, int nd, int decpt)
+{
+	char s[UNITS_DIGITS_LEN + 16];
+
+	snprintf(s, sizeof(s), "0.%.*se%d", nd, digits, decpt);
+	return strtod(s, NULL) == v;
+}
+
+int units_shortest(double v, char digits[UNITS_DIGITS_LEN], int *decpt)
+{
+	char e[32];
+	int prec, nd, i, m;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+		for (i = 0, nd = 0; e[i] != 'e'; i++) {
+			if (e[i] != '.')
+				digits[nd++] = e[i];
+		}
+		*decpt = atoi(e + i + 1) + 1;
+		if (units_reads_back(v, digits, nd, *decpt))
+			break;
+		/* Below a power of two the doubles are twice as dense, so
+		 * the nearest decimal can miss there while the next one up
+		 * still reads back; Python prints that one. */
+		if (frexp(v, &m) != 0.5)
+			continue;
+		for (i = nd - 1; i >= 0 && digits[i] == '9'; i--)
+			digits[i] = '0';
+		if (i < 0) {
+			digits[0] = '1';
+			(*decpt)++;
+		} else {
+			digits[i]++;
+		}
+		if (units_reads_back(v, digits, nd, *decpt))
+			break;
+	}
+	/* prec 17 always reads back */
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	return nd;
 }
 
 int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 27
+plan 32
 
 CT=$BIN/coretop
 BURN=$TOOLS/cpuburn
@@ -19,6 +19,13 @@ knob=/proc/sys/kernel/sched_schedstats
 knob_before=$(cat $knob 2>/dev/null)
 
 run_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
+
+# overlap R1 R2 T: the share of a window T that two independent loads
+# running R1 and R2 of it overlap (r1*r2/T), from their run times in /proc
+overlap() { perl -e 'printf "%.4f\n", $ARGV[0] * $ARGV[1] / ($ARGV[2] * $ARGV[2])' "$@"; }
+# Other work on the CPUs makes the burners take turns instead: only a quiet
+# machine can tell, and only /proc says so, never coretop's own figures.
+quiet() { perl -e 'exit !($ARGV[0] >= 0.8)' "$1"; }
 
 # burn_pair SECONDS: P1 on CPU 0, P2 on CPU 1, above the machine's other
 # work so that their run times, not the machine's load, make the overlap
@@ -38,18 +45,21 @@ b1=$(run_ns $P1) b2=$(run_ns $P2) t1=$(date +%s%N)
 wait $P1 $P2
 PIDS=
 ok $rc "--what-if --smt-pairs 0-1 --json -d 4 runs: $(head -1 "$TMP/apart.err")"
-read -r overlap pair core < <(perl -MJSON::PP -e '
-	my ($r1, $r2, $T) = @ARGV;
-	my @l = <STDIN>; my $j = decode_json($l[-1]);
-	my $w = $j->{elapsed_s} * 1e9;
-	my ($pair) = grep { $_->{a} == 1 && $_->{b} == 2 } @{$j->{pairs}};
-	printf "%.4f %.4f %.4f\n", $r1 * $r2 / ($T * $T),
-		($pair ? $pair->{ns} : 0) / $w, $j->{cores}[0]{conflict_ns} / $w;
-' $((b1 - a1)) $((b2 - a2)) $((t1 - t0)) <"$TMP/apart.json")
-# Two loads overlap r1*r2/T when they run independently; other work on
-# the CPUs makes them take turns instead: only a quiet machine can tell.
-if perl -e 'exit !($ARGV[0] >= 0.8)' "$overlap"; then
-	perl -e 'exit !($ARGV[1] > 0.8 * $ARGV[0] && $ARGV[1] < 1.2 * $ARGV[0])' "$overlap" "$pair"
+overlap=$(overlap $((b1 - a1)) $((b2 - a2)) $((t1 - t0)))
+# coretop's own figures, before any busy-machine judgement: a window or a
+# conflict that is missing or 0 is coretop's failure (the burners overlap)
+perl -MJSON::PP -e '
+	my @l = <STDIN>; my $j = eval { decode_json($l[-1] // "") } or exit 1;
+	my $w = ($j->{elapsed_s} // 0) * 1e9;
+	my ($pair) = grep { $_->{a} == 1 && $_->{b} == 2 } @{$j->{pairs} // []};
+	exit 1 unless $w > 0 && $pair && ($pair->{ns} // 0) > 0 &&
+		($j->{cores}[0]{conflict_ns} // 0) > 0;
+	printf "%.4f\n", $pair->{ns} / $w;
+' <"$TMP/apart.json" >"$TMP/apart.fig"
+ok $? "its last line is JSON: elapsed_s > 0, the pair a-b and core 0 with a conflict"
+read -r pair <"$TMP/apart.fig"
+if quiet "$overlap"; then
+	perl -e 'exit !($ARGV[1] > 0.8 * $ARGV[0] && $ARGV[1] < 1.2 * $ARGV[0])' "$overlap" "${pair:-0}"
 	ok $? "groups a and b: conflict ${pair} of the window, within 20% of their overlap ${overlap} (run times in /proc)"
 else
 	ok 0 "groups a and b's conflict against their overlap # SKIP the machine is busy: the burners overlapped only ${overlap} of the window"
@@ -81,32 +91,46 @@ rc=$?
 b1=$(run_ns $P1) b2=$(run_ns $P2) t1=$(date +%s%N)
 wait $P1 $P2
 PIDS=
-read -r overlap1 pair1 core1 < <(perl -MJSON::PP -e '
+ok $rc "--group both=P1,P2 runs: $(head -1 "$TMP/one.err")"
+overlap1=$(overlap $((b1 - a1)) $((b2 - a2)) $((t1 - t0)))
+# coretop's figures as shares of its window (the conflict may be 0 here);
+# the burners' own shares of theirs, from /proc, beside them
+perl -MJSON::PP -e '
 	my ($r1, $r2, $T) = @ARGV;
-	my @l = <STDIN>; my $j = decode_json($l[-1]);
-	my $w = $j->{elapsed_s} * 1e9;
-	printf "%.4f 0 %.4f\n", $r1 * $r2 / ($T * $T), $j->{cores}[0]{conflict_ns} / $w;
-' $((b1 - a1)) $((b2 - a2)) $((t1 - t0)) <"$TMP/one.json")
+	my @l = <STDIN>; my $j = eval { decode_json($l[-1] // "") } or exit 1;
+	my $w = ($j->{elapsed_s} // 0) * 1e9;
+	my $c = $j->{cores}[0] // {};
+	my @s = @{$c->{siblings} // []};
+	exit 1 unless $w > 0 && @s == 2 && defined $c->{conflict_ns} && defined $c->{busy_ns} &&
+		!grep { !$_->{run_ns} || !defined $_->{corun_ns} } @s;
+	printf "%.4f %.4f %.4f %.4f %.4f %.4f %.4f\n", $c->{conflict_ns} / $w, $c->{busy_ns} / $w,
+		$s[0]{run_ns} / $w, $s[1]{run_ns} / $w, $s[0]{corun_ns} / $s[0]{run_ns},
+		$r1 / $T, $r2 / $T;
+' $((b1 - a1)) $((b2 - a2)) $((t1 - t0)) <"$TMP/one.json" >"$TMP/one.fig"
+ok $? "its last line is JSON: elapsed_s > 0, core 0's conflict and busy time, both siblings' run times"
+read -r core1 busy1 run0 run1 corun0 burn0 burn1 <"$TMP/one.fig"
+# a CPU runs at least what its burner ran there, busy machine or not: a
+# coretop that sees nothing cannot pass the conflict check below
+perl -e 'exit !($ARGV[0] >= 0.8 * $ARGV[2] && $ARGV[1] >= 0.8 * $ARGV[3])' \
+	"${run0:-0}" "${run1:-0}" "${burn0:-1}" "${burn1:-1}"
+ok $? "one group: CPUs 0 and 1 ran ${run0:-?} and ${run1:-?} of the window, their burners ${burn0:-?} and ${burn1:-?} (/proc)"
 # Other work on CPUs 0 and 1 conflicts with the burners for real (it is
 # untagged): only a quiet machine gives a clean figure.
-if perl -e 'exit !($ARGV[0] >= 0.8)' "$overlap1"; then
-	[ $rc = 0 ] && perl -e 'exit !($ARGV[1] < 0.05 * $ARGV[0])' "$overlap1" "$core1"
-	ok $? "one group: the core's conflict ${core1} is under 5% of the overlap ${overlap1}"
+if quiet "$overlap1"; then
+	perl -e 'exit !($ARGV[2] >= 0.8 && $ARGV[1] < 0.05 * $ARGV[0])' \
+		"$overlap1" "${core1:-1}" "${busy1:-0}"
+	ok $? "one group: the core's conflict ${core1:-?} is under 5% of the overlap ${overlap1}, the core busy ${busy1:-?} of the window"
 else
 	ok 0 "one group's conflict # SKIP the machine is busy: the burners overlapped only ${overlap1} of the window"
 fi
-if perl -e 'exit !($ARGV[0] >= 0.8)' "$overlap1"; then
-	perl -MJSON::PP -e '
-		my @l = <STDIN>; my $j = decode_json($l[-1]);
-		my $c = $j->{cores}[0]{siblings}[0];
-		exit !($c->{corun_ns} > 0.5 * $c->{run_ns});
-	' <"$TMP/one.json"
-	ok $? "one group: most of the siblings' run time is compatible co-running"
+if quiet "$overlap1"; then
+	perl -e 'exit !($ARGV[0] > 0.5)' "${corun0:-0}"
+	ok $? "one group: most of the siblings' run time is compatible co-running (${corun0:-?} of CPU 0's)"
 else
 	ok 0 "one group's co-running # SKIP the machine is busy: the burners overlapped only ${overlap1} of the window"
 fi
 [ $FAILED = 0 ] || diag "$(tail -1 "$TMP/apart.json" | cut -c1-1500)"
-nothing_left "after the --json runs"
+nothing_left "after the --json runs" "$CORETOP_PROGS"
 [ "$(cat $knob 2>/dev/null)" = "$knob_before" ]
 ok $? "kernel.sched_schedstats untouched ($knob_before)"
 
@@ -146,12 +170,13 @@ PIDS=
 # signals end a run cleanly
 $CT --what-if --smt-pairs 0-1 --batch >/dev/null 2>"$TMP/sig.err" & pid=$!
 sleep 1.5
+loaded_now "while it runs" "$CORETOP_PROGS"
 kill -INT $pid
 wait $pid
 rc=$?
 [ $rc = 0 ] && grep -q 'coretop: [0-9.]* s, what-if: estimated cost' "$TMP/sig.err"
 ok $? "SIGINT: exit $rc with the summary line"
-nothing_left "after SIGINT"
+nothing_left "after SIGINT" "$CORETOP_PROGS"
 
 # bad input: one line, non-zero
 one_line_error "no SMT here and none declared" 'no SMT siblings.*--smt-pairs' $CT --batch -d 1
@@ -162,5 +187,5 @@ one_line_error "--group-by cookie without core scheduling" "CONFIG_SCHED_CORE" $
 one_line_error "--schedstats in what-if mode" "measured mode" $CT --what-if --smt-pairs 0-1 --schedstats --batch -d 1
 printf 'nonsense\n' >"$TMP/bad"
 one_line_error "--replay of a file that is not a session" "cannot replay" $CT --replay "$TMP/bad" --batch
-nothing_left "after the refusals"
+nothing_left "after the refusals" "$CORETOP_PROGS"
 done_testing

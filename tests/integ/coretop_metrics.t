@@ -11,7 +11,7 @@ need_bpf
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
 command -v curl >/dev/null || skip_all "curl not installed"
 command -v promtool >/dev/null || skip_all "promtool not installed (Debian: prometheus)"
-plan 17
+plan 18
 
 CT=$BIN/coretop
 BURN=$TOOLS/cpuburn
@@ -19,13 +19,12 @@ PIDS=
 CLEANUP='[ -n "$PIDS" ] && kill $PIDS 2>/dev/null'
 OM='application/openmetrics-text; version=1.0.0'
 
-# nothing_left, naming what is loaded when it fails: other tools' tests
-# may run on the machine at the same time (coretop's programs are ct_*)
+# nothing_left of coretop's programs, naming them when it fails
 left() {
 	local before=$FAILED
-	nothing_left "$1"
+	nothing_left "$1" "$CORETOP_PROGS"
 	[ $FAILED = $before ] || diag "loaded:$(bpftool prog show 2>/dev/null |
-		grep -oE " name ($OUR_PROGS)( |\$)" | tr -d '\n')"
+		grep -oE " name ($CORETOP_PROGS)( |\$)" | tr -d '\n')"
 }
 
 # long enough for both runs; killed when done
@@ -44,6 +43,7 @@ done
 url=$(sed -n 's/^coretop: metrics at \(http:.*\)$/\1/p' "$TMP/ct.err")
 [[ $url =~ ^http://127\.0\.0\.1:[0-9]+/metrics$ ]]
 ok $? "the start-up line says where the metrics are: '$url'"
+loaded_now "while it runs" "$CORETOP_PROGS"
 
 # past the first refresh, then a second scrape more than a refresh later
 sleep 1.3

@@ -6,7 +6,7 @@
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 11
+plan 12
 
 $TOOLS/cpuburn --cpu 0 40 & P1=$!
 $TOOLS/cpuburn --cpu 1 40 & P2=$!
@@ -32,6 +32,7 @@ grep -qE 'estimated cost: core scheduling would idle [0-9.]+% ' "$TMP/s1"
 ok $? "the estimated cost"
 [ "$(grep -cE '^ *[0-9]+ +cpuburn +[AB] [ab] +[0-9]+\.[0-9]{3}' "$TMP/s1")" = 2 ]
 ok $? "the tasks table: both cpuburns with their group and conflict time"
+loaded_now "while it runs" "$CORETOP_PROGS"
 
 key g s2
 grep -qE 'KEY +GROUP +CONFLICT s' "$TMP/s2" && grep -qE '^A +a +[0-9.]+' "$TMP/s2" &&
@@ -60,6 +61,6 @@ sleep 1
 screen >"$TMP/s7"
 grep -q 'EXITED 0' "$TMP/s7"
 ok $? "q quits with status 0"
-nothing_left "after q"
+nothing_left "after q" "$CORETOP_PROGS"
 [ $FAILED = 0 ] || for s in s1 s2 s3 s4 s5 s6 s7; do diag "== $s"; diag "$(cat "$TMP/$s")"; done
 done_testing

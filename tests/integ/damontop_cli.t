@@ -3,7 +3,7 @@
 # target that exits, a signal and -d all end with nothing left attached.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-plan 22
+plan 23
 
 dt=$BIN/damontop
 agen=$TOOLS/accessgen
@@ -21,7 +21,7 @@ one_line_error "report of garbage" "cannot read" "$dt" report wss "$TMP/garbage"
 # a real record, then damaged copies of it
 "$dt" record --budget 5 -o "$TMP/r.rec" -d 1.5 -c "$agen random --regions 2 --size 4M --duration 3" >/dev/null 2>&1
 ok $? "record -d 1.5 of a longer-running target exits 0"
-nothing_left "after record -d"
+nothing_left "after record -d" "$DAMONTOP_PROGS"
 size=$(stat -c %s "$TMP/r.rec")
 head -c $((size - 7)) "$TMP/r.rec" >"$TMP/trunc.rec"
 one_line_error "truncated record" "truncated" "$dt" report wss "$TMP/trunc.rec"
@@ -49,18 +49,19 @@ wait $apid
 lines=$(grep -cE '^ +[0-9.]+s ' "$TMP/b.out")
 [ $rc = 0 ] && grep -q "exited after" "$TMP/b.err" && [ "$lines" -ge 1 ]
 ok $? "-p target exits: exit $rc, $lines lines, $(cat "$TMP/b.err")"
-nothing_left "after the target exited"
+nothing_left "after the target exited" "$DAMONTOP_PROGS"
 
 # SIGTERM to the monitor: it stops its -c child and leaves nothing behind
 "$dt" --batch -c "$agen random --regions 2 --size 4M --duration 60" >"$TMP/t.out" 2>&1 &
 dpid=$!
 sleep 1.5
+loaded_now "the running monitor" "$DAMONTOP_PROGS"
 kill -TERM $dpid
 wait $dpid
 rc=$?
 [ $rc = 0 ] && ! pgrep -f "accessgen random --regions 2 --size 4M --duration 60" >/dev/null
 ok $? "SIGTERM: exit $rc and the -c command is gone"
-nothing_left "after SIGTERM"
+nothing_left "after SIGTERM" "$DAMONTOP_PROGS"
 
 # --json lines are JSON with the fields a script needs
 "$dt" --json --budget 5 -d 1.2 -c "$agen random --regions 2 --size 8M --duration 5" >"$TMP/j.out" 2>/dev/null

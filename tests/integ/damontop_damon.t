@@ -15,7 +15,7 @@ for d in $root/kdamonds/[0-9]*; do
 	[ "$(cat "$d/state" 2>/dev/null)" = on ] && { kd=${d##*/}; break; }
 done
 [ -n "$kd" ] || skip_all "no kdamond is running here to watch"
-plan 18
+plan 19
 
 dt=$BIN/damontop
 ctx=$root/kdamonds/$kd/contexts/0
@@ -82,7 +82,7 @@ read -r lo hi bad <"$TMP/span"
 want_lo=$(cat $ctx/targets/0/regions/0/start 2>/dev/null || echo 0)
 [ "$bad" = 0 ] && [ "$lo" -ge "$want_lo" ] && [ "$hi" -gt "$lo" ]
 ok $? "the snapshots are the kdamond's: regions $lo-$hi, aggr $aggr_us us"
-nothing_left "after --attach-kdamond"
+nothing_left "after --attach-kdamond" "$DAMONTOP_PROGS"
 same_sysfs "after --attach-kdamond"
 
 # record (both formats) and report
@@ -107,10 +107,11 @@ ok $? "record --format damo writes a zlib stream that report reads back ($(grep 
 "$dt" --attach-kdamond "$kd" --batch >/dev/null 2>"$TMP/sig.err" &
 pid=$!
 sleep 1
+loaded_now "the running watch" "$DAMONTOP_PROGS"
 kill -INT $pid
 wait $pid
 ok $? "SIGINT ends --attach-kdamond with exit 0"
-nothing_left "after SIGINT"
+nothing_left "after SIGINT" "$DAMONTOP_PROGS"
 
 # the live view of the watched kdamond, as a person sees it
 if command -v tmux >/dev/null; then

@@ -33,8 +33,7 @@ grep -qE 'START +END +SIZE +ACCESS' "$TMP/s1" &&
 ok $? "hottest-regions table with rows"
 
 # the nothing-left check below must be able to see our program at all
-[ "$(our_progs)" -ge 1 ]
-ok $? "while it runs, bpftool shows its walker ($(our_progs) prog)"
+loaded_now "while it runs" "$DAMONTOP_PROGS"
 
 tmux -L $sock send-keys -t t h
 sleep 0.5
@@ -55,6 +54,6 @@ grep -q 'EXITED 0' "$TMP/s2"
 ok $? "q quits with status 0"
 ! pgrep -f "^$TOOLS/accessgen stairs --regions 4 --size 16M" >/dev/null
 ok $? "the -c command is stopped"
-nothing_left "after q"
+nothing_left "after q" "$DAMONTOP_PROGS"
 [ $FAILED = 0 ] || { diag "$(cat "$TMP/s1")"; diag "$(cat "$TMP/s2")"; }
 done_testing

@@ -36,7 +36,7 @@ declare -A kill_expect=(
 	[io_uring-discard]=gap [aio]=gap [sg_io-write]=na
 )
 methods=$("$BLKWRITE" --list)
-plan $(( 27 + 2 * $(wc -w <<<"$methods") ))
+plan $(( 28 + 2 * $(wc -w <<<"$methods") ))
 
 one_line_error "no rules" "no rules" "$IOF" --batch
 one_line_error "a bad rule" "rule 1: 'sectors=5-1'" "$IOF" --batch --rule "dev=$LOOP_DEV sectors=5-1"
@@ -73,6 +73,7 @@ stop_iofilter() {
 start_iofilter "$TMP/deny.json" --rule "dev=$LOOP_DEV sectors=$prot" -o "$TMP/deny.session"
 grep -q "rule 1 .*: deny at kill" "$TMP/deny.json.err"
 ok $? "the start-up line says which tier enforces the rule: $(grep 'rule 1' "$TMP/deny.json.err")"
+loaded_now "while it enforces" "$IOFILTER_PROGS"
 stopped=0
 for m in $methods; do
 	want=${kill_expect[$m]:-unknown}
@@ -112,7 +113,7 @@ ok $? "SIGINT: iofilter exits 0"
 denied=$(grep -c '"denied":true' "$TMP/deny.json")
 [ "$denied" -ge "$stopped" ] && [ "$stopped" -gt 0 ]
 ok $? "every stopped attempt is a reported verdict ($denied verdicts, $stopped stopped)"
-nothing_left "after iofilter"
+nothing_left "after iofilter" "$IOFILTER_PROGS"
 "$IOF" --replay "$TMP/deny.session" --batch >"$TMP/replay" 2>&1
 [ "$(grep -c DENY "$TMP/replay")" = "$denied" ]
 ok $? "--replay of the session shows the same $denied refusals"
@@ -202,7 +203,7 @@ ok $? "audit: every write lands ($changed of 3)"
 logged=$(grep -c 'AUDIT' "$TMP/audit.log")
 [ "$logged" -ge 3 ] && ! grep -q '"denied":true' "$TMP/audit.json"
 ok $? "audit: every attempt is logged ($logged lines), none denied"
-nothing_left "after audit"
+nothing_left "after audit" "$IOFILTER_PROGS"
 
 # --- --pin: the rules outlive iofilter until --unpin -----------------------
 mkdir -p "$TMP/bpffs"
@@ -221,10 +222,16 @@ if mount -t bpf bpf "$TMP/bpffs" 2>/dev/null; then
 	ok $? "--pin: after iofilter exited the rule still holds (writer exit $rc)"
 	"$IOF" --unpin "$TMP/bpffs/iof" 2>"$TMP/unpin.err"
 	rc=$?
-	"$BLKWRITE" pwrite "$LOOP_DEV" $at 8 >/dev/null 2>&1
-	[ $rc = 0 ] && [ $? = 0 ]
-	ok $? "--unpin: exit $rc, and the range is writable again"
-	nothing_left "after --unpin"
+	# a pattern no earlier write used, read back from the device
+	try_write pwrite "$LOOP_DEV" $at 8 0x3c >/dev/null
+	wrc=$?
+	drop_caches "$LOOP_DEV"
+	landed=no
+	[ "$(sectors_sum "$LOOP_DEV" $at 8)" = "$(perl -e 'print "\x3c" x 4096' | md5sum | cut -d' ' -f1)" ] &&
+		landed=yes
+	[ $rc = 0 ] && [ $wrc = 0 ] && [ $landed = yes ]
+	ok $? "--unpin: exit $rc, and the range is writable again: the write exits $wrc, its bytes on the device: $landed"
+	nothing_left "after --unpin" "$IOFILTER_PROGS"
 else
 	for t in 1 2 3 4; do ok 0 "--pin # SKIP cannot mount a bpf filesystem"; done
 fi

@@ -61,31 +61,80 @@ need_bpf() {
 	command -v bpftool >/dev/null || skip_all "bpftool not installed"
 }
 
-# Our BPF programs still loaded (by name), for the nothing-left-behind check.
-OUR_PROGS='walk_task|damon_aggr|iof_[a-z_]*|ct_[a-z_]*|nt_[a-z_]*|kscope_xdp_pass'
+# Our BPF programs, by name (bpftool shows the first 15 characters), for
+# the nothing-left-behind check.  A test passes its own tool's pattern, so
+# that another tool's test running at the same time cannot fail it.
+DAMONTOP_PROGS='walk_task|damon_aggr'
+IOFILTER_PROGS='iof_[a-z_]*'
+CORETOP_PROGS='ct_[a-z_]*'
+NAPITOP_PROGS='nt_[a-z_]*'
+OUR_PROGS="$DAMONTOP_PROGS|$IOFILTER_PROGS|$CORETOP_PROGS|$NAPITOP_PROGS|kscope_xdp_pass"
+
+# bpftool_show OBJ: `bpftool OBJ show`; when it fails, why in $TMP/bpftool.why
+# and status 1, so that a failing bpftool never reads as "none loaded"
+bpftool_show() {
+	local out rc
+	out=$(bpftool "$1" show 2>"$TMP/bpftool.err")
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "bpftool $1 show exits $rc: $(head -1 "$TMP/bpftool.err")" >"$TMP/bpftool.why"
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
+# our_progs [PATTERN]: how many of our programs (PATTERN: names, an ERE;
+# all of ours by default) are loaded; prints nothing and fails when
+# bpftool does
 our_progs() {
-	bpftool prog show 2>/dev/null | grep -cE " name ($OUR_PROGS)( |\$)" || true
+	local progs
+	progs=$(bpftool_show prog) || return 1
+	grep -cE " name (${1:-$OUR_PROGS})( |\$)" <<<"$progs"
+	return 0
 }
 
-our_links() {
-	local ids
-	ids=$(bpftool prog show 2>/dev/null |
-		awk -v re=" name ($OUR_PROGS)( |\$)" '$0 ~ re {sub(":", "", $1); print $1}')
-	[ -z "$ids" ] && { echo 0; return; }
-	bpftool link show 2>/dev/null | grep -cE "prog ($(echo $ids | tr ' ' '|'))\b" || true
+our_links() {	# our_links [PATTERN]: the links to those programs, as our_progs
+	local progs links ids
+	progs=$(bpftool_show prog) || return 1
+	ids=$(awk -v re=" name (${1:-$OUR_PROGS})( |\$)" \
+		'$0 ~ re {sub(":", "", $1); print $1}' <<<"$progs")
+	[ -z "$ids" ] && { echo 0; return 0; }
+	links=$(bpftool_show link) || return 1
+	grep -cE "prog ($(echo $ids | tr ' ' '|'))\b" <<<"$links"
+	return 0
 }
 
-nothing_left() {	# nothing_left DESCRIPTION
+# nothing_left DESCRIPTION [PATTERN]: none of our programs (PATTERN, as
+# our_progs) and none of their links are left; not ok when bpftool fails
+nothing_left() {
 	local p l i
 	# the kernel frees a program after its last reference, a little later
 	for i in $(seq 20); do
-		p=$(our_progs)
-		l=$(our_links)
+		if ! p=$(our_progs "${2:-}") || ! l=$(our_links "${2:-}"); then
+			ok 1 "$1: cannot tell what is loaded: $(cat "$TMP/bpftool.why")"
+			return
+		fi
 		[ "$p" = 0 ] && [ "$l" = 0 ] && break
 		sleep 0.1
 	done
 	[ "$p" = 0 ] && [ "$l" = 0 ]
 	ok $? "$1: bpftool shows none of ours (progs $p, links $l)"
+}
+
+# loaded_now DESCRIPTION PATTERN: nothing_left's positive control: while
+# the tool runs, the same count sees its programs (up to 2 s into its start)
+loaded_now() {
+	local p i why=
+	for i in $(seq 20); do
+		if ! p=$(our_progs "$2"); then
+			p=0 why=": $(cat "$TMP/bpftool.why")"
+			break
+		fi
+		[ "$p" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$p" -ge 1 ]
+	ok $? "$1: bpftool shows $p of its programs loaded$why"
 }
 
 done_testing() { exit $((FAILED > 0)); }

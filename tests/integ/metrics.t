@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v curl >/dev/null || skip_all "curl not installed (Debian: curl)"
-plan 17
+plan 18
 
 NT=$BIN/napitop
 
@@ -62,7 +62,7 @@ if [ -x "$BUILD/static/napitop" ]; then
 else
 	ok 0 "the static build refuses --metrics # SKIP no $BUILD/static/napitop (make static)"
 fi
-nothing_left "after the refusals"
+nothing_left "after the refusals" "$NAPITOP_PROGS"
 
 # --- clients that hold on ---------------------------------------------------------
 "$NT" --json -i 0.2 -d 12 --metrics 127.0.0.1:0 >"$TMP/run.json" 2>"$TMP/run.err" &
@@ -71,6 +71,7 @@ CLEANUP="kill $NTPID 2>/dev/null; ${CLEANUP:-}"
 port=$(port_of "$TMP/run.err")
 [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/metrics" -o "$TMP/first.txt"
 ok $? "napitop serves /metrics on the port it was given (0: $port, $(wc -l <"$TMP/first.txt" 2>/dev/null) lines)"
+loaded_now "while it serves" "$NAPITOP_PROGS"
 
 # 4 connections that never send, 4 that ask and never read (a 1-byte receive
 # buffer), held for 4 s; meanwhile: scrapes, refreshes, CPU time.
@@ -126,5 +127,5 @@ ok $? "napitop ends on SIGINT with exit 0"
 # the port is closed with it
 ! curl -s -m 1 "http://127.0.0.1:$port/metrics" -o /dev/null
 ok $? "and its port is closed"
-nothing_left "after the run"
+nothing_left "after the run" "$NAPITOP_PROGS"
 done_testing

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/napi_lib.sh"
 need_bpf
 napi_need gro
-plan 25
+plan 26
 
 NT=$BIN/napitop
 COUNT=200000
@@ -71,7 +71,7 @@ perl -MJSON::PP -e 'my @l = <STDIN>; my $j = decode_json($l[-1]);
 	my ($vb) = grep { $_->{dev} eq "vb" } @{$j->{napis}}; my $h = 0; $h += $_ for @{$vb->{hist}};
 	exit !($h == $vb->{polls} && @{$vb->{cpus}} >= 1)' <"$TMP/softirq.json"
 ok $? "the work-per-poll histogram holds every poll, and the CPUs it polled on are listed"
-nothing_left "after the softirq run"
+nothing_left "after the softirq run" "$NAPITOP_PROGS"
 
 # --- threaded -----------------------------------------------------------------
 ip netns exec "$NB" "$NT" --threaded vb on >"$TMP/thr.out" 2>"$TMP/thr.err"
@@ -94,12 +94,13 @@ ok $? "NET_RX softirq time falls: ${netrx_thr} ns threaded vs ${netrx_sirq} ns i
 ip netns exec "$NB" "$NT" --threaded vb off >"$TMP/off.out" 2>&1
 grep -q '^vb: threaded on -> off$' "$TMP/off.out"
 ok $? "--threaded vb off switches it back ($(head -1 "$TMP/off.out"))"
-nothing_left "after the threaded run"
+nothing_left "after the threaded run" "$NAPITOP_PROGS"
 
 # --- the session file -----------------------------------------------------------
 ip netns exec "$NB" "$NT" --batch -d 2 -o "$TMP/rec" >/dev/null 2>&1 &
 pid=$!
 sleep 0.5
+loaded_now "while it records" "$NAPITOP_PROGS"
 napi_traffic 20000 64
 wait $pid
 ok $? "-o records a session"

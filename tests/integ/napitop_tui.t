@@ -9,7 +9,7 @@
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
 napi_need gro
-plan 11
+plan 12
 
 napi_setup gro || { echo "Bail out! cannot set up the veth namespaces"; exit 1; }
 sock=kscope-test-$$
@@ -37,6 +37,7 @@ grep -qE "$row" "$TMP/s1" && [ "$(grep -E "$row" "$TMP/s1" | awk '{ print $4 }')
 ok $? "vb's row with its polls and packets a second: $(grep -E "$row" "$TMP/s1" | tr -s ' ')"
 grep -qE 'NET_RX softirq: cpu0 [0-9.]+%' "$TMP/s1"
 ok $? "NET_RX softirq time per CPU in the header"
+loaded_now "while it runs" "$NAPITOP_PROGS"
 vb_packets() { awk '/^kscope_napitop_packets_total\{device="vb"/ { print $2 }'; }
 scraped=$(ip netns exec "$NB" curl -sf -m 2 http://127.0.0.1:9102/metrics | vb_packets)
 [ -n "$scraped" ] && [ "$scraped" -gt 0 ]
@@ -63,6 +64,6 @@ sleep 1
 screen >"$TMP/s5"
 grep -q 'EXITED 0' "$TMP/s5"
 ok $? "q quits with status 0"
-nothing_left "after q"
+nothing_left "after q" "$NAPITOP_PROGS"
 [ $FAILED = 0 ] || for s in s1 s2 s3 s4 s5; do diag "== $s"; diag "$(cat "$TMP/$s")"; done
 done_testing

@@ -13,7 +13,7 @@ need_bpf
 napi_need gro
 PROMETHEUS=$(command -v prometheus) || skip_all "prometheus not installed (Debian: prometheus)"
 command -v curl >/dev/null || skip_all "curl not installed (Debian: curl)"
-plan 10
+plan 11
 
 NT=$BIN/napitop
 COUNT=200000
@@ -45,6 +45,7 @@ done
 port=$(sed -n 's|.*metrics at http://127.0.0.1:\([0-9]*\)/metrics$|\1|p' "$TMP/nt.err")
 [ -n "$port" ]
 ok $? "napitop serves its metrics in vb's namespace (port $port)"
+loaded_now "while it serves" "$NAPITOP_PROGS"
 
 mkdir -p "$TMP/prom"
 cat >"$TMP/prom/prometheus.yml" <<EOF
@@ -124,5 +125,5 @@ wait $NTPID
 nrc=$?
 [ $nrc = 0 ] && [ $prc = 0 ] && ! kill -0 $PROMPID 2>/dev/null
 ok $? "both stopped: napitop exit $nrc, prometheus exit $prc"
-nothing_left "after the Prometheus run"
+nothing_left "after the Prometheus run" "$NAPITOP_PROGS"
 done_testing

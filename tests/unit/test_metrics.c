@@ -183,7 +183,14 @@ static void test_values(void **state)
 	assert_string_equal(value_of(m, 0.1), "0.1");
 	assert_string_equal(value_of(m, 1e-9), "1e-09");
 	assert_string_equal(value_of(m, 1.5), "1.5");
-	assert_string_equal(value_of(m, 1.0 / 3), "0.33333333333333331");
+	assert_string_equal(value_of(m, -0.0625), "-0.0625");
+	assert_string_equal(value_of(m, 123.456), "123.456");
+	assert_string_equal(value_of(m, 1.0 / 3), "0.3333333333333333");
+	assert_string_equal(value_of(m, 0.1 + 0.2), "0.30000000000000004");
+	assert_string_equal(value_of(m, 18446744073709551615.0), "1.8446744073709552e+19");
+	/* a power of two where the nearest 16 digits do not read back but
+	 * the next ones up do (%.17g would be the shortest printf offers) */
+	assert_string_equal(value_of(m, 7.120236347223045e-307), "7.120236347223045e-307");
 	/* the specials, as both formats spell them */
 	assert_string_equal(value_of(m, NAN), "NaN");
 	assert_string_equal(value_of(m, INFINITY), "+Inf");

@@ -3,7 +3,8 @@
  * Unit tests for the units module: sizes and durations print with a unit
  * and three significant digits at most, never in exponent form, and the
  * command-line parsers accept the documented forms and refuse junk with
- * the documented error.
+ * the documented error; the shortest digits of a double read back as it
+ * and no fewer would.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "units.h"
@@ -215,6 +218,42 @@ static void test_parse_u64(void **state)
 	check_u64("1e3", 0, 10000, -EINVAL, 0);
 }
 
+static void check_shortest(double v, const char *digits, int decpt)
+{
+	char d[UNITS_DIGITS_LEN], s[48];
+	int nd, e;
+
+	nd = units_shortest(v, d, &e);
+	assert_string_equal(d, digits);
+	assert_int_equal(nd, strlen(digits));
+	assert_int_equal(e, decpt);
+	snprintf(s, sizeof(s), "0.%se%d", d, e);
+	assert_true(strtod(s, NULL) == v);
+	/* one digit fewer, as printf rounds it, does not read back */
+	if (nd > 1) {
+		snprintf(s, sizeof(s), "%.*e", nd - 2, v);
+		assert_true(strtod(s, NULL) != v);
+	}
+}
+
+static void test_shortest(void **state)
+{
+	(void)state;
+	check_shortest(0.1, "1", 0);
+	check_shortest(1.5, "15", 1);
+	check_shortest(123.456, "123456", 3);
+	check_shortest(100, "1", 3);
+	check_shortest(1.0 / 3, "3333333333333333", 0);
+	check_shortest(0.1 + 0.2, "30000000000000004", 0);
+	check_shortest(1e-9, "1", -8);
+	check_shortest(5e-324, "5", -323);
+	check_shortest(1.7976931348623157e308, "17976931348623157", 309);
+	check_shortest(9007199254740993.0, "9007199254740992", 16);
+	/* a power of two: the nearest 16 digits miss, the next ones up
+	 * read back */
+	check_shortest(7.120236347223045e-307, "7120236347223045", -306);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ns),
 		cmocka_unit_test(test_parse_ns_refused),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_shortest),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

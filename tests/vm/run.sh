@@ -104,7 +104,7 @@ make_initramfs() {	# make_initramfs OUT
 	done
 	cp "$BUILD"/static/* "$root/kscope/bin/"
 	cp "$VMDIR/guest/init" "$root/init"
-	cp "$VMDIR/guest/lib.sh" "$root/kscope/"
+	cp "$VMDIR/guest/lib.sh" "$VMDIR/features" "$root/kscope/"
 	cp "$VMDIR"/tests/*.sh "$root/kscope/tests/"
 	chmod 755 "$root/init"
 	cpio_of "$root" "$1"
@@ -209,15 +209,31 @@ collect() {
 }
 
 # host_checks GUEST FILES: tests/vm/checks/NAME.sh for each guest test that
-# ran to its end, and the kernel log's check when the guest got that far
+# ran to its end, and the kernel log's check when the guest got that far.
+# A check prints its plan (1..N) first, then N test lines: one that exits
+# non-zero, has no plan or prints another number of lines fails, so a
+# check cannot vanish without a word.
 host_checks() {
-	local g=$1 files=$2 t c
+	local g=$1 files=$2 t c out rc plan n
 	for t in $(cat "$files/.tests" 2>/dev/null) $([ -e "$files/dmesg.txt" ] && echo dmesg); do
 		c=$VMDIR/checks/$t.sh
 		[ -r "$c" ] || continue
-		KSCOPE_FILES=$files KSCOPE_GUEST=$g KSCOPE_TOP=$TOP bash "$c" 2>&1 |
-			sed -e "s/^ok\( -\)\? */ok - $g: /" -e "s/^not ok\( -\)\? */not ok - $g: /" \
-				-e '/^\(not \)\?ok /!{/^#/!s/^/# /}'
+		out=$(KSCOPE_FILES=$files KSCOPE_GUEST=$g KSCOPE_TOP=$TOP \
+			KSCOPE_FEATURES=$VMDIR/features bash "$c" 2>&1)
+		rc=$?
+		plan=$(sed -n '1s/^1\.\.\([0-9]\+\).*/\1/p' <<<"$out")
+		n=$(grep -cE '^(not )?ok' <<<"$out")
+		sed -e "1s/^1\.\.0 *# *SKIP */# $g: check $t skipped: /" -e '1{/^1\.\./d}' \
+			-e "s/^ok\( -\)\? */ok - $g: /" \
+			-e "s/^not ok\( -\)\? */not ok - $g: /" \
+			-e '/^\(not \)\?ok /!{/^#/!s/^/# /}' <<<"$out"
+		if [ $rc != 0 ]; then
+			echo "not ok - $g: check $t exits 0 (exit $rc)"
+		elif [ -z "$plan" ]; then
+			echo "not ok - $g: check $t declares its checks first (1..N)"
+		elif [ "$n" != "$plan" ]; then
+			echo "not ok - $g: check $t prints the $plan checks it declared (printed $n)"
+		fi
 	done
 }
 

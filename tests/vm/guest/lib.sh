@@ -56,3 +56,61 @@ nothing_left() {
 
 # one_line FILE: FILE holds exactly one line
 one_line() { [ "$(wc -l <"$1")" = 1 ]; }
+
+# --- what this guest's kernel has (tests/vm/features) ----------------------
+
+FEATURES=${KSCOPE_FEATURES:-/kscope/features}
+
+# expects FEATURE: the table says this guest's kernel has FEATURE (status 1
+# when it says not; 2, with a line on stderr, when it names no such guest
+# or feature)
+expects() {
+	awk -v g="$KSCOPE_GUEST" -v f="$1" '
+		/^#/ || NF == 0 { next }
+		$1 == "feature" { for (i = 2; i <= NF; i++) if ($i == g) col = i; next }
+		$1 == f { found = 1; yes = col && $col == "yes"; exit }
+		END {
+			if (!col || !found) {
+				print "features: no guest " g " or feature " f | "cat 1>&2"
+				exit 2
+			}
+			exit !yes
+		}' "$FEATURES"
+}
+
+# features: every feature the table names
+features() { awk '/^#/ || NF == 0 || $1 == "feature" { next } { print $1 }' "$FEATURES"; }
+
+# kernel_has FEATURE: the running kernel has FEATURE (status 0; 1 when
+# not; 3 for a feature with no probe), asked without kscope's tools (the
+# table's last column says how)
+kernel_has() {
+	kernel_probe "$1"
+	case $? in 0) return 0 ;; 3) return 3 ;; *) return 1 ;; esac
+}
+
+kernel_probe() {
+	case $1 in
+	damon_vaddr) [ -d /sys/kernel/mm/damon/admin ] && grep -qw damon_va_check_accesses /proc/kallsyms ;;
+	damon_paddr) [ -d /sys/kernel/mm/damon/admin ] && grep -qw damon_pa_check_accesses /proc/kallsyms ;;
+	bpf_lsm) grep -q '\(^\|,\)bpf\(,\|$\)' /sys/kernel/security/lsm 2>/dev/null ;;
+	error_injection) grep -qw should_fail_bio /sys/kernel/debug/error_injection/list 2>/dev/null ;;
+	sched_core) grep -qw sched_core_get /proc/kallsyms ;;
+	smt) cat /sys/devices/system/cpu/cpu*/topology/thread_siblings_list 2>/dev/null | grep -q '[-,]' ;;
+	nic) [ -e /sys/class/net/eth0 ] ;;
+	loop) [ -e /dev/loop-control ] || [ -e /kscope/modules/loop.ko ] ;;
+	ext2) grep -qw ext2 /proc/filesystems ;;
+	*) echo "kernel_has: no probe for $1" >&2; return 3 ;;
+	esac
+}
+
+# refused FEATURE DESC REASON: a part of a test that the tool refused
+# with REASON: a skip where this guest's kernel lacks FEATURE, a failure
+# where it has it
+refused() {
+	if expects "$1"; then
+		echo "not ok - $2: refused on a kernel with $1: $3"
+	else
+		skip "$2" "$3"
+	fi
+}

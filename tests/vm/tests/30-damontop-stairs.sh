@@ -33,7 +33,7 @@ for src in pte damon; do
 	stairs $src
 	rc=$?
 	if [ $src = damon ] && [ $rc != 0 ] && one_line damon.err; then
-		skip "damontop record --source damon of the stairs" "$(cat damon.err)"
+		refused damon_vaddr "damontop record --source damon of the stairs" "$(cat damon.err)"
 		break
 	fi
 	[ $rc = 0 ] && grep -q 'exited after' $src.err

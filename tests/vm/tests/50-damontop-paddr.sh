@@ -9,7 +9,7 @@ damon=/sys/kernel/mm/damon/admin
 damontop --paddr -a 200ms --json -d 3 >paddr.out 2>paddr.err
 rc=$?
 if [ $rc != 0 ] && one_line paddr.err; then
-	skip "damontop --paddr" "$(cat paddr.err)"
+	refused damon_paddr "damontop --paddr" "$(cat paddr.err)"
 	exit 0
 fi
 n=$(grep -c '"nr_regions":[1-9]' paddr.out)

@@ -4,7 +4,9 @@
 # a loop device, judged by the protected bytes read back from the device;
 # writes elsewhere still land; and tier bio refuses filesystem writeback
 # (a file written on a mounted ext2 never reaches the device).  A tier
-# this kernel lacks is a skip with iofilter's own reason.
+# this kernel lacks (tests/vm/features: bio needs error_injection, lsm
+# needs bpf_lsm) is a skip with iofilter's own reason; a tier it has must
+# enforce.
 # kscope-timeout: 240
 . /kscope/lib.sh
 
@@ -15,7 +17,7 @@ newloop() {	# newloop FILE MB: prints the loop device
 }
 dev=$(newloop /tmp/disk.img 16)
 if [ -z "$dev" ]; then
-	skip "iofilter on a loop device" "no loop device in this guest"
+	refused loop "iofilter on a loop device" "no loop device in this guest"
 	exit 0
 fi
 # a known background in and around the protected range
@@ -28,12 +30,14 @@ prot_sum() {
 pattern=0x70
 for tier in bio lsm; do
 	pattern=$((pattern + 1))
+	feature=error_injection
+	[ $tier = lsm ] && feature=bpf_lsm
 	iofilter --tier $tier --json --rule "dev=$dev sectors=0-33" >$tier.json 2>$tier.err &
 	pid=$!
 	wait_for $tier.err 'enforcing\|cannot\|not available' 300
 	if ! grep -q enforcing $tier.err; then
 		wait $pid
-		skip "iofilter --tier $tier" "$(grep -v "^iofilter: rule" $tier.err | head -1)"
+		refused $feature "iofilter --tier $tier" "$(grep -v "^iofilter: rule" $tier.err | head -1)"
 		continue
 	fi
 	grep -q "deny at $tier" $tier.err
@@ -63,7 +67,9 @@ done
 
 # filesystem writeback, refused at tier bio: the device never sees the file
 fsdev=$(newloop /tmp/fs.img 8)
-if [ -n "$fsdev" ] && mke2fs -q "$fsdev" >/dev/null 2>&1 && mkdir -p /mnt/t &&
+if ! expects error_injection; then
+	skip "tier bio refuses filesystem writeback" "$KSCOPE_GUEST has no function error injection (tests/vm/features)"
+elif [ -n "$fsdev" ] && mke2fs -q "$fsdev" >/dev/null 2>&1 && mkdir -p /mnt/t &&
    mount -t ext2 "$fsdev" /mnt/t 2>/dev/null; then
 	iofilter --tier bio --json --rule "dev=$fsdev" >fs.json 2>fs.err &
 	pid=$!
@@ -81,11 +87,11 @@ if [ -n "$fsdev" ] && mke2fs -q "$fsdev" >/dev/null 2>&1 && mkdir -p /mnt/t &&
 		ok $? "tier bio: filesystem writeback refused: the file's bytes are not on the device ($found lines found, $denied bios refused)"
 	else
 		wait $pid
-		skip "tier bio refuses filesystem writeback" "$(grep -v '^iofilter: rule' fs.err | head -1)"
+		refused error_injection "tier bio refuses filesystem writeback" "$(grep -v '^iofilter: rule' fs.err | head -1)"
 	fi
 	umount /mnt/t 2>/dev/null
 else
-	skip "tier bio refuses filesystem writeback" "no ext2 on a loop device in this guest"
+	refused ext2 "tier bio refuses filesystem writeback" "no ext2 on a loop device in this guest"
 fi
 nothing_left "after the writeback test" 'iof_.*'
 exit 0
