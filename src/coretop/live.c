@@ -24,6 +24,7 @@
 #include "metrics_serve.h"
 #include "outfile.h"
 #include "probe.h"
+#include "reaper.h"
 #include "session.h"
 #include "topo.h"
 #include "trace.h"
@@ -354,6 +355,16 @@ static int choose_mode(struct live *l, struct topo *topo, bool *measured, int *b
 
 static int replay(const struct coretop_opts *o);
 
+/* In the reaper (reaper.h): coretop died with schedstats on for it. */
+static void schedstats_reap(const void *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	if (!kstat_set_schedstats(KSTAT_SCHEDSTATS, 0))
+		fprintf(stderr, "coretop: kernel.sched_schedstats back off "
+			"(coretop ended without turning it off)\n");
+}
+
 int coretop_run(const struct coretop_opts *o)
 {
 	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
@@ -365,7 +376,7 @@ int coretop_run(const struct coretop_opts *o)
 	uint32_t *tgids = NULL;
 	uint64_t *groups = NULL;
 	bool tui = !cliout_no_view(&o->out), measured = false, schedstats_on = false;
-	int by = 0, rc = 1, ret, schedstats_was = -1;
+	int by = 0, rc = 1, ret, schedstats_was = -1, schedstats_reaper = 0;
 	char err[256];
 	const char *cap;
 
@@ -407,6 +418,15 @@ int coretop_run(const struct coretop_opts *o)
 		int on = kstat_schedstats(KSTAT_SCHEDSTATS);
 
 		if (o->schedstats && on == 0) {
+			/* the reaper first, to turn it back off even if coretop
+			 * is killed */
+			ret = reaper_start();
+			if (ret) {
+				tool_error("cannot start the process that turns "
+					      "kernel.sched_schedstats back off if coretop "
+					      "is killed: %s", strerror(-ret));
+				goto out;
+			}
 			ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 1);
 			if (ret) {
 				tool_error("cannot turn kernel.sched_schedstats on: %s",
@@ -415,6 +435,13 @@ int coretop_run(const struct coretop_opts *o)
 			}
 			schedstats_was = 0;
 			on = 1;
+			schedstats_reaper = reaper_arm(schedstats_reap, NULL, 0);
+			if (schedstats_reaper < 0) {
+				tool_error("cannot arm turning kernel.sched_schedstats "
+					      "back off if coretop is killed: %s",
+					      strerror(-schedstats_reaper));
+				goto out;
+			}
 			fprintf(stderr, "coretop: kernel.sched_schedstats on for this session "
 				"(back off at exit)\n");
 		} else if (on == 0) {
@@ -512,6 +539,8 @@ out:
 	if (schedstats_was == 0 && (ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 0)))
 		rc = tool_error("cannot turn kernel.sched_schedstats back off: %s",
 				   strerror(-ret));
+	else
+		reaper_disarm(schedstats_reaper);
 	if (l.out && fclose(l.out) && !rc)
 		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
 	evloop_free(l.loop);

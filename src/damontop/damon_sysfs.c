@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "damon_sysfs.h"
+#include "reaper.h"
 #include "errmsg.h"
 
 /* Longest text we read: a number, a state or avail_operations. */
@@ -599,6 +600,29 @@ static int damon_sysfs_setup(const char *root, const struct damon_request *req,
 	return rc;
 }
 
+/* In the reaper (reaper.h): damontop died with its kdamond set up. */
+static void damon_sysfs_reap(const void *data, size_t len)
+{
+	struct damon_own own;
+	char err[DAMON_SYSFS_TEXT];
+	int rc;
+
+	if (len != sizeof(own))
+		return;
+	memcpy(&own, data, sizeof(own));
+	own.reaper = 0;
+	own.running = true;	/* it may have been turned on since the arm */
+	rc = damon_sysfs_stop_err(&own, err, sizeof(err));
+	if (rc == -ENOENT)	/* nothing left to remove */
+		return;
+	if (rc)
+		fprintf(stderr, "damontop: cannot remove kdamond %d after damontop "
+			"ended: %s\n", own.index, err);
+	else
+		fprintf(stderr, "damontop: kdamond %d removed (damontop ended "
+			"without removing it)\n", own.index);
+}
+
 int damon_sysfs_start(const char *root, const struct damon_request *req,
 		      struct damon_own *own, char *err, size_t errlen)
 {
@@ -636,6 +660,13 @@ int damon_sysfs_start(const char *root, const struct damon_request *req,
 		return -EEXIST;
 	}
 
+	/* the reaper first: it undoes our kdamond even if we are killed */
+	rc = reaper_start();
+	if (rc) {
+		errmsg(err, errlen, "cannot start the process that removes our "
+		       "kdamond if damontop is killed: %s", strerror(-rc));
+		return rc;
+	}
 	/* from here on, whatever fails is undone by damon_sysfs_stop() */
 	rc = damon_sysfs_write(root, "1", err, errlen, "kdamonds/nr_kdamonds");
 	if (rc)
@@ -643,6 +674,13 @@ int damon_sysfs_start(const char *root, const struct damon_request *req,
 	snprintf(own->root, sizeof(own->root), "%s", root);
 	own->index = 0;
 	own->created = true;
+	own->reaper = reaper_arm(damon_sysfs_reap, own, sizeof(*own));
+	if (own->reaper < 0) {
+		errmsg(err, errlen, "cannot arm the removal of our kdamond if "
+		       "damontop is killed: %s", strerror(-own->reaper));
+		rc = own->reaper;
+		goto undo;
+	}
 
 	rc = damon_sysfs_setup(root, req, err, errlen);
 	if (rc)
@@ -718,6 +756,8 @@ int damon_sysfs_stop_err(struct damon_own *own, char *err, size_t errlen)
 	if (!own->created && !own->running) {
 		own->index = -1;
 		own->pid = -1;
+		reaper_disarm(own->reaper);
+		own->reaper = 0;
 	}
 	return rc;
 }

@@ -99,6 +99,7 @@ struct damon_own {
 	pid_t pid;			/* its kernel thread, -1 when unknown */
 	bool created;			/* we set nr_kdamonds: set it back to 0 */
 	bool running;			/* we wrote state=on: write off */
+	int reaper;			/* its undo if damontop dies (reaper.h) */
 };
 
 /*
@@ -126,7 +127,9 @@ bool damon_sysfs_running(const struct damon_own *own);
  * Undo damon_sysfs_start(): state=off if we turned it on (a kdamond that
  * already stopped by itself is fine), then nr_kdamonds=0 if we created
  * it.  Idempotent, safe on a zeroed struct.  The _err variant returns
- * -errno and says what could not be undone.
+ * -errno and says what could not be undone.  The same undo runs in
+ * damontop's reaper if damontop dies before calling this (SIGKILL, a
+ * crash): damon_sysfs_start() arms it as soon as it sets nr_kdamonds.
  */
 int damon_sysfs_stop_err(struct damon_own *own, char *err, size_t errlen);
 void damon_sysfs_stop(struct damon_own *own);

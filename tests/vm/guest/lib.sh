@@ -54,6 +54,9 @@ nothing_left() {
 	ok $? "$1: bpfls shows none of ours ($left)"
 }
 
+# running COMM: a process called COMM runs (busybox has no pgrep)
+running() { grep -qx "$1" /proc/[0-9]*/comm 2>/dev/null; }
+
 # one_line FILE: FILE holds exactly one line
 one_line() { [ "$(wc -l <"$1")" = 1 ]; }
 
