@@ -11,8 +11,7 @@
  *   bpfls [prog|link|map]     all three kinds by default
  *
  * Walks the kernel's id spaces with BPF_{PROG,LINK,MAP}_GET_NEXT_ID and asks
- * each object's info by fd.  An object that goes away between the two
- * calls is skipped.  Needs CAP_SYS_ADMIN (the kernel's rule for ids).
+ * each object's info by fd.  Needs CAP_SYS_ADMIN (the kernel's rule for ids).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -32,82 +31,73 @@ static const char *str_or_num(const char *s, unsigned int n)
 	return buf;
 }
 
-static int list_progs(void)
+/* One kind of object: walk its ids, ask each one's info by fd, print it.
+ * An object that goes away between the two calls is skipped. */
+struct kind {
+	int (*next_id)(__u32 start, __u32 *next);
+	int (*fd_by_id)(__u32 id);
+	void (*print)(__u32 id, int fd);
+};
+
+static int list(const struct kind *k)
 {
 	__u32 id = 0;
-	int err;
 
-	while (!(err = bpf_prog_get_next_id(id, &id))) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
+	while (!k->next_id(id, &id)) {
+		int fd = k->fd_by_id(id);
 
 		if (fd < 0) {
 			if (errno == ENOENT)
-				continue;	/* unloaded meanwhile */
+				continue;	/* gone meanwhile */
 			return -errno;
 		}
-		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		k->print(id, fd);
 		close(fd);
-		if (err)
+		if (errno && errno != ENOENT)
 			return -errno;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* info of @fd into @info; on failure errno is set for list() */
+static bool info_of(int fd, void *info, __u32 len)
+{
+	errno = 0;
+	return !bpf_obj_get_info_by_fd(fd, info, &len);
+}
+
+static void print_prog(__u32 id, int fd)
+{
+	struct bpf_prog_info info = {};
+
+	if (info_of(fd, &info, sizeof(info)))
 		printf("prog %u %s %s\n", id,
 		       str_or_num(libbpf_bpf_prog_type_str(info.type), info.type),
 		       info.name[0] ? info.name : "-");
-	}
-	return errno == ENOENT ? 0 : -errno;
 }
 
-static int list_links(void)
+static void print_link(__u32 id, int fd)
 {
-	__u32 id = 0;
-	int err;
+	struct bpf_link_info info = {};
 
-	while (!(err = bpf_link_get_next_id(id, &id))) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_link_get_fd_by_id(id);
-
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		err = bpf_obj_get_info_by_fd(fd, &info, &len);
-		close(fd);
-		if (err)
-			return -errno;
+	if (info_of(fd, &info, sizeof(info)))
 		printf("link %u prog %u %s\n", id, info.prog_id,
 		       str_or_num(libbpf_bpf_link_type_str(info.type), info.type));
-	}
-	return errno == ENOENT ? 0 : -errno;
 }
 
-static int list_maps(void)
+static void print_map(__u32 id, int fd)
 {
-	__u32 id = 0;
-	int err;
+	struct bpf_map_info info = {};
 
-	while (!(err = bpf_map_get_next_id(id, &id))) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(id);
-
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		err = bpf_obj_get_info_by_fd(fd, &info, &len);
-		close(fd);
-		if (err)
-			return -errno;
+	if (info_of(fd, &info, sizeof(info)))
 		printf("map %u %s %s\n", id,
 		       str_or_num(libbpf_bpf_map_type_str(info.type), info.type),
 		       info.name[0] ? info.name : "-");
-	}
-	return errno == ENOENT ? 0 : -errno;
 }
+
+static const struct kind progs_kind = { bpf_prog_get_next_id, bpf_prog_get_fd_by_id, print_prog };
+static const struct kind links_kind = { bpf_link_get_next_id, bpf_link_get_fd_by_id, print_link };
+static const struct kind maps_kind = { bpf_map_get_next_id, bpf_map_get_fd_by_id, print_map };
 
 int main(int argc, char **argv)
 {
@@ -124,17 +114,17 @@ int main(int argc, char **argv)
 		links = !strcmp(argv[1], "link");
 		maps = !strcmp(argv[1], "map");
 	}
-	err = progs ? list_progs() : 0;
+	err = progs ? list(&progs_kind) : 0;
 	if (err) {
 		fprintf(stderr, "bpfls: cannot list BPF programs: %s\n", strerror(-err));
 		return 1;
 	}
-	err = links ? list_links() : 0;
+	err = links ? list(&links_kind) : 0;
 	if (err) {
 		fprintf(stderr, "bpfls: cannot list BPF links: %s\n", strerror(-err));
 		return 1;
 	}
-	err = maps ? list_maps() : 0;
+	err = maps ? list(&maps_kind) : 0;
 	if (err) {
 		fprintf(stderr, "bpfls: cannot list BPF maps: %s\n", strerror(-err));
 		return 1;
