@@ -22,6 +22,7 @@
 #include "damo.h"
 #include "errmsg.h"
 #include "outfile.h"
+#include "recording.h"
 
 #define BUF_SIZE	(1 << 16)
 

@@ -2,10 +2,10 @@
 /*
  * DAMON's user-space tool damo (3.3.0) and its record files: a loader of
  * damo's `json` and `json_compressed` records (the same JSON text, plain
- * or as one zlib stream) into a struct recording, and a streaming writer
- * of `json_compressed` files that damo's own reports read.  record.c
- * routes to both, so a caller normally uses record_load() and
- * record_create_damo() rather than this header.
+ * or as one zlib stream) into a struct recording (recording.h), and a
+ * streaming writer of `json_compressed` files that damo's own reports
+ * read.  record.c routes to both, so a caller normally uses record_load()
+ * and record_create_damo() rather than this header.
  *
  * The JSON is a list of per-target records, each with the context's
  * "intervals" (sample_us, aggr_us, ...) and its "snapshots"; a snapshot
@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "record.h"
+#include "recording.h"
 
 /*
  * json-c holds the whole text as a tree, which costs far more than the

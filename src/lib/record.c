@@ -29,6 +29,7 @@
 #include "errmsg.h"
 #include "outfile.h"
 #include "record.h"
+#include "recording.h"
 
 static const char record_magic[8] = { 'K', 'S', 'C', 'O', 'P', 'R', 'E', 'C' };
 
@@ -1022,14 +1023,4 @@ int record_load_buf(const void *data, size_t len, struct recording *rec,
 	if (record_is_damo(data, len))
 		return damo_load_buf(data, len, rec, err, errlen);
 	return record_load_kscope(-1, data, len, rec, err, errlen);
-}
-
-void recording_free(struct recording *rec)
-{
-	if (!rec)
-		return;
-	free(rec->snaps);
-	free(rec->maps);
-	free(rec->region_store);
-	memset(rec, 0, sizeof(*rec));
 }

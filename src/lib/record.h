@@ -25,7 +25,8 @@
  *
  * The same writer and loader also speak damo's record format (damo.h):
  * record_create_damo() writes one, and record_load() tells the formats
- * apart by their first bytes.
+ * apart by their first bytes.  What a file loads into, struct recording,
+ * and its header and limits are recording.h's, shared with damo.h.
  */
 #ifndef KSCOPE_RECORD_H
 #define KSCOPE_RECORD_H
@@ -34,31 +35,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recording.h"
 #include "snapshot.h"
 
 #define RECORD_VERSION		1
-/* Limits the loader enforces; the writer refuses to exceed them too. */
-#define RECORD_MAX_REGIONS	(1u << 20)	/* per snapshot */
-#define RECORD_MAX_MAPPINGS	(1u << 20)	/* per mappings record */
-#define RECORD_MAX_SNAPSHOTS	(1u << 24)	/* per file */
-#define RECORD_MAX_TOTAL_REGIONS (1ull << 28)	/* per file, ~6 GiB loaded */
-
-/* What the session was; strings are NUL-terminated within their field. */
-struct record_header {
-	char tool[32];		/* "damontop" */
-	char source[16];	/* "pte", "damon", ... */
-	char target[256];	/* command line, "pid 1234", "physical memory" */
-	int32_t pid;		/* target pid, -1 for none */
-	uint64_t start_realtime_ns;	/* CLOCK_REALTIME at start */
-	uint64_t start_mono_ns;		/* CLOCK_MONOTONIC at the same moment */
-	uint64_t sample_ns;	/* intervals at start; snapshots carry their own */
-	uint64_t aggr_ns;
-	uint32_t min_nr_regions;
-	uint32_t max_nr_regions;
-	/* how often the target's ranges are re-read: damo records carry it
-	 * (ops_update_us), kscope records do not (0 when loaded) */
-	uint64_t update_ns;
-};
 
 struct record_writer;
 
@@ -96,18 +76,6 @@ int record_write_mappings(struct record_writer *w, uint64_t time_ns,
  * write so far or of this one, 0 if the file is complete. */
 int record_close(struct record_writer *w);
 
-/* A whole loaded session. */
-struct recording {
-	struct record_header hdr;
-	struct snapshot *snaps;		/* in file order, times non-decreasing */
-	size_t nr_snaps;
-	struct mapping *maps;		/* the last mapping set written */
-	size_t nr_maps;
-	uint64_t maps_time_ns;		/* when that set was taken */
-	size_t nr_map_sets;		/* MAPPINGS records in the file */
-	struct region *region_store;	/* backs every snaps[i].regions */
-};
-
 /*
  * Load and check @path in one pass: a kscope record ("KSCOPREC"), or a
  * damo record (zlib data or JSON text, see damo.h).  0 on success; on
@@ -122,7 +90,5 @@ int record_load(const char *path, struct recording *rec, char *err,
 /* The same on a file's @len bytes at @data (which need not end in NUL). */
 int record_load_buf(const void *data, size_t len, struct recording *rec,
 		    char *err, size_t errlen);
-
-void recording_free(struct recording *rec);
 
 #endif
