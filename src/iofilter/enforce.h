@@ -29,6 +29,10 @@
  * write open) is judged as the whole device.  Process matches (pid, uid,
  * comm, cgroup and below) are of the task the hook runs in: the writer
  * at the syscall, the submitter of a bio (for writeback, the flusher).
+ *
+ * Files: tiers.c probes the tiers and assigns them (iof_probe_tiers,
+ * iof_assign_tiers, iof_rule_gaps); enforce.c owns the skeleton
+ * (iof_start to iof_stop); pin.c pins and unpins.
  */
 #ifndef KSCOPE_IOFILTER_ENFORCE_H
 #define KSCOPE_IOFILTER_ENFORCE_H
@@ -113,9 +117,5 @@ int iof_pin(struct iof_enforcer *e, const char *dir, char *err, size_t errlen);
 
 /* Removes what iof_pin() put under @dir, and @dir: enforcement ends. */
 int iof_unpin(const char *dir, char *err, size_t errlen);
-
-/* The cgroup v2 mount point, from /proc/self/mountinfo ("/sys/fs/cgroup",
- * "/sys/fs/cgroup/unified" on hybrid hosts).  0 or -ENOENT. */
-int iof_cgroup2_root(char *buf, size_t len);
 
 #endif

@@ -2,10 +2,10 @@
 /*
  * Unit tests of iofilter's enforcer where no privilege is needed: the
  * tiers given to rules for every combination of what a kernel allows,
- * the gaps said of each, rules refused before anything is loaded, the
- * cgroup v2 mount found in mountinfo, and unpinning refused outside a
- * bpf filesystem.  Loading and enforcing are tested against real IO by
- * the integration and guest tests.
+ * the gaps said of each, rules refused before anything is loaded (a
+ * device-tier cgroup that is not cgroup v2 among them), and unpinning
+ * refused outside a bpf filesystem.  Loading and enforcing are tested
+ * against real IO by the integration and guest tests.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,10 +17,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 
 #include "../../src/iofilter/enforce.h"
+#include "cgroupfs.h"
 
 #define BIT(t)		(1u << (t))
 #define DISK		(7u << 20)
@@ -164,24 +163,25 @@ static void test_bad_rules(void **state)
 	assert_int_equal(iof_start(&e, NULL, r, 2, NULL, &sink, err, sizeof(err)), -EINVAL);
 }
 
-static void test_cgroup2_root(void **state)
+/*
+ * A device-tier rule given a directory that is no cgroup v2 one: refused
+ * before anything loads, saying where cgroup v2 is mounted.
+ */
+static void test_not_a_cgroup(void **state)
 {
-	struct statfs st;
-	char buf[256], tiny[4];
-	int ret;
+	struct iof_rule r = rule(IOF_DENY, 0, IOF_SECTOR_MAX, IOF_OP_WRITE);
+	struct iof_sink sink = { 0 };
+	struct iof_enforcer *e = (void *)&sink;
+	char err[256], root[200], want[256];
 
 	(void)state;
-	ret = iof_cgroup2_root(buf, sizeof(buf));
-	if (ret == -ENOENT) {
-		skip();
-		return;
-	}
-	assert_int_equal(ret, 0);
-	assert_true(buf[0] == '/');
-	assert_int_equal(statfs(buf, &st), 0);
-	assert_true(st.f_type == CGROUP2_SUPER_MAGIC);
-	assert_int_equal(iof_cgroup2_root(tiny, sizeof(tiny)), 0);
-	assert_int_equal(strlen(tiny), 3);
+	r.tiers = BIT(IOF_TIER_DEVICE);
+	assert_int_equal(iof_start(&e, NULL, &r, 1, "/", &sink, err, sizeof(err)), -EINVAL);
+	assert_null(e);
+	if (cgroupfs_mount("/proc/self/mountinfo", NULL, root, sizeof(root)))
+		snprintf(root, sizeof(root), "not mounted");
+	snprintf(want, sizeof(want), "/ is not a cgroup v2 directory (cgroup v2: %s)", root);
+	assert_string_equal(err, want);
 }
 
 static void test_unpin_elsewhere(void **state)
@@ -201,7 +201,7 @@ int main(void)
 		cmocka_unit_test(test_device_tier),
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_bad_rules),
-		cmocka_unit_test(test_cgroup2_root),
+		cmocka_unit_test(test_not_a_cgroup),
 		cmocka_unit_test(test_unpin_elsewhere),
 	};
 

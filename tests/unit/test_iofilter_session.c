@@ -164,18 +164,49 @@ static void test_bad_files(void **state)
 	(void)state;
 	assert_int_equal(session_load("/nonexistent/x", &r, err, sizeof(err)), -ENOENT);
 	expect_refused("", "empty file");
-	expect_refused("garbage\n", "line 1: not a JSON object");
+	expect_refused("garbage\n", "line 1: not JSON");
+	expect_refused("[1]\n", "not an iofilter session");
 	expect_refused("{\"rules\":[]}\n", "not an iofilter session");
 	expect_refused("{\"iofilter\":1,\"rules\":[{\"text\":\"x\"}]}\n",
 		       "rule 1: a field is missing");
-	expect_refused("{\"iofilter\":1,\"rules\":[]}\n{\"ts_ns\":1}\n", "line 2: bad verdict");
+	expect_refused("{\"iofilter\":1,\"rules\":[]}\n{\"ts_ns\":1}\n",
+		       "line 2: not a iofilter refresh");
 	/* a verdict naming a rule the header does not have */
 	expect_refused("{\"iofilter\":1,\"rules\":[]}\n{\"ts_ns\":1,\"dev\":1,\"sector\":1,"
 		       "\"nr_sectors\":1,\"pid\":1,\"tgid\":1,\"uid\":0,\"cgroup\":0,"
 		       "\"comm\":\"x\",\"denied\":true,\"rule\":0,\"tier\":\"kill\","
-		       "\"op\":\"write\"}\n", "line 2: bad verdict");
+		       "\"op\":\"write\"}\n", "line 2: not a iofilter refresh");
 	expect_refused("{\"iofilter\":1,\"rules\":[]}\n{\"counts\":[[1,2,3]]}\n",
-		       "line 2: bad counts");
+		       "line 2: not a iofilter refresh");
+	expect_refused("{\"iofilter\":1,\"rules\":[]}\n[1]\n", "line 2: not a iofilter refresh");
+	expect_refused("{\"iofilter\":1,\"rules\":[]}\n\n", "line 2: not JSON");
+}
+
+/* A run killed before its first verdict leaves the header alone: it
+ * loads, a session that saw nothing. */
+static void test_header_only(void **state)
+{
+	char path[512], err[256] = "";
+	struct session r;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", test_path("header.jsonl"));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"iofilter\":1,\"rules\":[{\"text\":\"dev=/dev/loop0\",\"disk\":\"loop0\","
+	      "\"dev\":7340032,\"start\":0,\"end\":33,\"ops\":2,\"action\":\"deny\","
+	      "\"tiers\":\"kill\",\"tier_mask\":8,\"why\":\"\"}]}\n", f);
+	fclose(f);
+	if (session_load(path, &r, err, sizeof(err)))
+		fail_msg("header alone refused: %s", err);
+	assert_int_equal(r.nr_rules, 1);
+	assert_string_equal(r.rules[0].dev_name, "loop0");
+	assert_int_equal(r.rules[0].r.action, IOF_DENY);
+	assert_int_equal(r.events, 0);
+	assert_null(session_event(&r, 0));
+	session_free(&r);
+	unlink(path);
 }
 
 static void expect_line(const char *text, const char *line)
@@ -283,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_tiers_text),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_header_only),
 		cmocka_unit_test(test_metrics),
 	};
 
