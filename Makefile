@@ -94,6 +94,7 @@ $(BUILD)/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/san/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 %.a:
 	@mkdir -p $(@D)
+	@rm -f $@	# anew: a source moved or deleted leaves no stale member
 	$(AR) rcs $@ $^
 
 define TOOL_RULES

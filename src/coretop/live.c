@@ -21,9 +21,8 @@
 #include "clock.h"
 #include "evloop.h"
 #include "kstat.h"
-#include "metrics_serve.h"
+#include "live.h"
 #include "outfile.h"
-#include "probe.h"
 #include "reaper.h"
 #include "session.h"
 #include "topo.h"
@@ -36,11 +35,9 @@
 
 struct live {
 	const struct coretop_opts *o;
-	struct evloop *loop;
+	struct live_session lv;
 	struct ct_tracer *tracer;
 	struct ct_session s;
-	struct view *view;
-	struct metrics_pub *metrics;	/* --metrics, --metrics-textfile */
 	FILE *out;
 	char status[192];
 	char **list_names;		/* --group NAMEs, group i + 1 */
@@ -48,7 +45,9 @@ struct live {
 	char cgroup_root[256];		/* cgroup2 mount, "" if none */
 	struct cgroupfs_index *cgroups;
 	double kernel_fi_base;		/* cpu.stat at start; NaN: no count */
-	int read_error;
+	bool schedstats_on;		/* the kernel counts forced idle */
+	bool schedstats_set;		/* we turned it on: off again at exit */
+	int schedstats_reaper;
 	struct ct_core *sample;		/* the cores as last sampled */
 };
 
@@ -166,15 +165,15 @@ static void kernel_counts(struct live *l)
 	}
 }
 
-static int refresh(struct live *l)
+/* The kernel's figures into the session (live_ops.refresh). */
+static int refresh(void *ctx)
 {
+	struct live *l = ctx;
 	struct ct_snapshot snap;
 	int ret = ct_trace_read(l->tracer, &snap);
 
-	if (ret) {
-		l->read_error = ret;
+	if (ret)
 		return ret;
-	}
 	fill_tasks(l, &snap);
 	ct_session_update(&l->s, &snap);
 	if (l->cgroups)
@@ -186,47 +185,55 @@ static int refresh(struct live *l)
 	return 0;
 }
 
-/* The refresh to the metrics and the textfile; 0, or 1 (said). */
-static int publish(struct live *l)
-{
-	char err[256];
-
-	if (!l->metrics)
-		return 0;
-	ct_session_metrics(&l->s, metrics_pub_begin(l->metrics));
-	return metrics_pub_end(l->metrics, err, sizeof(err)) ? tool_error("%s", err) : 0;
-}
-
-/* A refresh out: stdout (never with --headless), the session file, the
- * view, the metrics; 0, or 1 when publishing failed (said). */
-static int outputs(struct live *l)
-{
-	const struct cliout *o = &l->o->out;
-
-	if (o->json && !o->metrics.headless) {
-		ct_session_json(stdout, &l->s);
-		fflush(stdout);
-	} else if (o->batch && !o->metrics.headless) {
-		ct_session_text(stdout, &l->s, TOP_ROWS);
-		fflush(stdout);
-	}
-	if (l->out)
-		ct_session_json(l->out, &l->s);
-	if (l->view)
-		view_draw(l->view, &l->s, l->status);
-	return publish(l);
-}
-
-static int on_refresh(void *ctx, int fd, uint32_t events)
+static void print(void *ctx, FILE *f, bool json)
 {
 	struct live *l = ctx;
 
-	(void)fd, (void)events;
-	if (refresh(l))
-		return l->read_error;
-	return outputs(l) ? -ECANCELED : 0;
+	if (json)
+		ct_session_json(f, &l->s);
+	else
+		ct_session_text(f, &l->s, TOP_ROWS);
 }
 
+static int record(void *ctx)
+{
+	struct live *l = ctx;
+
+	ct_session_json(l->out, &l->s);
+	return ferror(l->out) ? -EIO : 0;
+}
+
+static void metrics(void *ctx, struct metrics *m)
+{
+	struct live *l = ctx;
+
+	ct_session_metrics(&l->s, m);
+}
+
+static void *open_view(void *ctx, bool no_color)
+{
+	struct live *l = ctx;
+
+	return view_open(&l->s, l->status, no_color);
+}
+
+/* --replay */
+static int load(void *ctx, const char *path, char *err, size_t errlen)
+{
+	struct live *l = ctx;
+	int ret = ct_session_load(path, &l->s, err, errlen);
+
+	snprintf(l->status, sizeof(l->status), "replay of %s (%s, groups by %s)", path,
+		 l->s.measured ? "measured" : "what-if", ct_session_group_by_name(l->s.by));
+	return ret;
+}
+
+static const struct live_ops ops = {
+	.tool = "coretop", .refresh = refresh, .print = print, .record = record, .load = load,
+	.metrics = metrics, .view_open = open_view, .view = &view_live,
+};
+
+/* The lanes: what runs on each sibling, 20 times a second. */
 static int on_sample(void *ctx, int fd, uint32_t events)
 {
 	struct live *l = ctx;
@@ -235,29 +242,6 @@ static int on_sample(void *ctx, int fd, uint32_t events)
 	if (!ct_trace_read_cores(l->tracer, l->sample))
 		ct_session_sample(&l->s, l->sample, getpid());
 	return 0;
-}
-
-static int on_key(void *ctx, int fd, uint32_t events)
-{
-	struct live *l = ctx;
-
-	(void)fd, (void)events;
-	if (view_keys(l->view))
-		return 1;
-	view_draw(l->view, &l->s, l->status);
-	return 0;
-}
-
-static int on_signal(void *ctx, int signo)
-{
-	struct live *l = ctx;
-
-	if (signo == SIGWINCH) {
-		view_resize(l->view);
-		view_draw(l->view, &l->s, l->status);
-		return 0;
-	}
-	return 1;
 }
 
 /* --group NAME=PID[,PID...]: group i + 1 for the i-th. */
@@ -353,8 +337,6 @@ static int choose_mode(struct live *l, struct topo *topo, bool *measured, int *b
 	return 0;
 }
 
-static int replay(const struct coretop_opts *o);
-
 /* In the reaper (reaper.h): coretop died with schedstats on for it. */
 static void schedstats_reap(const void *data, size_t len)
 {
@@ -365,92 +347,80 @@ static void schedstats_reap(const void *data, size_t len)
 			"(coretop ended without turning it off)\n");
 }
 
+/* kernel.sched_schedstats on for the session, if asked and off: armed in
+ * the reaper first, to go back off even if coretop is killed; 0 or 1 (said). */
+static int schedstats_start(struct live *l)
+{
+	int on = kstat_schedstats(KSTAT_SCHEDSTATS), ret;
+
+	if (!l->o->schedstats || on != 0) {
+		if (on == 0)
+			fprintf(stderr, "coretop: kernel.sched_schedstats is off: the kernel "
+				"does not count forced idle itself, so there is no cross-check "
+				"(--schedstats turns it on for the session)\n");
+		l->schedstats_on = on == 1;
+		return 0;
+	}
+	ret = reaper_start();
+	if (ret)
+		return tool_error("cannot start the process that turns kernel.sched_schedstats "
+				  "back off if coretop is killed: %s", strerror(-ret));
+	ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 1);
+	if (ret)
+		return tool_error("cannot turn kernel.sched_schedstats on: %s", strerror(-ret));
+	l->schedstats_set = true;
+	l->schedstats_on = true;
+	l->schedstats_reaper = reaper_arm(schedstats_reap, NULL, 0);
+	if (l->schedstats_reaper < 0)
+		return tool_error("cannot arm turning kernel.sched_schedstats back off if "
+				  "coretop is killed: %s", strerror(-l->schedstats_reaper));
+	fprintf(stderr, "coretop: kernel.sched_schedstats on for this session "
+		"(back off at exit)\n");
+	return 0;
+}
+
+/* Back as it was: 0, or 1 (said). */
+static int schedstats_stop(struct live *l)
+{
+	int ret;
+
+	if (!l->schedstats_set)
+		return 0;
+	ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 0);
+	if (ret)
+		return tool_error("cannot turn kernel.sched_schedstats back off: %s",
+				  strerror(-ret));
+	reaper_disarm(l->schedstats_reaper);
+	return 0;
+}
+
 int coretop_run(const struct coretop_opts *o)
 {
-	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
-	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	static const int needed[] = { 0 };
 	struct live l = { .o = o, .kernel_fi_base = NAN };
 	struct ct_trace_opts topts = {};
 	struct topo topo = {};
 	uint32_t *tgids = NULL;
 	uint64_t *groups = NULL;
-	bool tui = !cliout_no_view(&o->out), measured = false, schedstats_on = false;
-	int by = 0, rc = 1, ret, schedstats_was = -1, schedstats_reaper = 0;
+	bool measured = false;
+	int by = 0, rc = 1, ret;
 	char err[256];
-	const char *cap;
 
-	if (o->out.replay)
-		return metrics_wanted(&o->out.metrics) ?
-			tool_error("--metrics and --metrics-textfile are for live sessions, "
-				   "not --replay") : replay(o);
-	cap = probe_missing_capability(needed);
-	if (cap)
-		return tool_error("needs %s (run as root)", cap);
-	if (!probe_kernel_btf())
-		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
-				     "CO-RE programs cannot load");
-	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return tool_error("the live view needs a terminal; use --batch or --headless");
+	l.lv.doing = "reading the kernel's counts";
+	if (live_begin(&l.lv, &ops, &l, &o->out, NULL))
+		goto out;
+	if (o->out.replay) {
+		rc = live_replay(&l.lv);
+		goto out;
+	}
 	if (choose_mode(&l, &topo, &measured, &by) ||
 	    parse_groups(&l, &tgids, &groups, &topts.nr_list))
 		goto out;
-	probe_libbpf_verbose(o->out.verbose);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* the metrics' address taken before anything is loaded or set: a
-	 * port in use fails here, leaving nothing behind */
-	l.loop = evloop_new();
-	if (!l.loop) {
-		tool_error("out of memory");
-		goto out;
-	}
-	if (metrics_pub_start(&l.metrics, &o->out.metrics, l.loop, err, sizeof(err))) {
-		tool_error("%s", err);
-		goto out;
-	}
-
 	if (cgroupfs_mount("/proc/self/mountinfo", NULL, l.cgroup_root, sizeof(l.cgroup_root)))
 		l.cgroup_root[0] = 0;
 	if (by == GROUP_BY_CGROUP && l.cgroup_root[0])
 		l.cgroups = cgroupfs_index_new(l.cgroup_root);
-	if (measured) {
-		int on = kstat_schedstats(KSTAT_SCHEDSTATS);
-
-		if (o->schedstats && on == 0) {
-			/* the reaper first, to turn it back off even if coretop
-			 * is killed */
-			ret = reaper_start();
-			if (ret) {
-				tool_error("cannot start the process that turns "
-					      "kernel.sched_schedstats back off if coretop "
-					      "is killed: %s", strerror(-ret));
-				goto out;
-			}
-			ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 1);
-			if (ret) {
-				tool_error("cannot turn kernel.sched_schedstats on: %s",
-					      strerror(-ret));
-				goto out;
-			}
-			schedstats_was = 0;
-			on = 1;
-			schedstats_reaper = reaper_arm(schedstats_reap, NULL, 0);
-			if (schedstats_reaper < 0) {
-				tool_error("cannot arm turning kernel.sched_schedstats "
-					      "back off if coretop is killed: %s",
-					      strerror(-schedstats_reaper));
-				goto out;
-			}
-			fprintf(stderr, "coretop: kernel.sched_schedstats on for this session "
-				"(back off at exit)\n");
-		} else if (on == 0) {
-			fprintf(stderr, "coretop: kernel.sched_schedstats is off: the kernel does "
-				"not count forced idle itself, so there is no cross-check "
-				"(--schedstats turns it on for the session)\n");
-		}
-		schedstats_on = on == 1;
-	}
+	if (measured && schedstats_start(&l))
+		goto out;
 
 	topts.measured = measured;
 	topts.by = (enum ct_group_by)by;
@@ -462,7 +432,8 @@ int coretop_run(const struct coretop_opts *o)
 		tool_error("%s", err);
 		goto out;
 	}
-	if (ct_session_init(&l.s, measured, (enum ct_group_by)by, &topo)) {
+	l.sample = calloc(topo.nr_cores, sizeof(*l.sample));
+	if (!l.sample || ct_session_init(&l.s, measured, (enum ct_group_by)by, &topo)) {
 		tool_error("out of memory");
 		goto out;
 	}
@@ -472,78 +443,28 @@ int coretop_run(const struct coretop_opts *o)
 	}
 	if (l.out)
 		ct_session_write_header(l.out, &l.s);
-	/* the first snapshot: the rates of the first refresh start here */
-	if (refresh(&l)) {
-		tool_error("cannot read the kernel's counts: %s", strerror(-l.read_error));
-		goto out;
-	}
-	/* the kernel's count from here, like ours (and past the first tick
-	 * after schedstats came on, which may charge a stale start) */
-	if (schedstats_on && l.cgroup_root[0])
+	/* the kernel's count from the first snapshot on, like ours (and past
+	 * the first tick after schedstats came on, which may charge a stale
+	 * start) */
+	if (l.schedstats_on && l.cgroup_root[0])
 		l.kernel_fi_base = kstat_cgroup_forceidle(l.cgroup_root);
-	if (publish(&l))
-		goto out;
-
-	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
-	if (ret) {
-		tool_error("cannot take signals: %s", strerror(-ret));
-		goto out;
-	}
-	if (tui) {
-		ret = view_open(&l.view, o->out.no_color);
-		if (ret) {
-			tool_error("cannot start the terminal view: %s", strerror(-ret));
-			goto out;
-		}
-		if (evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-			tool_error("cannot read the terminal");
-			goto out;
-		}
-	}
-	l.sample = calloc(topo.nr_cores, sizeof(*l.sample));
-	if (!l.sample) {
-		tool_error("out of memory");
-		goto out;
-	}
-	if (evloop_add_timer(l.loop, o->out.refresh_ns, on_refresh, &l) < 0 ||
-	    (l.view && evloop_add_timer(l.loop, SAMPLE_NS, on_sample, &l) < 0) ||
-	    (o->out.duration_ns && evloop_add_deadline(l.loop, o->out.duration_ns) < 0)) {
+	if (l.lv.with_view && evloop_add_timer(l.lv.loop, SAMPLE_NS, on_sample, &l) < 0) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
 	}
 	fprintf(stderr, "coretop: %s\n", l.status);
-	if (l.view)
-		view_draw(l.view, &l.s, l.status);
-
-	ret = evloop_run(l.loop);
-	view_close(l.view);
-	l.view = NULL;
-	if (ret == -ECANCELED)		/* publishing failed, and said so */
-		goto out;
-	if (ret < 0 && ret != -EPIPE) {
-		tool_error("reading the kernel's counts failed: %s", strerror(-ret));
-		goto out;
-	}
-	/* the last word: the figures up to the end, on stdout too, so that
-	 * the last --json line, the session file's and the metrics agree */
-	if (!refresh(&l) && outputs(&l))
-		goto out;
-	rc = 0;
-	fprintf(stderr, "coretop: %.1f s, %s: %s %.1f%%\n",
-		(l.s.cur.time_ns - l.s.start_ns) / 1e9, measured ? "measured" : "what-if",
-		measured ? "forced idle" : "estimated cost", 100 * ct_session_cost(&l.s));
+	rc = live_run(&l.lv);
+	if (!rc)
+		fprintf(stderr, "coretop: %.1f s, %s: %s %.1f%%\n",
+			(l.s.cur.time_ns - l.s.start_ns) / 1e9, measured ? "measured" : "what-if",
+			measured ? "forced idle" : "estimated cost", 100 * ct_session_cost(&l.s));
 out:
-	view_close(l.view);
-	metrics_pub_stop(l.metrics);
 	ct_trace_stop(l.tracer);
-	if (schedstats_was == 0 && (ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 0)))
-		rc = tool_error("cannot turn kernel.sched_schedstats back off: %s",
-				   strerror(-ret));
-	else
-		reaper_disarm(schedstats_reaper);
+	live_end(&l.lv);
+	if (schedstats_stop(&l))
+		rc = 1;
 	if (l.out && fclose(l.out) && !rc)
 		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
-	evloop_free(l.loop);
 	ct_session_free(&l.s);
 	free(l.sample);
 	cgroupfs_index_free(l.cgroups);
@@ -553,42 +474,5 @@ out:
 	free(tgids);
 	free(groups);
 	topo_free(&topo);
-	return rc;
-}
-
-/* --replay: the session file through the same views. */
-static int replay(const struct coretop_opts *o)
-{
-	struct live l = { .o = o };
-	char err[256];
-	int rc = 0;
-
-	if (ct_session_load(o->out.replay, &l.s, err, sizeof(err)))
-		return tool_error("cannot replay %s: %s", o->out.replay, err);
-	snprintf(l.status, sizeof(l.status), "replay of %s (%s, groups by %s)", o->out.replay,
-		 l.s.measured ? "measured" : "what-if", ct_session_group_by_name(l.s.by));
-	if (o->out.json) {
-		ct_session_json(stdout, &l.s);
-		goto out;
-	}
-	if (o->out.batch) {
-		ct_session_text(stdout, &l.s, TOP_ROWS);
-		goto out;
-	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || view_open(&l.view, o->out.no_color)) {
-		rc = tool_error("cannot start the terminal view (use --batch)");
-		goto out;
-	}
-	l.loop = evloop_new();
-	if (!l.loop || evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-		rc = tool_error("cannot read the terminal");
-		goto out;
-	}
-	view_draw(l.view, &l.s, l.status);
-	evloop_run(l.loop);
-out:
-	view_close(l.view);
-	evloop_free(l.loop);
-	ct_session_free(&l.s);
 	return rc;
 }

@@ -75,9 +75,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_SCHEDSTATS:
 		o->schedstats = true;
 		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
 	case ARGP_KEY_END:
 		if (o->out.replay && (o->what_if || o->nr_groups || o->smt_pairs || o->out.output ||
 				  o->group_by >= 0 || o->schedstats))
@@ -94,12 +91,14 @@ static const struct argp_child children[] = {
 
 static const struct argp argp = {
 	.options = options, .parser = parse, .children = children,
+	.args_doc = "[interval [count]]",
 	.doc =
 	"Core-scheduling contention: how long SMT siblings sit forced idle because "
 	"the tasks beside them have another cookie, per core, group and task; "
 	"estimated from what runs where on kernels without core scheduling.\v"
 	"  coretop\n"
 	"  coretop --what-if --group-by cgroup --batch -d 10\n"
+	"  coretop --what-if --batch 0.5 4      four refreshes half a second apart\n"
 	"  coretop --what-if --smt-pairs 0-1 --group db=1234 --group web=5678,5679\n"
 	"  coretop --headless --metrics 9100 --metrics-textfile DIR/coretop.prom\n"
 	"  coretop cookie get|create|share-to|share-from ...   (coretop cookie --help)\n"

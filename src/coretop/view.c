@@ -21,7 +21,9 @@
 enum table_kind { TABLE_TASKS, TABLE_GROUPS, TABLE_PAIRS, TABLE_CORES, NR_TABLES };
 
 struct view {
-	struct tui tui;
+	struct tui tui;			/* first: tui_view_new() */
+	const struct ct_session *s;	/* what it shows */
+	const char *status;
 	enum table_kind table;
 	int sort[NR_TABLES];		/* column sorted by, per table */
 	struct tui_row rows[MAX_ROWS];
@@ -66,47 +68,36 @@ static const struct tui_col columns[NR_TABLES][NCOLS] = {
 };
 
 static const unsigned int ncols[NR_TABLES] = { 8, 6, 4, 8 };
+static const char table_keys[NR_TABLES + 1] = "tgpc";	/* a key per table */
 
-int view_open(struct view **out, bool no_color)
+struct view *view_open(const struct ct_session *s, const char *status, bool no_color)
 {
 	struct tui_opts opts = {
 		.tool = "coretop", .no_color = no_color, .canvas = true,
 		.header_lines = 4, .label_width = LABEL_W, .help = help,
 	};
-	struct view *v = calloc(1, sizeof(*v));
-	int err;
+	struct view *v = tui_view_new(sizeof(*v), &opts);
 
 	if (!v)
-		return -ENOMEM;
-	err = tui_init(&v->tui, &opts);
-	if (err) {
-		free(v);
-		return err;
-	}
+		return NULL;
+	v->s = s;
+	v->status = status;
 	v->sort[TABLE_TASKS] = -1;	/* the mode's own figure */
 	v->sort[TABLE_GROUPS] = -1;
 	v->sort[TABLE_PAIRS] = 2;
 	v->sort[TABLE_CORES] = 0;
-	*out = v;
-	return 0;
+	return v;
 }
 
-void view_close(struct view *v)
+static void view_close(void *view)
 {
-	if (!v)
-		return;
-	tui_fini(&v->tui);
+	struct view *v = view;
+
 	free(v->heat);
 	free(v->marks);
 	free(v->labels);
 	free(v->label_ptrs);
-	free(v);
-}
-
-void view_resize(struct view *v)
-{
-	if (v)
-		tui_resize(&v->tui);
+	tui_view_free(v);
 }
 
 static void next_sort(struct view *v)
@@ -121,32 +112,17 @@ static void next_sort(struct view *v)
 	v->sort[v->table] = c;
 }
 
-int view_keys(struct view *v)
+static int view_key(void *view, int key)
 {
-	int key;
+	struct view *v = view;
+	const char *table;
 
-	while ((key = tui_read_key(&v->tui)) != TUI_KEY_NONE) {
-		if (key == TUI_KEY_QUIT)
-			return 1;
-		if (key == TUI_KEY_SORT)
-			next_sort(v);
-		if (key != TUI_KEY_OTHER)
-			continue;
-		switch (v->tui.ch) {
-		case 't':
-			v->table = TABLE_TASKS;
-			break;
-		case 'g':
-			v->table = TABLE_GROUPS;
-			break;
-		case 'p':
-			v->table = TABLE_PAIRS;
-			break;
-		case 'c':
-			v->table = TABLE_CORES;
-			break;
-		}
-	}
+	if (key == TUI_KEY_SORT)
+		next_sort(v);
+	table = key == TUI_KEY_OTHER && v->tui.ch > 0 && v->tui.ch < 256 ?
+		strchr(table_keys, v->tui.ch) : NULL;
+	if (table)
+		v->table = table - table_keys;
 	return 0;
 }
 
@@ -326,8 +302,11 @@ static void lanes(struct view *v, const struct ct_session *s, struct tui_heat *h
 	h->unit = s->measured ? "forced idle share" : "conflict share";
 }
 
-void view_draw(struct view *v, const struct ct_session *s, const char *status)
+static void view_draw(void *view)
 {
+	struct view *v = view;
+	const struct ct_session *s = v->s;
+	const char *status = v->status;
 	static const char *const table_names[] = { "tasks", "groups", "pairs", "cores" };
 	char h1[256], h2[256], h3[256], h4[256], title[128];
 	struct tui_heat heat = { .title = title, .time_label = "<- one column a refresh" };
@@ -335,7 +314,7 @@ void view_draw(struct view *v, const struct ct_session *s, const char *status)
 	struct tui_table table = { .cols = columns[v->table], .ncols = ncols[v->table],
 				   .cells = v->ptrs };
 	struct tui_frame f = { .header = header, .nheader = 4, .heat = &heat, .table = &table,
-			       .hint = "q quit  h help  t/g/p/c table  s sort  / filter" };
+			       .hint = "q quit  h help  space pause  +/- refresh  s sort  / filter  t/g/p/c table" };
 	double busy = 0, conflict = 0, forced = 0, rate = 0;
 	unsigned int n = 0, kept;
 	int sort_col;
@@ -386,12 +365,17 @@ void view_draw(struct view *v, const struct ct_session *s, const char *status)
 		n = core_rows(v, s);
 		break;
 	}
+	if (v->sort[v->table] < 0)	/* tasks and groups: the mode's own figure first */
+		v->sort[v->table] = v->table == TABLE_TASKS ? (s->measured ? 4 : 3) :
+				    (s->measured ? 3 : 2);
 	sort_col = v->sort[v->table];
-	if (sort_col < 0)	/* tasks and groups: the mode's own figure */
-		sort_col = v->table == TABLE_TASKS ? (s->measured ? 4 : 3) : (s->measured ? 3 : 2);
 	tui_rows_sort(v->rows, n, sizeof(v->rows[0]), sort_col);
 	table.sort_col = sort_col;
 	kept = tui_rows_filter(&v->tui, v->rows, n, sizeof(v->rows[0]), table.ncols, v->ptrs);
 	table.nrows = kept;
 	tui_draw(&v->tui, &f);
 }
+
+const struct live_view view_live = {
+	.frame = tui_view_frame, .draw = view_draw, .key = view_key, .close = view_close,
+};

@@ -10,16 +10,14 @@
 
 #include <stdbool.h>
 
+#include "live.h"
 #include "session.h"
 
 struct view;
 
-int view_open(struct view **out, bool no_color);
-void view_close(struct view *v);
-void view_resize(struct view *v);
-/* Pending keys; 1 to quit. */
-int view_keys(struct view *v);
-/* @status: what runs and how ("what-if: ...", "replay of FILE"). */
-void view_draw(struct view *v, const struct ct_session *s, const char *status);
+/* The view of @s (kept, with @status: "what-if: ...", "replay of FILE"),
+ * or NULL and errno; then driven by the live driver through view_live. */
+struct view *view_open(const struct ct_session *s, const char *status, bool no_color);
+extern const struct live_view view_live;
 
 #endif

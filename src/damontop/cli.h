@@ -12,8 +12,8 @@
 #include "errmsg.h"
 #include <sys/types.h>
 
+#include "cliout.h"
 #include "damon_sysfs.h"
-#include "metrics_serve.h"
 #include "sampler.h"
 
 enum source_kind { SOURCE_AUTO, SOURCE_PTE, SOURCE_DAMON };
@@ -24,7 +24,6 @@ struct damontop_opts {
 	/* target */
 	pid_t pid;
 	const char *cmd;
-	const char *replay;
 	int attach_kdamond;		/* -1: none */
 	bool paddr;
 	struct damon_range *paddr_ranges;	/* NULL: System RAM */
@@ -32,15 +31,11 @@ struct damontop_opts {
 	/* sampling */
 	enum source_kind source;
 	struct sampler_opts sampler;
-	/* output */
-	bool batch, json, no_color, force, verbose, record;
+	/* output: the shared options (cliout.h); report's -o, --force and
+	 * --json land there too */
+	struct cliout out;
+	bool record;			/* `damontop record`: no live view */
 	bool damo_format;		/* record or convert to damo's json_compressed */
-	const char *output;		/* -o */
-	uint64_t refresh_ns;		/* -i */
-	uint64_t duration_ns;		/* -d, 0 = until the target exits */
-	uint64_t print_ns;		/* batch: positional interval, 0 = every aggregation */
-	uint64_t count;			/* batch: positional count, 0 = no limit */
-	struct metrics_opts metrics;	/* --metrics, --metrics-textfile, --headless */
 	/* report */
 	enum report_kind report;
 	const char *input;
@@ -51,7 +46,7 @@ struct damontop_opts {
 };
 
 
-int live_run(const struct damontop_opts *o);
+int damontop_run(const struct damontop_opts *o);
 int report_run(const struct damontop_opts *o);
 
 #endif

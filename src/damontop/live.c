@@ -5,7 +5,6 @@
  * one event loop, and takes everything down again on every exit path.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +12,13 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <stdbool.h>
-#include <sys/resource.h>
 
 #include "cgroupfs.h"
 #include "cli.h"
 #include "clock.h"
 #include "evloop.h"
 #include "kdamond.h"
-#include "metrics_serve.h"
+#include "live.h"
 #include "model.h"
 #include "phys.h"
 #include "probe.h"
@@ -33,23 +31,19 @@
 
 struct live {
 	const struct damontop_opts *o;
-	struct evloop *loop;
+	struct live_session lv;
 	struct target target;
 	struct sampler *sampler;		/* the pte source, or */
 	struct kdamond_source *kdamond;	/* the damon source */
-	char source[160];		/* what the header says of it */
+	char source[300];		/* what the header says of it */
 	char source_why[200];		/* auto: why that source */
 	char ops[16];			/* vaddr, paddr */
+	char doing[300];		/* "monitoring pid 12 (x)": a failure's line */
 	struct damon_model model;
+	struct recording replayed;	/* --replay: the file */
 	struct record_writer *rec;
-	struct view_tui *tui;
 	struct view_status vs;
-	struct metrics_pub *pub;	/* NULL: no metrics wanted */
-	char pub_err[256];		/* why publishing failed */
-	int refresh_fd;
-	uint64_t refresh_ns;		/* changed with + and - */
-	uint64_t t0_ns, printed, next_print_ns;
-	int rec_err;
+	uint64_t t0_ns;
 	/* the process's own CPU use over the last refresh, and since the
 	 * sampler started (start-up apart) */
 	uint64_t cpu_prev_ns, wall_prev_ns;
@@ -74,17 +68,6 @@ static void update_status(struct live *l)
 	}
 }
 
-/* One refresh of the metrics from the model and the status, as the
- * --json line has them (update_status first); a textfile that cannot be
- * written ends the run. */
-static int publish_metrics(struct live *l)
-{
-	if (!l->pub)
-		return 0;
-	view_metrics(metrics_pub_begin(l->pub), &l->model, &l->vs);
-	return metrics_pub_end(l->pub, l->pub_err, sizeof(l->pub_err));
-}
-
 static void on_snapshot(void *ctx, const struct snapshot *s)
 {
 	struct live *l = ctx;
@@ -92,60 +75,27 @@ static void on_snapshot(void *ctx, const struct snapshot *s)
 
 	if (model_add_snapshot(&l->model, s))
 		l->vs.drops++;
+	update_status(l);
 	if (l->rec) {
-		l->rec_err = record_write_snapshot(l->rec, s);
-		if (l->rec_err) {
-			evloop_stop(l->loop, l->rec_err);
+		ret = record_write_snapshot(l->rec, s);
+		if (ret) {
+			live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
 			return;
 		}
 	}
-	update_status(l);
-	ret = publish_metrics(l);
-	if (ret) {
-		evloop_stop(l->loop, ret);
-		return;
-	}
-	if (!l->o->batch || l->o->metrics.headless)
-		return;
-	/* positional interval: at most one line per interval, no drift */
-	if (l->next_print_ns && s->time_ns < l->next_print_ns)
-		return;
-	l->next_print_ns = (l->next_print_ns ? l->next_print_ns : s->time_ns) +
-			   l->o->print_ns;
-	if (l->o->json)
-		view_json_line(stdout, &l->model, &l->vs);
-	else
-		view_batch_line(stdout, &l->model, &l->vs, l->t0_ns);
-	if (ferror(stdout))	/* a closed pipe: nobody reads us any more */
-		evloop_stop(l->loop, -EPIPE);
-	else if (l->o->count && ++l->printed >= l->o->count)
-		evloop_stop(l->loop, 1);
+	live_update(&l->lv, s->time_ns);
 }
 
 static void on_mappings(void *ctx, uint64_t time_ns, const struct mapping *maps,
 			size_t nr)
 {
 	struct live *l = ctx;
+	int ret;
 
 	if (model_set_mappings(&l->model, maps, nr))
 		l->vs.drops++;
-	if (l->rec && !l->rec_err) {
-		l->rec_err = record_write_mappings(l->rec, time_ns, maps, nr);
-		if (l->rec_err)
-			evloop_stop(l->loop, l->rec_err);
-	}
-}
-
-static int on_signal(void *ctx, int signo)
-{
-	struct live *l = ctx;
-
-	if (signo == SIGWINCH) {
-		view_tui_resize(l->tui);
-		view_tui_draw(l->tui, &l->model, &l->vs);
-		return 0;
-	}
-	return 1;
+	if (l->rec && (ret = record_write_mappings(l->rec, time_ns, maps, nr)))
+		live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
 }
 
 static int on_target_exit(void *ctx, int fd, uint32_t events)
@@ -154,37 +104,70 @@ static int on_target_exit(void *ctx, int fd, uint32_t events)
 	return SAMPLER_TARGET_GONE;
 }
 
-static int on_refresh(void *ctx, int fd, uint32_t events)
+static void print_header(void *ctx, FILE *f)
 {
 	struct live *l = ctx;
-	double speed;
 
-	(void)fd, (void)events;
-	speed = view_tui_take_speed(l->tui);
-	if (speed != 1) {
-		l->refresh_ns *= speed;
-		if (l->refresh_ns < 50000000)
-			l->refresh_ns = 50000000;	/* 20 frames a second at most */
-		if (l->refresh_ns > 60000000000ULL)
-			l->refresh_ns = 60000000000ULL;
-		evloop_set_timer(l->refresh_fd, l->refresh_ns);
-	}
+	view_batch_header(f, &l->vs);
+}
+
+static void print(void *ctx, FILE *f, bool json)
+{
+	struct live *l = ctx;
+
 	update_status(l);
-	if (!view_tui_paused(l->tui))
-		view_tui_draw(l->tui, &l->model, &l->vs);
-	return 0;
+	if (json)
+		view_json_line(f, &l->model, &l->vs);
+	else
+		view_batch_line(f, &l->model, &l->vs, l->t0_ns);
 }
 
-static int on_key(void *ctx, int fd, uint32_t events)
+static void metrics(void *ctx, struct metrics *m)
 {
 	struct live *l = ctx;
 
-	(void)fd, (void)events;
-	if (view_tui_keys(l->tui, &l->model, &l->vs))
-		return 1;
-	view_tui_draw(l->tui, &l->model, &l->vs);
+	update_status(l);
+	view_metrics(m, &l->model, &l->vs);
+}
+
+static void *open_view(void *ctx, bool no_color)
+{
+	struct live *l = ctx;
+
+	return view_tui_open(&l->model, &l->vs, no_color);
+}
+
+/* --replay: the record's snapshots through the same model and outputs,
+ * an update each */
+static int load(void *ctx, const char *path, char *err, size_t errlen)
+{
+	struct live *l = ctx;
+	struct recording *rec = &l->replayed;
+	int ret = record_load(path, rec, err, errlen);
+
+	if (ret)
+		return ret;
+	snprintf(l->source, sizeof(l->source), "%s, replay of %s", rec->hdr.source, path);
+	l->vs.target = rec->hdr.target;
+	l->vs.source = l->source;
+	l->t0_ns = rec->nr_snaps ? rec->snaps[0].time_ns - rec->snaps[0].aggr_ns : 0;
+	if (model_init(&l->model, rec->nr_snaps ? rec->nr_snaps : 1) ||
+	    model_set_mappings(&l->model, rec->maps, rec->nr_maps)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < rec->nr_snaps; i++) {
+		model_add_snapshot(&l->model, &rec->snaps[i]);
+		live_update(&l->lv, rec->snaps[i].time_ns);
+	}
 	return 0;
 }
+
+/* The source pushes: an update per aggregation (live_update). */
+static const struct live_ops ops = {
+	.tool = "damontop", .print = print, .print_header = print_header, .load = load,
+	.metrics = metrics, .view_open = open_view, .view = &view_tui_live,
+};
 
 static int open_record(struct live *l)
 {
@@ -214,37 +197,14 @@ static int open_record(struct live *l)
 			 l->o->sampler.scan ? "pte-scan" : "pte");
 	}
 	snprintf(h.target, sizeof(h.target), "%s", l->target.desc);
-	l->rec = l->o->damo_format ? record_create_damo(l->o->output, l->o->force, &h) :
-				     record_create(l->o->output, l->o->force, &h);
+	l->rec = l->o->damo_format ? record_create_damo(l->o->out.output, l->o->out.force, &h) :
+				     record_create(l->o->out.output, l->o->out.force, &h);
 	if (!l->rec)
-		return tool_error("cannot create %s: %s", l->o->output, strerror(errno));
+		return tool_error("cannot create %s: %s", l->o->out.output, strerror(errno));
 	/* the mappings the sampler found before the file existed */
 	if (l->model.nr_maps &&
 	    record_write_mappings(l->rec, h.start_mono_ns, l->model.maps, l->model.nr_maps))
-		return tool_error("cannot write %s: %s", l->o->output, strerror(errno));
-	return 0;
-}
-
-static int start_view(struct live *l)
-{
-	int err;
-
-	if (l->o->metrics.headless)
-		return 0;
-	if (l->o->batch || l->o->record) {
-		if (l->o->batch && !l->o->json)
-			view_batch_header(stdout, &l->vs);
-		return 0;
-	}
-	err = view_tui_open(&l->tui, l->o->no_color);
-	if (err)
-		return err == -ENOTTY ? tool_error("the live view needs a terminal; use --batch") :
-			tool_error("cannot start the terminal view: %s", strerror(-err));
-	err = evloop_add_fd(l->loop, STDIN_FILENO, on_key, l);
-	l->refresh_ns = l->o->refresh_ns;
-	l->refresh_fd = err ? err : evloop_add_timer(l->loop, l->refresh_ns, on_refresh, l);
-	if (l->refresh_fd < 0)
-		return tool_error("cannot read the terminal: %s", strerror(-l->refresh_fd));
+		return tool_error("cannot write %s: %s", l->o->out.output, strerror(errno));
 	return 0;
 }
 
@@ -315,7 +275,7 @@ static int start_kdamond(struct live *l, char *err, size_t errlen)
 		ko.ranges = ram;
 		ko.nr_ranges = nr;
 	}
-	ret = kdamond_start(&l->kdamond, l->loop, &ko, &sink, err, errlen);
+	ret = kdamond_start(&l->kdamond, l->lv.loop, &ko, &sink, err, errlen);
 	free(ram);
 	if (ret)
 		return ret;
@@ -354,7 +314,7 @@ static int start_pte(struct live *l, char *err, size_t errlen)
 		 "pte%s", l->o->sampler.scan ? " (scan)" : "");
 	l->vs.kind = "pte";
 	snprintf(l->ops, sizeof(l->ops), "vaddr");
-	return sampler_start(&l->sampler, l->loop, l->target.pid, &l->o->sampler, &sink,
+	return sampler_start(&l->sampler, l->lv.loop, l->target.pid, &l->o->sampler, &sink,
 			     err, errlen);
 }
 
@@ -390,61 +350,30 @@ static int start_source(struct live *l, char *err, size_t errlen)
 	return start_pte(l, err, errlen);
 }
 
-static int replay_run(const struct damontop_opts *o);
-
-int live_run(const struct damontop_opts *o)
+int damontop_run(const struct damontop_opts *o)
 {
 	static const int needed[] = { CAP_SYS_PTRACE, CAP_SYS_NICE, 0 };
-	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
-	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	bool tui = !o->batch && !o->record && !o->metrics.headless;
 	bool process = o->pid || o->cmd;
-	struct live l = { .o = o, .refresh_fd = -1, .target.pidfd = -1 };
+	struct live l = { .o = o, .target.pidfd = -1 };
 	char err[256] = "";
-	const char *cap;
 	int rc = 1, ret;
 
-	if (o->replay)
-		return replay_run(o);
-	cap = probe_missing_capability(needed);
-	if (cap)
-		return tool_error("needs %s (run as root)", cap);
-	if (!probe_kernel_btf())
-		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
-				      "CO-RE programs cannot load");
-	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return tool_error("the live view needs a terminal; use --batch");
-	/* refuse an existing output file before starting anything; the
-	 * exclusive create later still decides */
-	if (o->output && !o->force && !access(o->output, F_OK))
-		return tool_error("cannot create %s: %s", o->output, strerror(EEXIST));
-	probe_libbpf_verbose(o->verbose);
-	signal(SIGPIPE, SIG_IGN);
+	if (live_begin(&l.lv, &ops, &l, &o->out, needed))
+		goto out;
+	if (o->out.replay) {
+		rc = live_replay(&l.lv);
+		goto out;
+	}
 	l.vs.source = l.source;
 	l.vs.source_why = l.source_why;
 	l.vs.live = true;
 	l.vs.budget = o->sampler.budget;
 	l.vs.ops = l.ops;
-	l.loop = evloop_new();
-	if (!l.loop || model_init(&l.model, HISTORY)) {
+	if (model_init(&l.model, HISTORY)) {
 		tool_error("out of memory");
 		goto out;
 	}
-	/* from here on a signal ends the loop, not the process: the cleanup
-	 * below always runs, and a -c command never outlives us */
-	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
-	if (ret) {
-		tool_error("cannot take signals: %s", strerror(-ret));
-		goto out;
-	}
-	/* a port in use or a textfile nowhere to go fails here, before a
-	 * command is started or anything is loaded */
-	ret = metrics_pub_start(&l.pub, &o->metrics, l.loop, err, sizeof(err));
-	if (ret) {
-		tool_error("%s", err);
-		goto out;
-	}
-	ret = !process ? 0 : o->cmd ? target_spawn(&l.target, o->cmd, tui, err, sizeof(err))
+	ret = !process ? 0 : o->cmd ? target_spawn(&l.target, o->cmd, l.lv.with_view, err, sizeof(err))
 				    : target_attach(&l.target, o->pid, err, sizeof(err));
 	if (ret) {
 		tool_error("%s", err);
@@ -457,7 +386,7 @@ int live_run(const struct damontop_opts *o)
 		/* the command was done before we were attached */
 		target_reap(&l.target);
 		summary(&l, SAMPLER_TARGET_GONE);
-		rc = publish_metrics(&l) ? tool_error("%s", l.pub_err) : 0;
+		rc = 0;
 		goto out;
 	}
 	if (ret) {
@@ -465,124 +394,41 @@ int live_run(const struct damontop_opts *o)
 		goto out;
 	}
 	l.vs.damon = l.kdamond;
-	update_status(&l);
-	/* the source and target are known: a scrape before the first
-	 * aggregation finds them */
-	if (publish_metrics(&l)) {
-		tool_error("%s", l.pub_err);
-		goto out;
-	}
+	snprintf(l.doing, sizeof(l.doing), "monitoring %s", l.target.desc);
+	l.lv.doing = l.doing;
 	if (l.sampler && (o->sampler.scan || o->sampler.method == CLEAR_REFS) &&
 	    !l.vs.st.refs_exact)
 		fprintf(stderr, "damontop: hint: this kernel tracks soft-dirty pages, so "
 			"clear_refs cannot flush the TLB: pages the target keeps in its "
 			"TLB may read idle (use --clear cold)\n");
-	if (o->output && open_record(&l))
+	if (o->out.output && open_record(&l))
 		goto out;
-	if ((process && evloop_add_fd(l.loop, l.target.pidfd, on_target_exit, &l)) ||
-	    (o->duration_ns && evloop_add_deadline(l.loop, o->duration_ns) < 0)) {
+	if (process && evloop_add_fd(l.lv.loop, l.target.pidfd, on_target_exit, &l)) {
 		tool_error("cannot watch the target: %s", strerror(errno));
 		goto out;
 	}
-	if (start_view(&l))
-		goto out;
 	/* the cost shown is the running cost: start-up is reported apart */
 	l.cpu_start_ns = l.cpu_prev_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	l.wall_start_ns = l.wall_prev_ns = clock_ns(CLOCK_MONOTONIC);
-
-	ret = evloop_run(l.loop);
-	view_tui_close(l.tui);
-	l.tui = NULL;
-	if (l.pub_err[0]) {
-		tool_error("%s", l.pub_err);
+	rc = live_run(&l.lv);
+	if (rc)
 		goto out;
-	}
-	/* the last word: the final textfile has the last line's figures */
-	update_status(&l);
-	if (publish_metrics(&l)) {
-		tool_error("%s", l.pub_err);
-		goto out;
-	}
-	if (ret == -EPIPE) {
-		rc = 0;		/* the reader went away: done, quietly */
-		goto out;
-	}
-	if (l.rec_err) {
-		tool_error("cannot write %s: %s", o->output, strerror(-l.rec_err));
-		goto out;
-	}
-	if (ret < 0) {
-		tool_error("monitoring %s failed: %s", l.target.desc, strerror(-ret));
-		goto out;
-	}
-	if (ret == SAMPLER_TARGET_GONE)
+	if (l.lv.stop == SAMPLER_TARGET_GONE)
 		target_reap(&l.target);
-	summary(&l, ret);
-	rc = 0;
+	if (l.lv.stop != LIVE_STOP_PIPE)
+		summary(&l, l.lv.stop);
 out:
-	view_tui_close(l.tui);
+	/* the sources first: they are watched by the loop */
 	sampler_stop(l.sampler);
 	kdamond_stop(l.kdamond);
+	live_end(&l.lv);
 	phys_cgroups_free(l.vs.memcg);
 	if (l.rec && record_close(l.rec) && !rc)
-		rc = tool_error("cannot complete %s", o->output);
+		rc = tool_error("cannot complete %s", o->out.output);
 	if (rc && l.rec && !l.model.total_snaps)
-		unlink(o->output);	/* ours, and holding nothing */
+		unlink(o->out.output);	/* ours, and holding nothing */
 	target_close(&l.target);
-	metrics_pub_stop(l.pub);
-	evloop_free(l.loop);
 	model_free(&l.model);
-	return rc;
-}
-
-/* --replay: the record's snapshots through the same model and views. */
-static int replay_run(const struct damontop_opts *o)
-{
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
-	struct live l = { .o = o, .refresh_fd = -1 };
-	struct recording rec;
-	char err[256], source[300];
-	int rc = 1;
-
-	if (record_load(o->replay, &rec, err, sizeof(err)))
-		return tool_error("cannot replay %s: %s", o->replay, err);
-	snprintf(source, sizeof(source), "%s, replay of %s", rec.hdr.source, o->replay);
-	l.vs.target = rec.hdr.target;
-	l.vs.source = source;
-	l.t0_ns = rec.nr_snaps ? rec.snaps[0].time_ns - rec.snaps[0].aggr_ns : 0;
-	if (model_init(&l.model, rec.nr_snaps ? rec.nr_snaps : 1) ||
-	    model_set_mappings(&l.model, rec.maps, rec.nr_maps)) {
-		tool_error("out of memory");
-		goto out;
-	}
-	if (o->batch && !o->json)
-		view_batch_header(stdout, &l.vs);
-	for (size_t i = 0; i < rec.nr_snaps; i++) {
-		model_add_snapshot(&l.model, &rec.snaps[i]);
-		if (o->json)
-			view_json_line(stdout, &l.model, &l.vs);
-		else if (o->batch)
-			view_batch_line(stdout, &l.model, &l.vs, l.t0_ns);
-	}
-	rc = 0;
-	if (o->batch)
-		goto out;
-	l.loop = evloop_new();
-	if (!l.loop || view_tui_open(&l.tui, o->no_color)) {
-		rc = tool_error("cannot start the terminal view (use --batch)");
-		goto out;
-	}
-	if (evloop_add_signals(l.loop, signals, on_signal, &l) ||
-	    evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-		rc = tool_error("cannot read the terminal: %s", strerror(errno));
-		goto out;
-	}
-	view_tui_draw(l.tui, &l.model, &l.vs);
-	evloop_run(l.loop);
-out:
-	view_tui_close(l.tui);
-	evloop_free(l.loop);
-	model_free(&l.model);
-	recording_free(&rec);
+	recording_free(&l.replayed);
 	return rc;
 }

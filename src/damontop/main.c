@@ -15,8 +15,7 @@
 const char *argp_program_version = "damontop (kscope) 0.1";
 
 enum {
-	OPT_BUDGET = 256, OPT_CLEAR, OPT_SCAN, OPT_REPLAY, OPT_BATCH, OPT_JSON,
-	OPT_NO_COLOR, OPT_FORCE, OPT_FORMAT, OPT_RESOL, OPT_TIME_RANGE,
+	OPT_BUDGET = 256, OPT_CLEAR, OPT_SCAN, OPT_JSON, OPT_FORCE, OPT_FORMAT, OPT_RESOL, OPT_TIME_RANGE,
 	OPT_ADDR_RANGE, OPT_ABS_TIME, OPT_ABS_ADDR, OPT_SEED, OPT_SOURCE,
 	OPT_ATTACH, OPT_PADDR,
 };
@@ -29,7 +28,6 @@ static const struct argp_option monitor_options[] = {
 	  "Monitor physical memory (default: System RAM) with kernel DAMON", 1 },
 	{ "attach-kdamond", OPT_ATTACH, "N", 0,
 	  "Watch the running kdamond N read-only", 1 },
-	{ "replay", OPT_REPLAY, "FILE", 0, "Show a record file (ours or damo's)", 1 },
 	{ NULL, 0, NULL, 0, "Monitoring (DAMON's attributes):", 2 },
 	{ "source", OPT_SOURCE, "auto|pte|damon", 0,
 	  "Kernel DAMON or the page-table sampler (default auto: DAMON where free)", 2 },
@@ -42,17 +40,9 @@ static const struct argp_option monitor_options[] = {
 	{ "scan", OPT_SCAN, NULL, 0,
 	  "Exact per-page working set every aggregation (small targets)", 2 },
 	{ "seed", OPT_SEED, "N", OPTION_HIDDEN, "Random seed of the region model", 2 },
-	{ NULL, 0, NULL, 0, "Output:", 3 },
-	{ "output", 'o', "FILE", 0, "Record the session to FILE", 3 },
+	{ NULL, 0, NULL, 0, "Recording:", 3 },
 	{ "format", OPT_FORMAT, "kscope|damo", 0,
 	  "Record file format (damo: damo's json_compressed)", 3 },
-	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 3 },
-	{ "interval", 'i', "SEC", 0, "Screen refresh interval (default 0.5)", 3 },
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 3 },
-	{ "batch", OPT_BATCH, NULL, 0, "Plain text, one line per aggregation", 3 },
-	{ "json", OPT_JSON, NULL, 0, "One JSON object per aggregation", 3 },
-	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 3 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and every sampling plan", 3 },
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
@@ -132,13 +122,13 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case 'o':
-		o->output = arg;
+		o->out.output = arg;
 		return 0;
 	case OPT_FORCE:
-		o->force = true;
+		o->out.force = true;
 		return 0;
 	case OPT_JSON:
-		o->json = true;
+		o->out.json = true;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -151,7 +141,10 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &o->metrics;
+		state->child_inputs[0] = &o->out;
+		return 0;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case 'p':
 		if (units_parse_u64(arg, 1, INT32_MAX, &a))
@@ -160,9 +153,6 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'c':
 		o->cmd = arg;
-		return 0;
-	case OPT_REPLAY:
-		o->replay = arg;
 		return 0;
 	case OPT_ATTACH:
 		if (units_parse_u64(arg, 0, INT32_MAX, &a))
@@ -231,34 +221,8 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 		if (units_parse_u64(arg, 1, UINT64_MAX, &o->sampler.seed))
 			argp_error(state, "bad seed '%s'", arg);
 		return 0;
-	case 'i':
-		if (units_parse_seconds(arg, &o->refresh_ns))
-			argp_error(state, "bad interval '%s'", arg);
-		return 0;
-	case 'd':
-		if (units_parse_seconds(arg, &o->duration_ns))
-			argp_error(state, "bad duration '%s'", arg);
-		return 0;
-	case OPT_BATCH:
-		o->batch = true;
-		return 0;
-	case OPT_NO_COLOR:
-		o->no_color = true;
-		return 0;
-	case 'v':
-		o->verbose = true;
-		o->sampler.verbose = true;
-		return 0;
-	case ARGP_KEY_ARG:
-		/* [interval [count]] as libbpf-tools take them, batch only */
-		if (state->arg_num == 0 && !units_parse_seconds(arg, &o->print_ns))
-			return 0;
-		if (state->arg_num == 1 && !units_parse_u64(arg, 1, UINT64_MAX, &o->count))
-			return 0;
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
 	case ARGP_KEY_END:
-		if (!!o->pid + !!o->cmd + !!o->replay + o->paddr +
+		if (!!o->pid + !!o->cmd + !!o->out.replay + o->paddr +
 		    (o->attach_kdamond >= 0) != 1)
 			argp_error(state, "give one of -p PID, -c 'CMD', --paddr, "
 				   "--attach-kdamond N, --replay FILE");
@@ -267,18 +231,12 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 				   "not --source pte");
 		if (o->sampler.scan && o->source == SOURCE_DAMON)
 			argp_error(state, "--scan is the pte source's");
-		if (o->record && (!o->output || o->replay))
+		if (o->record && (!o->out.output || o->out.replay))
 			argp_error(state, "record needs -o FILE and a live target");
-		if (o->replay && metrics_wanted(&o->metrics))
-			argp_error(state, "--metrics and --metrics-textfile are for a live "
-				   "target, not --replay");
-		if (o->json)
-			o->batch = true;
-		if (o->count || state->arg_num)
-			o->batch = true;
+		o->sampler.verbose = o->out.verbose;
 		return 0;
 	}
-	return parse_common(key, arg, state);
+	return ARGP_ERR_UNKNOWN;
 }
 
 static error_t parse_report(int key, char *arg, struct argp_state *state)
@@ -345,9 +303,9 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)
 			argp_error(state, "usage: report heatmap|wss|regions|convert FILE");
-		if (o->report == REPORT_CONVERT && !o->output)
+		if (o->report == REPORT_CONVERT && !o->out.output)
 			argp_error(state, "convert needs -o FILE");
-		if (o->json && o->report != REPORT_WSS)
+		if (o->out.json && o->report != REPORT_WSS)
 			argp_error(state, "--json is for report wss");
 		return 0;
 	}
@@ -356,7 +314,7 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 
 /* record too: a recording session publishes as a live one does */
 static const struct argp_child monitor_children[] = {
-	{ &metrics_argp, 0, "Prometheus:", 4 },
+	{ &cliout_argp, 0, "Output:", 4 },
 	{},
 };
 
@@ -397,7 +355,7 @@ int main(int argc, char **argv)
 			.update_ns = 1000000000, .min_nr_regions = 10,
 			.max_nr_regions = 1000, .budget = 0.01, .seed = 0,
 		},
-		.refresh_ns = 500000000,
+		.out.refresh_ns = 500000000,
 		.format = -1,
 		.attach_kdamond = -1,
 	};
@@ -409,12 +367,12 @@ int main(int argc, char **argv)
 		argv[1] = "damontop report";
 		argp_parse(&report_argp, argc - 1, argv + 1, 0, NULL, &o);
 		if (o.report == REPORT_HEATMAP && (int)o.format < 0) {
-			const char *sfx = suffix(o.output);
+			const char *sfx = suffix(o.out.output);
 
 			o.format = !strcmp(sfx, "svg") ? FORMAT_SVG :
-				   !strcmp(sfx, "tsv") || !o.output ? FORMAT_TSV : FORMAT_PNG;
+				   !strcmp(sfx, "tsv") || !o.out.output ? FORMAT_TSV : FORMAT_PNG;
 		}
-		if (o.report == REPORT_HEATMAP && o.format != FORMAT_TSV && !o.output)
+		if (o.report == REPORT_HEATMAP && o.format != FORMAT_TSV && !o.out.output)
 			return tool_error("a png or svg heatmap needs -o FILE");
 		return report_run(&o);
 	}
@@ -427,7 +385,10 @@ int main(int argc, char **argv)
 	}
 	if (o.sampler.aggr_ns < o.sampler.sample_ns)
 		return tool_error("the aggregation interval is shorter than the sampling interval");
-	ret = live_run(&o);
+	/* record: the file, no live view, lines only with --batch */
+	if (o.record && !o.out.batch)
+		o.out.metrics.headless = true;
+	ret = damontop_run(&o);
 	free(o.paddr_ranges);
 	return ret;
 }

@@ -21,7 +21,7 @@
 static int report_heatmap(const struct damontop_opts *o, const struct recording *rec)
 {
 	struct export_opts eo = {
-		.abs_time = o->abs_time, .abs_addr = o->abs_addr, .force = o->force,
+		.abs_time = o->abs_time, .abs_addr = o->abs_addr, .force = o->out.force,
 		.title = rec->hdr.target,
 	};
 	uint64_t start = rec->hdr.start_mono_ns, t0, t1;
@@ -50,18 +50,18 @@ static int report_heatmap(const struct damontop_opts *o, const struct recording 
 	heatgrid_fill(&g, rec->snaps, rec->nr_snaps, start);
 	switch (o->format) {
 	case FORMAT_PNG:
-		err = export_png(&g, o->output, &eo);
+		err = export_png(&g, o->out.output, &eo);
 		break;
 	case FORMAT_SVG:
-		err = export_svg(&g, o->output, &eo);
+		err = export_svg(&g, o->out.output, &eo);
 		break;
 	default:
-		err = export_tsv(&g, o->output ? o->output : "-", &eo);
+		err = export_tsv(&g, o->out.output ? o->out.output : "-", &eo);
 		break;
 	}
 	heatgrid_free(&g);
 	if (err)
-		return tool_error("cannot write %s: %s", o->output ? o->output : "stdout",
+		return tool_error("cannot write %s: %s", o->out.output ? o->out.output : "stdout",
 				      strerror(-err));
 	return 0;
 }
@@ -90,7 +90,7 @@ static int report_wss(const struct damontop_opts *o, const struct recording *rec
 		sum += wss[i];
 	}
 	qsort(wss, n, sizeof(*wss), cmp_u64);
-	if (o->json) {
+	if (o->out.json) {
 		fprintf(out, "{\"snapshots\":%zu,\"avg_bytes\":%llu,\"percentiles\":{", n,
 		       (unsigned long long)(sum / n));
 		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
@@ -136,20 +136,20 @@ static int report_regions(const struct recording *rec, FILE *out)
 static int report_convert(const struct damontop_opts *o, const struct recording *rec)
 {
 	struct record_writer *w = o->damo_format ?
-		record_create_damo(o->output, o->force, &rec->hdr) :
-		record_create(o->output, o->force, &rec->hdr);
+		record_create_damo(o->out.output, o->out.force, &rec->hdr) :
+		record_create(o->out.output, o->out.force, &rec->hdr);
 	int err = 0;
 
 	if (!w)
-		return tool_error("cannot create %s: %s", o->output, strerror(errno));
+		return tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 	if (rec->nr_maps)
 		err = record_write_mappings(w, rec->maps_time_ns, rec->maps, rec->nr_maps);
 	for (size_t i = 0; i < rec->nr_snaps && !err; i++)
 		err = record_write_snapshot(w, &rec->snaps[i]);
 	err = record_close(w) ?: err;
 	if (err) {
-		unlink(o->output);
-		return tool_error("cannot write %s: %s", o->output, strerror(-err));
+		unlink(o->out.output);
+		return tool_error("cannot write %s: %s", o->out.output, strerror(-err));
 	}
 	return 0;
 }
@@ -167,10 +167,10 @@ int report_run(const struct damontop_opts *o)
 		rc = report_convert(o, &rec);
 		goto done;
 	}
-	if (o->report != REPORT_HEATMAP && o->output) {
-		out = outfile_fopen(o->output, o->force);
+	if (o->report != REPORT_HEATMAP && o->out.output) {
+		out = outfile_fopen(o->out.output, o->out.force);
 		if (!out) {
-			rc = tool_error("cannot create %s: %s", o->output, strerror(errno));
+			rc = tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 			goto done;
 		}
 	}
@@ -186,7 +186,7 @@ int report_run(const struct damontop_opts *o)
 		break;
 	}
 	if (out != stdout && fclose(out) && !rc)
-		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
+		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
 done:
 	recording_free(&rec);
 	return rc;

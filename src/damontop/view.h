@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "live.h"
 #include "model.h"
 #include "sampler.h"
 
@@ -47,17 +48,11 @@ void view_json_line(FILE *out, const struct damon_model *m,
 void view_metrics(struct metrics *out, const struct damon_model *m,
 		 const struct view_status *vs);
 
+/* The live view of @m, with @vs (both kept), or NULL and errno; then
+ * driven by the live driver through view_tui_live. */
 struct view_tui;
-int view_tui_open(struct view_tui **out, bool no_color);
-void view_tui_close(struct view_tui *v);
-/* Reads pending keys; returns 1 to quit, 0 otherwise. */
-int view_tui_keys(struct view_tui *v, const struct damon_model *m,
-		  const struct view_status *vs);
-void view_tui_draw(struct view_tui *v, const struct damon_model *m,
-		   const struct view_status *vs);
-bool view_tui_paused(const struct view_tui *v);
-/* Refresh interval changes asked with +/- (factor, 1 = none). */
-double view_tui_take_speed(struct view_tui *v);
-void view_tui_resize(struct view_tui *v);
+struct view_tui *view_tui_open(const struct damon_model *m, const struct view_status *vs,
+			       bool no_color);
+extern const struct live_view view_tui_live;
 
 #endif

@@ -33,8 +33,9 @@
 enum sort_key { SORT_ACCESS, SORT_SIZE, SORT_ADDR, SORT_AGE, NR_SORT };
 
 struct view_tui {
-	struct tui tui;
-	double speed;			/* pending refresh factor from +/- */
+	struct tui tui;			/* first: tui_view_new() */
+	const struct damon_model *m;	/* what it shows */
+	const struct view_status *vs;
 	enum sort_key sort;
 	unsigned int back;		/* columns scrolled back in time */
 	uint64_t zoom_lo, zoom_hi;	/* address window; 0,0 = everything */
@@ -61,55 +62,29 @@ static const struct tui_help help[] = {
 	{ NULL, NULL },
 };
 
-int view_tui_open(struct view_tui **out, bool no_color)
+struct view_tui *view_tui_open(const struct damon_model *m, const struct view_status *vs,
+			       bool no_color)
 {
 	struct tui_opts opts = {
 		.tool = "damontop", .no_color = no_color, .canvas = true,
 		.header_lines = 2, .label_width = LABEL_W, .help = help,
 	};
-	struct view_tui *v = calloc(1, sizeof(*v));
-	int err;
+	struct view_tui *v = tui_view_new(sizeof(*v), &opts);
 
 	if (!v)
-		return -ENOMEM;
-	v->speed = 1;
-	err = tui_init(&v->tui, &opts);
-	if (err) {
-		free(v);
-		return err;
-	}
-	*out = v;
-	return 0;
+		return NULL;
+	v->m = m;
+	v->vs = vs;
+	return v;
 }
 
-void view_tui_close(struct view_tui *v)
+static void view_tui_close(void *view)
 {
-	if (!v)
-		return;
-	tui_fini(&v->tui);
+	struct view_tui *v = view;
+
 	if (v->have_grid)
 		heatgrid_free(&v->grid);
-	free(v);
-}
-
-bool view_tui_paused(const struct view_tui *v)
-{
-	return v && v->tui.paused;
-}
-
-double view_tui_take_speed(struct view_tui *v)
-{
-	double s = v ? v->speed : 1;
-
-	if (v)
-		v->speed = 1;
-	return s;
-}
-
-void view_tui_resize(struct view_tui *v)
-{
-	if (v)
-		tui_resize(&v->tui);
+	tui_view_free(v);
 }
 
 static void export_screen(struct view_tui *v)
@@ -188,54 +163,45 @@ static const char *region_owner(struct view_tui *v, struct phys_cgroups *memcg,
 	return c->text;
 }
 
-int view_tui_keys(struct view_tui *v, const struct damon_model *m,
-		  const struct view_status *vs)
+static int view_tui_key(void *view, int key)
 {
+	struct view_tui *v = view;
+	const struct damon_model *m = v->m;
+	const struct view_status *vs = v->vs;
 	const struct hot_region *sel;
-	int key;
 
-	while ((key = tui_read_key(&v->tui)) != TUI_KEY_NONE) {
-		switch (key) {
-		case TUI_KEY_QUIT:
-			return 1;
-		case TUI_KEY_FASTER:
-			v->speed /= 2;
+	switch (key) {
+	case TUI_KEY_SORT:
+		v->sort = (v->sort + 1) % NR_SORT;
+		break;
+	case TUI_KEY_LEFT:
+		/* no further back than the oldest snapshot kept */
+		if (v->back + 8 < m->nr_snaps)
+			v->back += 8;
+		break;
+	case TUI_KEY_RIGHT:
+		v->back = v->back > 8 ? v->back - 8 : 0;
+		break;
+	case TUI_KEY_ZOOM_IN:
+		if (tui_selected(&v->tui) >= v->nr_rows)
 			break;
-		case TUI_KEY_SLOWER:
-			v->speed *= 2;
-			break;
-		case TUI_KEY_SORT:
-			v->sort = (v->sort + 1) % NR_SORT;
-			break;
-		case TUI_KEY_LEFT:
-			/* no further back than the oldest snapshot kept */
-			if (v->back + 8 < m->nr_snaps)
-				v->back += 8;
-			break;
-		case TUI_KEY_RIGHT:
-			v->back = v->back > 8 ? v->back - 8 : 0;
-			break;
-		case TUI_KEY_ZOOM_IN:
-			if (tui_selected(&v->tui) >= v->nr_rows)
-				break;
-			sel = &v->rows[tui_selected(&v->tui)];
-			/* the region and as much again around it */
-			v->zoom_lo = sel->start - (sel->end - sel->start) / 2;
-			v->zoom_hi = sel->end + (sel->end - sel->start) / 2;
-			if (v->zoom_lo > sel->start)
-				v->zoom_lo = 0;
-			break;
-		case TUI_KEY_ZOOM_OUT:
-			v->zoom_lo = v->zoom_hi = 0;
-			break;
-		case TUI_KEY_EXPORT:
-			export_screen(v);
-			break;
-		case TUI_KEY_OTHER:
-			if (v->tui.ch == 'o')
-				show_processes(v, vs);
-			break;
-		}
+		sel = &v->rows[tui_selected(&v->tui)];
+		/* the region and as much again around it */
+		v->zoom_lo = sel->start - (sel->end - sel->start) / 2;
+		v->zoom_hi = sel->end + (sel->end - sel->start) / 2;
+		if (v->zoom_lo > sel->start)
+			v->zoom_lo = 0;
+		break;
+	case TUI_KEY_ZOOM_OUT:
+		v->zoom_lo = v->zoom_hi = 0;
+		break;
+	case TUI_KEY_EXPORT:
+		export_screen(v);
+		break;
+	case TUI_KEY_OTHER:
+		if (v->tui.ch == 'o')
+			show_processes(v, vs);
+		break;
 	}
 	return 0;
 }
@@ -334,9 +300,11 @@ static int build_grid(struct view_tui *v, const struct damon_model *m,
 	return err;
 }
 
-void view_tui_draw(struct view_tui *v, const struct damon_model *m,
-		   const struct view_status *vs)
+static void view_tui_draw(void *view)
 {
+	struct view_tui *v = view;
+	const struct damon_model *m = v->m;
+	const struct view_status *vs = v->vs;
 	static const struct tui_col cols[NCOLS] = {
 		{ "START", 14, true }, { "END", 14, true }, { "SIZE", 10, true },
 		{ "ACCESS", 7, true }, { "AGE", 8, true }, { "MAPPING", 0, false },
@@ -439,3 +407,8 @@ void view_tui_draw(struct view_tui *v, const struct damon_model *m,
 			 v->sort == SORT_ADDR ? 0 : 4;
 	tui_draw(&v->tui, &f);
 }
+
+const struct live_view view_tui_live = {
+	.frame = tui_view_frame, .draw = view_tui_draw, .key = view_tui_key,
+	.close = view_tui_close,
+};

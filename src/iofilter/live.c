@@ -6,8 +6,6 @@
  * hold only while iofilter runs, unless --pin keeps them).
  */
 #include <errno.h>
-#include <linux/capability.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +14,8 @@
 #include "cli.h"
 #include "clock.h"
 #include "enforce.h"
-#include "evloop.h"
-#include "metrics_serve.h"
+#include "live.h"
 #include "outfile.h"
-#include "probe.h"
 #include "rules.h"
 #include "session.h"
 #include "units.h"
@@ -36,13 +32,9 @@ struct device {
 
 struct live {
 	const struct iofilter_opts *o;
-	struct evloop *loop;
+	struct live_session lv;
 	struct iof_enforcer *enf;
 	struct session s;
-	struct view *view;
-	struct metrics_pub *pub;
-	bool pub_failed;		/* the run ends with 1, pub_err said */
-	char pub_err[256];
 	FILE *log, *out;
 	char tiers_line[128];
 	struct device devs[IOF_MAX_RULES];
@@ -168,24 +160,48 @@ static void on_event(void *ctx, const struct iof_event *e)
 		fflush(stdout);
 }
 
-static void update_counts(struct live *l)
+/* The kernel's counts and the disks' stats (live_ops.refresh). */
+static int refresh(void *ctx)
 {
+	struct live *l = ctx;
+
 	if (l->enf)
 		iof_counts(l->enf, l->s.counts, &l->s.drops);
+	update_devices(l);
+	return 0;
 }
 
-/*
- * The session's figures as one metrics refresh, served and written to the
- * textfile; 0, or -errno with the line in l->pub_err (the run then ends,
- * and says it once the live view is closed).
- */
-static int publish_metrics(struct live *l)
+/* A refresh on stdout: the rules' counts so far ({"counts":...} as the
+ * session file ends); a replay: the verdicts, oldest first. */
+static void print(void *ctx, FILE *f, bool json)
 {
-	struct session_disk disks[IOF_MAX_RULES];
-	int ret;
+	struct live *l = ctx;
+	char line[256];
 
-	if (!l->pub || l->pub_failed)
-		return 0;
+	if (l->lv.replay) {
+		for (size_t i = l->s.events < SESSION_LOG ? l->s.events : SESSION_LOG; i-- > 0;) {
+			const struct iof_event *e = session_event(&l->s, i);
+
+			if (json) {
+				session_event_json(f, &l->s, e);
+			} else {
+				session_event_text(&l->s, e, line, sizeof(line));
+				fprintf(f, "%s\n", line);
+			}
+		}
+		return;
+	}
+	if (json)
+		session_write_counts(f, &l->s);
+	else
+		session_counts_text(f, &l->s, clock_ns(CLOCK_MONOTONIC));
+}
+
+static void metrics(void *ctx, struct metrics *m)
+{
+	struct live *l = ctx;
+	struct session_disk disks[IOF_MAX_RULES];
+
 	for (size_t i = 0; i < l->nr_devs; i++) {
 		const struct device *d = &l->devs[i];
 
@@ -197,48 +213,30 @@ static int publish_metrics(struct live *l)
 			disks[i].bytes[k] = (d->sectors[k] - d->first_sectors[k]) * 512;
 		}
 	}
-	session_metrics(&l->s, disks, l->nr_devs, metrics_pub_begin(l->pub));
-	ret = metrics_pub_end(l->pub, l->pub_err, sizeof(l->pub_err));
-	l->pub_failed = ret != 0;
-	return ret;
+	session_metrics(&l->s, disks, l->nr_devs, m);
 }
 
-static int on_refresh(void *ctx, int fd, uint32_t events)
+static void *open_view(void *ctx, bool no_color)
 {
 	struct live *l = ctx;
 
-	(void)fd, (void)events;
-	update_counts(l);
-	update_devices(l);
-	if (publish_metrics(l))
-		return 1;
-	if (l->view)
-		view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
-	return 0;
+	return view_open(&l->s, l->tiers_line, l->devices_line, no_color);
 }
 
-static int on_key(void *ctx, int fd, uint32_t events)
+/* --replay */
+static int load(void *ctx, const char *path, char *err, size_t errlen)
 {
 	struct live *l = ctx;
 
-	(void)fd, (void)events;
-	if (view_keys(l->view))
-		return 1;
-	view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
-	return 0;
+	snprintf(l->tiers_line, sizeof(l->tiers_line), "replay of %s", path);
+	return session_load(path, &l->s, err, errlen);
 }
 
-static int on_signal(void *ctx, int signo)
-{
-	struct live *l = ctx;
-
-	if (signo == SIGWINCH) {
-		view_resize(l->view);
-		view_draw(l->view, &l->s, l->tiers_line, l->devices_line);
-		return 0;
-	}
-	return 1;
-}
+static const struct live_ops ops = {
+	.tool = "iofilter", .refresh = refresh, .print = print, .load = load,
+	.metrics = metrics,
+	.view_open = open_view, .view = &view_live,
+};
 
 /* Which tiers this kernel has, said once at start. */
 static void say_tiers(struct live *l, const struct iof_probe *p)
@@ -254,14 +252,8 @@ static void say_tiers(struct live *l, const struct iof_probe *p)
 	}
 }
 
-static int replay(const struct iofilter_opts *o);
-
 int iofilter_run(const struct iofilter_opts *o)
 {
-	static const int needed[] = { 0 };
-	static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, 0 };
-	static const int batch_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
-	bool tui = !cliout_no_view(&o->out);
 	struct live l = { .o = o };
 	struct session_rule *srules = NULL;
 	struct iof_rule_spec *specs = NULL;
@@ -269,43 +261,21 @@ int iofilter_run(const struct iofilter_opts *o)
 	struct iof_sink sink = { .ctx = &l, .event = on_event };
 	struct iof_probe probe;
 	char err[256], tiers[64];
-	const char *cap;
 	size_t nr = 0;
 	int rc = 1, ret;
 
 	if (o->unpin)
 		return iof_unpin(o->unpin, err, sizeof(err)) ?
 			tool_error("cannot unpin %s: %s", o->unpin, err) : 0;
-	if (o->out.replay)
-		return metrics_wanted(&o->out.metrics) ?
-			tool_error("--metrics, --metrics-textfile and --headless are for live "
-				   "runs, not --replay") : replay(o);
-	cap = probe_missing_capability(needed);
-	if (cap)
-		return tool_error("needs %s (run as root)", cap);
-	if (!probe_kernel_btf())
-		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
-				      "CO-RE programs cannot load");
-	if (tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return tool_error("the live view needs a terminal; use --batch");
+	l.lv.doing = "filtering";
+	if (live_begin(&l.lv, &ops, &l, &o->out, NULL))
+		goto out;
+	if (o->out.replay) {
+		rc = live_replay(&l.lv);
+		goto out;
+	}
 	if (collect_rules(o, &specs, &nr))
-		return 1;
-	probe_libbpf_verbose(o->out.verbose);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* a bad --metrics address or a port in use fails here, before any
-	 * program is loaded (the tiers' probe loads some) or file made */
-	l.loop = evloop_new();
-	if (!l.loop) {
-		tool_error("out of memory");
 		goto out;
-	}
-	ret = metrics_pub_start(&l.pub, &o->out.metrics, l.loop, err, sizeof(err));
-	if (ret) {
-		tool_error("%s", err);
-		goto out;
-	}
-
 	rules = calloc(nr, sizeof(*rules));
 	srules = calloc(nr, sizeof(*srules));
 	if (!rules || !srules) {
@@ -360,13 +330,7 @@ int iofilter_run(const struct iofilter_opts *o)
 	}
 	if (l.out)
 		session_write_header(l.out, &l.s);
-
-	ret = evloop_add_signals(l.loop, tui ? tui_signals : batch_signals, on_signal, &l);
-	if (ret) {
-		tool_error("cannot take signals: %s", strerror(-ret));
-		goto out;
-	}
-	ret = iof_start(&l.enf, l.loop, rules, nr, o->cgroup, &sink, err, sizeof(err));
+	ret = iof_start(&l.enf, l.lv.loop, rules, nr, o->cgroup, &sink, err, sizeof(err));
 	if (ret) {
 		tool_error("%s", err);
 		goto out;
@@ -376,47 +340,10 @@ int iofilter_run(const struct iofilter_opts *o)
 		tool_error("cannot pin under %s: %s", o->pin, err);
 		goto out;
 	}
-	if (tui) {
-		ret = view_open(&l.view, o->out.no_color);
-		if (ret) {
-			tool_error("cannot start the terminal view: %s", strerror(-ret));
-			goto out;
-		}
-		if (evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-			tool_error("cannot read the terminal");
-			goto out;
-		}
-	}
-	if (evloop_add_timer(l.loop, o->out.refresh_ns, on_refresh, &l) < 0 ||
-	    (o->out.duration_ns && evloop_add_deadline(l.loop, o->out.duration_ns) < 0)) {
-		tool_error("cannot start timers: %s", strerror(errno));
-		goto out;
-	}
 	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", nr, nr == 1 ? "" : "s",
 		l.tiers_line, o->pin ? "; pinned: the rules stay after exit" : "");
-	/* the families are there from the first scrape, at zero */
-	if (publish_metrics(&l))
-		goto out;
-	if (l.view)
-		view_draw(l.view, &l.s, l.tiers_line, l.devices_line);
-
-	ret = evloop_run(l.loop);
-	view_close(l.view);
-	l.view = NULL;
-	update_counts(&l);
-	update_devices(&l);
-	/* the last word: the textfile left behind has the final counts */
-	if (l.pub_failed || publish_metrics(&l))
-		goto out;
-	if (ret < 0 && ret != -EPIPE) {
-		tool_error("filtering failed: %s", strerror(-ret));
-		goto out;
-	}
-	rc = 0;
+	rc = live_run(&l.lv);
 out:
-	view_close(l.view);
-	if (l.pub_failed)
-		tool_error("%s", l.pub_err);
 	if (l.out) {
 		session_write_counts(l.out, &l.s);
 		if (fclose(l.out) && !rc)
@@ -437,9 +364,8 @@ out:
 			(unsigned long long)denied, (unsigned long long)l.s.drops,
 			o->pin ? "; still enforced (pinned)" : "; enforcement ended");
 	}
-	iof_stop(l.enf);
-	metrics_pub_stop(l.pub);
-	evloop_free(l.loop);
+	iof_stop(l.enf);	/* before the loop that watches its ring buffer */
+	live_end(&l.lv);
 	session_free(&l.s);
 	free(rules);
 	free(srules);
@@ -447,45 +373,3 @@ out:
 	return rc;
 }
 
-/* --replay: the session file through the same views. */
-static int replay(const struct iofilter_opts *o)
-{
-	struct live l = { .o = o };
-	const struct iof_event *e;
-	char err[256], line[256];
-	size_t i;
-	int rc = 0;
-
-	if (session_load(o->out.replay, &l.s, err, sizeof(err)))
-		return tool_error("cannot replay %s: %s", o->out.replay, err);
-	snprintf(l.tiers_line, sizeof(l.tiers_line), "replay of %s", o->out.replay);
-	if (o->out.batch) {
-		/* oldest first */
-		for (i = l.s.events < SESSION_LOG ? l.s.events : SESSION_LOG; i-- > 0;) {
-			e = session_event(&l.s, i);
-			if (o->out.json) {
-				session_event_json(stdout, &l.s, e);
-			} else {
-				session_event_text(&l.s, e, line, sizeof(line));
-				printf("%s\n", line);
-			}
-		}
-		goto out;
-	}
-	if (view_open(&l.view, o->out.no_color)) {
-		rc = tool_error("cannot start the terminal view (use --batch)");
-		goto out;
-	}
-	l.loop = evloop_new();
-	if (!l.loop || evloop_add_fd(l.loop, STDIN_FILENO, on_key, &l)) {
-		rc = tool_error("cannot read the terminal");
-		goto out;
-	}
-	view_draw(l.view, &l.s, l.tiers_line, l.devices_line);
-	evloop_run(l.loop);
-out:
-	view_close(l.view);
-	evloop_free(l.loop);
-	session_free(&l.s);
-	return rc;
-}

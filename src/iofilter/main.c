@@ -87,9 +87,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_UNPIN:
 		o->unpin = arg;
 		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
 	case ARGP_KEY_END:
 		if (o->unpin || o->out.replay) {
 			if (o->nr_rules || o->nr_rule_files || o->protect_gpt)
@@ -110,6 +107,7 @@ static const struct argp_child children[] = {
 
 static const struct argp argp = {
 	.options = options, .parser = parse, .children = children,
+	.args_doc = "[interval [count]]",
 	.doc =
 	"Block IO filter: refuses or audits IO to sector ranges of block devices, "
 	"at the strongest hook the kernel allows, and shows what it allowed and "
@@ -117,6 +115,7 @@ static const struct argp argp = {
 	"  iofilter --protect-gpt /dev/sda\n"
 	"  iofilter --rule 'dev=/dev/loop0 sectors=0-33 action=deny' --batch\n"
 	"  iofilter --rule 'dev=/dev/vdb action=audit' --json -d 60\n"
+	"  iofilter --protect-gpt /dev/sda --batch 10 6   counts every 10 s, a minute\n"
 	"See iofilter(8).",
 };
 

@@ -3,8 +3,8 @@
  * An iofilter session, whichever way it runs (live or replayed): its
  * model (model.h: rules, counts, the last verdicts, the processes
  * refused) and what is made of it.  One verdict as a text line (--batch,
- * --log) or a JSON line (--json; the session file's verdict lines):
- * view_batch.c.  The session file (-o, --replay): JSON lines, a header
+ * --log) or a JSON line (--json; the session file's verdict lines), and
+ * the counts of a refresh as a text line: view_batch.c.  The session file (-o, --replay): JSON lines, a header
  * with the rules, then one line per verdict and the counts at the end:
  * sessionfile.c.  The same figures as Prometheus metrics (--metrics):
  * view_metrics.c.
@@ -36,6 +36,9 @@ struct session_disk {
 void session_event_text(const struct session *s, const struct iof_event *e,
 			char *buf, size_t len);
 void session_event_json(FILE *out, const struct session *s, const struct iof_event *e);
+/* A refresh of --batch: each rule's counts so far, at @now_ns
+ * (CLOCK_MONOTONIC), one line.  --json's is session_write_counts(). */
+void session_counts_text(FILE *out, const struct session *s, uint64_t now_ns);
 
 /* The session file: header, verdicts, counts at the end. */
 void session_write_header(FILE *out, const struct session *s);

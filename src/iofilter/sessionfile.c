@@ -193,12 +193,9 @@ int session_load(const char *path, struct session *s, char *err, size_t errlen)
 
 	*s = (struct session){};
 	ret = jsonl_read(path, "iofilter", load_header, load_line, s, why, sizeof(why));
-	/*
-	 * A run killed before its first verdict leaves its header alone: a
-	 * session that saw nothing, where jsonl_read wants a line after the
-	 * header ("no refresh recorded" is said of a good header only).
-	 */
-	if (ret == -EINVAL && s->rules && !strcmp(why, "no refresh recorded"))
+	/* a run killed before its first verdict leaves its header alone: a
+	 * session that saw nothing */
+	if (ret == -ENODATA)
 		ret = 0;
 	if (ret) {
 		errmsg(err, errlen, "%s", why);

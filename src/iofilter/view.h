@@ -7,18 +7,16 @@
 
 #include <stdbool.h>
 
+#include "live.h"
 #include "session.h"
 
 struct view;
 
-int view_open(struct view **out, bool no_color);
-void view_close(struct view *v);
-void view_resize(struct view *v);
-/* Pending keys; 1 to quit. */
-int view_keys(struct view *v);
-/* @tiers_line: which tiers this kernel has; @devices_line: the rules'
- * disks and their IO rates ("" in a replay). */
-void view_draw(struct view *v, const struct session *s, const char *tiers_line,
-	       const char *devices_line);
+/* The view of @s (kept, with @tiers_line: which tiers this kernel has, and
+ * @devices_line: the rules' disks and their IO rates, "" in a replay), or
+ * NULL and errno; then driven by the live driver through view_live. */
+struct view *view_open(const struct session *s, const char *tiers_line,
+		       const char *devices_line, bool no_color);
+extern const struct live_view view_live;
 
 #endif

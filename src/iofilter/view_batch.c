@@ -2,7 +2,8 @@
 /*
  * iofilter's batch views: one verdict as a text line (--batch, --log, the
  * live table's last line) or as a JSON object line (--json, and the
- * session file's verdict lines, read back by sessionfile.c).
+ * session file's verdict lines, read back by sessionfile.c); a refresh's
+ * counts as a text line (--batch).
  */
 #include <json-c/json.h>
 #include <string.h>
@@ -60,4 +61,17 @@ void session_event_json(FILE *out, const struct session *s, const struct iof_eve
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	fflush(out);
+}
+
+void session_counts_text(FILE *out, const struct session *s, uint64_t now_ns)
+{
+	uint64_t hits, denied;
+
+	fprintf(out, "%.1fs counts:", (now_ns - s->start_ns) / 1e9);
+	for (size_t i = 0; i < s->nr_rules; i++) {
+		session_rule_totals(s, i, &hits, &denied);
+		fprintf(out, " rule %zu matched %llu denied %llu;", i + 1,
+			(unsigned long long)hits, (unsigned long long)denied);
+	}
+	fprintf(out, " drops %llu\n", (unsigned long long)s->drops);
 }

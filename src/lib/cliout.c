@@ -14,7 +14,7 @@ static const struct argp_option options[] = {
 	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 0 },
 	{ "replay", OPT_REPLAY, "FILE", 0, "Show a recorded session", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
-	{ "interval", 'i', "SEC", 0, "Refresh interval (default 1)", 0 },
+	{ "interval", 'i', "SEC", 0, "Refresh interval", 0 },
 	{ "no-color", OPT_NO_COLOR, NULL, 0, "Monochrome live view", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
@@ -56,6 +56,20 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'v':
 		o->verbose = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0) {
+			if (units_parse_seconds(arg, &o->interval_ns) ||
+			    o->interval_ns < 10000000ULL)
+				argp_error(state, "bad interval '%s' (seconds, at least 0.01)",
+					   arg);
+		} else if (state->arg_num == 1) {
+			if (units_parse_u64(arg, 1, UINT64_MAX, &o->count))
+				argp_error(state, "bad count '%s' (lines, at least 1)", arg);
+		} else {
+			argp_error(state, "unexpected argument '%s'", arg);
+		}
+		o->batch = true;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;

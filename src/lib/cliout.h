@@ -3,7 +3,9 @@
  * The output options of every kscope tool with a live view, parsed once:
  * an argp child a tool lists among its children, its input the tool's
  * struct cliout (set at ARGP_KEY_INIT: state->child_inputs[i]); it has
- * the metrics options (metrics_serve.h) as its own child.
+ * the metrics options (metrics_serve.h) as its own child.  It takes the
+ * positional [interval [count]] too (the tool's parser must leave
+ * ARGP_KEY_ARG to it, and name them in its args_doc): they mean --batch.
  */
 #ifndef KSCOPE_CLIOUT_H
 #define KSCOPE_CLIOUT_H
@@ -22,6 +24,8 @@ struct cliout {
 	const char *replay;		/* --replay FILE */
 	uint64_t duration_ns;		/* -d SEC, 0: until stopped */
 	uint64_t refresh_ns;		/* -i SEC; the tool sets the default */
+	uint64_t interval_ns;		/* batch: [interval [count]] as libbpf-tools */
+	uint64_t count;			/*   take them (0: -i / every update; no end) */
 	struct metrics_opts metrics;	/* --metrics, --metrics-textfile, --headless */
 };
 

@@ -98,11 +98,15 @@ int jsonl_read(const char *path, const char *tool, jsonl_header_fn header,
 		}
 		json_object_put(o);
 	}
+	if (!ret && ferror(in)) {
+		ret = -EIO;
+		errmsg(err, errlen, "line %u: read error", n + 1);
+	}
 	free(text);
 	fclose(in);
 	if (!ret && n < 2) {
 		errmsg(err, errlen, n ? "no refresh recorded" : "empty file");
-		ret = -EINVAL;
+		ret = n ? -ENODATA : -EINVAL;
 	}
 	return ret;
 }

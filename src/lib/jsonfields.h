@@ -40,8 +40,9 @@ void json_put_pct(struct json_object *o, const char *key, double fraction);
  * A session file of JSON lines: @header on the first line, @refresh on each
  * of the others, in order; the first failure stops.  0, or -errno with one
  * line in @err ("line 3: not a coretop refresh", "empty file", "no refresh
- * recorded"); @header says itself what is wrong with a header.  @tool
- * names the file's kind in the messages.
+ * recorded": -ENODATA after a good header, for the callers to whom a
+ * session that recorded nothing is one); @header says itself what is
+ * wrong with a header.  @tool names the file's kind in the messages.
  */
 typedef int (*jsonl_header_fn)(struct json_object *o, void *ctx, char *err, size_t errlen);
 typedef int (*jsonl_refresh_fn)(struct json_object *o, void *ctx);

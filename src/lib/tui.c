@@ -60,7 +60,7 @@ static const struct tui_help tui_common_help[] = {
 };
 
 static const char tui_default_hint[] =
-	"q quit  h help  space pause  +/- interval  s sort  / filter";
+	"q quit  h help  space pause  +/- refresh  s sort  / filter";
 
 
 static int tui_nlevels(const struct tui *t)
@@ -413,12 +413,33 @@ static void tui_fill(int y, int x, int w, attr_t a)
 
 static void tui_draw_header(struct tui *t, const struct tui_frame *f)
 {
-	int i;
+	int i, n = t->lay.header_h < (int)f->nheader ? t->lay.header_h : (int)f->nheader;
+	unsigned int ew = 0, used;
+	char every[32] = "";
+	int at = 0;
 
-	for (i = 0; i < t->lay.header_h && i < (int)f->nheader; i++) {
+	/* the refresh interval (+ and - change it) at the end of the first
+	 * header line with room for it, else of the first one */
+	if (t->refresh_ns) {
+		snprintf(every, sizeof(every), "refresh %.3g s", t->refresh_ns / 1e9);
+		tui_fit(every, t->lay.cols, &ew);
+		for (i = 0; i < n; i++) {
+			tui_fit(f->header[i] ? f->header[i] : "", t->lay.cols, &used);
+			if (used + 2 + ew <= (unsigned int)t->lay.cols) {
+				at = i;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
 		attrset(i ? A_NORMAL : A_BOLD);
 		if (f->header[i])
-			tui_put(i, 0, t->lay.cols, f->header[i], false);
+			tui_put(i, 0, t->lay.cols - (i == at && ew ? ew + 2 : 0), f->header[i],
+				false);
+	}
+	if (ew) {
+		attrset(A_BOLD);
+		tui_put(at, t->lay.cols - ew, ew, every, false);
 	}
 	attrset(A_NORMAL);
 }
@@ -551,8 +572,17 @@ static void tui_draw_table(struct tui *t, const struct tui_table *tb)
 		w = tb->cols[c].width ? tb->cols[c].width : (unsigned int)(l->cols - x);
 		if (x + (int)w > l->cols)
 			w = l->cols - x;
-		snprintf(title, sizeof(title), "%s%s", tb->cols[c].title,
-			 (int)c == tb->sort_col ? (t->utf8 ? "▼" : "*") : "");
+		if ((int)c == tb->sort_col) {
+			/* the mark always shows: a title as wide as its column
+			 * gives up its last cell to it */
+			unsigned int cells;
+			size_t n = tui_fit(tb->cols[c].title, w > 1 ? w - 1 : 0, &cells);
+
+			snprintf(title, sizeof(title), "%.*s%s", (int)n, tb->cols[c].title,
+				 t->utf8 ? "▼" : "*");
+		} else {
+			snprintf(title, sizeof(title), "%s", tb->cols[c].title);
+		}
 		if ((int)c == tb->sort_col)
 			tui_fill(l->table_y, x, w, tui_attr(t, TUI_SORT));
 		tui_put(l->table_y, x, w, title, tb->cols[c].right);
@@ -681,6 +711,38 @@ static void tui_draw_too_small(const struct tui *t)
 	attrset(A_BOLD);
 	tui_put(t->lay.lines / 2, (t->lay.cols - (int)w) / 2, w, buf, false);
 	attrset(A_NORMAL);
+}
+
+void *tui_view_new(size_t size, const struct tui_opts *opts)
+{
+	struct tui *t = calloc(1, size);
+	int err;
+
+	if (!t)
+		return NULL;
+	err = tui_init(t, opts);
+	if (err) {
+		free(t);
+		errno = -err;
+		return NULL;
+	}
+	return t;
+}
+
+struct tui *tui_view_frame(void *view)
+{
+	return view;
+}
+
+void tui_view_free(void *view)
+{
+	tui_fini(view);
+	free(view);
+}
+
+void tui_show_refresh(struct tui *t, uint64_t ns)
+{
+	t->refresh_ns = ns;
 }
 
 void tui_draw(struct tui *t, const struct tui_frame *f)

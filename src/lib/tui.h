@@ -102,7 +102,7 @@ struct tui;
  * A tool's own row struct may start with one and carry more after it.
  */
 #define TUI_ROW_COLS	12
-#define TUI_ROW_CELL	64
+#define TUI_ROW_CELL	160
 
 struct tui_row {
 	char cell[TUI_ROW_COLS][TUI_ROW_CELL];
@@ -152,6 +152,7 @@ struct tui {
 	enum tui_mode mode;
 	bool utf8;
 	bool paused;			/* toggled by space */
+	uint64_t refresh_ns;		/* shown in the header; 0: not shown */
 	bool help;			/* help box shown; any key closes it */
 	bool prompting;			/* reading the filter line */
 	int ch;				/* raw curses key of the last action */
@@ -167,6 +168,15 @@ struct tui {
 int tui_init(struct tui *t, const struct tui_opts *opts);
 /* Give the terminal back; safe on every path, idempotent. */
 void tui_fini(struct tui *t);
+
+/* A tool's view: a struct of @size bytes whose first member is its
+ * struct tui, zeroed, with the terminal taken (NULL and errno when it
+ * cannot be); its frame; the terminal given back and the view freed.
+ * The live driver's struct live_view (live.h) takes the last two as they
+ * are. */
+void *tui_view_new(size_t size, const struct tui_opts *opts);
+struct tui *tui_view_frame(void *view);
+void tui_view_free(void *view);
 
 /* Next key action, never blocking; loop until TUI_KEY_NONE, then redraw if
  * anything came back.  Also call it when epoll_wait() fails with EINTR: a
@@ -188,6 +198,13 @@ void tui_select(struct tui *t, unsigned int row);
 /* A status-bar message that stays TUI_MSG_SEC seconds. */
 void tui_message(struct tui *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The refresh interval the header shows (0: none, e.g. a replay). */
+void tui_show_refresh(struct tui *t, uint64_t ns);
+static inline bool tui_paused(const struct tui *t)
+{
+	return t->paused;
+}
 
 /* erase, draw every area, help box on top, one refresh. */
 void tui_draw(struct tui *t, const struct tui_frame *f);

@@ -63,8 +63,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			o->threaded_mode = arg;
 			return 0;
 		}
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
+		return ARGP_ERR_UNKNOWN;	/* [interval [count]]: cliout's */
 	case ARGP_KEY_END:
 		if (o->threaded_dev && !o->threaded_mode)
 			argp_error(state, "--threaded %s: on, off or busy-poll?", o->threaded_dev);
@@ -82,12 +81,14 @@ static const struct argp_child children[] = {
 
 static const struct argp argp = {
 	.options = options, .parser = parse, .children = children,
+	.args_doc = "[interval [count]]",
 	.doc =
 	"NAPI polling, live: how often each NAPI instance polls, how much work a "
 	"poll does, how often the budget runs out, where the polling runs "
 	"(softirq, ksoftirqd, its kthread, busy poll) and what it costs.\v"
 	"  napitop\n"
 	"  napitop --dev eth0 --json -d 10\n"
+	"  napitop --batch 0.5 4                four refreshes half a second apart\n"
 	"  napitop --threaded eth0 on\n"
 	"See napitop(8).",
 };

@@ -25,7 +25,11 @@ struct row {
 };
 
 struct view {
-	struct tui tui;
+	struct tui tui;			/* first: tui_view_new() */
+	const struct nt_session *s;	/* what it shows */
+	const char *status;
+	const struct nt_dev *devs;	/* --dev */
+	size_t nr_devs;
 	int sort;
 	bool detail;
 	struct nt_key shown;		/* the instance in detail */
@@ -58,61 +62,41 @@ int view_sort_column(const char *key)
 	return -1;
 }
 
-int view_open(struct view **out, bool no_color, int sort)
+struct view *view_open(const struct nt_session *s, const char *status,
+		       const struct nt_dev *devs, size_t nr_devs, int sort, bool no_color)
 {
 	struct tui_opts opts = {
 		.tool = "napitop", .no_color = no_color, .header_lines = 4, .help = help,
 	};
-	struct view *v = calloc(1, sizeof(*v));
-	int err;
+	struct view *v = tui_view_new(sizeof(*v), &opts);
 
 	if (!v)
-		return -ENOMEM;
-	err = tui_init(&v->tui, &opts);
-	if (err) {
-		free(v);
-		return err;
-	}
+		return NULL;
+	v->s = s;
+	v->status = status;
+	v->devs = devs;
+	v->nr_devs = nr_devs;
 	v->sort = sort >= 0 ? sort : 3;
-	*out = v;
-	return 0;
+	return v;
 }
 
-void view_close(struct view *v)
+static int view_key(void *view, int key)
 {
-	if (!v)
-		return;
-	tui_fini(&v->tui);
-	free(v);
-}
+	struct view *v = view;
 
-void view_resize(struct view *v)
-{
-	if (v)
-		tui_resize(&v->tui);
-}
-
-int view_keys(struct view *v)
-{
-	int key;
-
-	while ((key = tui_read_key(&v->tui)) != TUI_KEY_NONE) {
-		switch (key) {
-		case TUI_KEY_QUIT:
-			return 1;
-		case TUI_KEY_SORT:
-			v->sort = (v->sort + 1) % NCOLS;
-			break;
-		case TUI_KEY_ZOOM_IN:
-			if (!v->detail && tui_selected(&v->tui) < v->nrows) {
-				v->shown = v->rows[tui_selected(&v->tui)].key;
-				v->detail = true;
-			}
-			break;
-		case TUI_KEY_ZOOM_OUT:
-			v->detail = false;
-			break;
+	switch (key) {
+	case TUI_KEY_SORT:
+		v->sort = (v->sort + 1) % NCOLS;
+		break;
+	case TUI_KEY_ZOOM_IN:
+		if (!v->detail && tui_selected(&v->tui) < v->nrows) {
+			v->shown = v->rows[tui_selected(&v->tui)].key;
+			v->detail = true;
 		}
+		break;
+	case TUI_KEY_ZOOM_OUT:
+		v->detail = false;
+		break;
 	}
 	return 0;
 }
@@ -216,14 +200,18 @@ static void detail(struct view *v, const struct nt_session *s, const struct nt_i
 	table->sort_col = -1;
 }
 
-void view_draw(struct view *v, const struct nt_session *s, const char *status,
-	       const struct nt_dev *devs, size_t nr_devs)
+static void view_draw(void *view)
 {
+	struct view *v = view;
+	const struct nt_session *s = v->s;
+	const char *status = v->status;
+	const struct nt_dev *devs = v->devs;
+	size_t nr_devs = v->nr_devs;
 	char h1[256], h2[256], h3[512], h4[512], id[16];
 	const char *header[4] = { h1, h2, h3, h4 };
 	struct tui_table table = { .cols = cols, .ncols = NCOLS, .cells = v->ptrs };
 	struct tui_frame f = { .header = header, .nheader = 4, .table = &table,
-			       .hint = "q quit  h help  s sort  Enter detail  / filter" };
+			       .hint = "q quit  h help  space pause  +/- refresh  s sort  / filter  Enter detail" };
 	const struct nt_instance *shown = NULL;
 	size_t n = 0, m;
 	unsigned int kept = 0;
@@ -276,3 +264,7 @@ void view_draw(struct view *v, const struct nt_session *s, const char *status,
 	table.sort_col = v->sort;
 	tui_draw(&v->tui, &f);
 }
+
+const struct live_view view_live = {
+	.frame = tui_view_frame, .draw = view_draw, .key = view_key, .close = tui_view_free,
+};

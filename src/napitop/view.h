@@ -11,18 +11,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "live.h"
 #include "session.h"
 
 struct view;
 
-/* @sort: the column sorted by first (a --sort key's column, -1: polls/s). */
-int view_open(struct view **out, bool no_color, int sort);
-void view_close(struct view *v);
-void view_resize(struct view *v);
-/* Pending keys; 1 to quit. */
-int view_keys(struct view *v);
-void view_draw(struct view *v, const struct nt_session *s, const char *status,
-	       const struct nt_dev *devs, size_t nr_devs);
+/* The view of @s (kept, with @status and the --dev devices), sorted by
+ * @sort first (a --sort key's column, -1: polls/s), or NULL and errno;
+ * then driven by the live driver through view_live. */
+struct view *view_open(const struct nt_session *s, const char *status,
+		       const struct nt_dev *devs, size_t nr_devs, int sort, bool no_color);
+extern const struct live_view view_live;
 
 /* --sort KEY: the table column, -1 when unknown. */
 int view_sort_column(const char *key);

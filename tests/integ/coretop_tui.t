@@ -1,15 +1,17 @@
 #!/bin/bash
 # coretop's live view as a person sees it: two cpuburns in groups a and b
 # on a declared SMT pair, coretop in tmux; read the lanes and the tables,
-# switch tables, sort, help, quit, and check nothing is left.
+# switch tables, sort, help, every shared key (keys_lib.sh), quit, and
+# check nothing is left.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 12
+plan $((12 + KEYS_TESTS))
 
-$TOOLS/cpuburn --cpu 0 40 & P1=$!
-$TOOLS/cpuburn --cpu 1 40 & P2=$!
+$TOOLS/cpuburn --cpu 0 90 & P1=$!
+$TOOLS/cpuburn --cpu 1 90 & P2=$!
 sock=kscope-test-$$
 CLEANUP="tmux -L $sock kill-server 2>/dev/null; kill $P1 $P2 2>/dev/null"
 screen() { tmux -L $sock capture-pane -p -t t; }
@@ -56,6 +58,8 @@ key h s6
 grep -q 'coretop keys' "$TMP/s6" && grep -q 'table: group pairs' "$TMP/s6"
 ok $? "h shows the help box with coretop's keys"
 tmux -L $sock send-keys -t t x
+key t s6
+keys_check coretop
 key q s7
 sleep 1
 screen >"$TMP/s7"

@@ -1,17 +1,19 @@
 #!/bin/bash
 # The live view as a person sees it: run damontop in tmux on accessgen's
-# stairs, read the screen, use the keys, quit, and check nothing is left.
+# stairs, read the screen, use its own keys and every shared one
+# (keys_lib.sh), quit, and check nothing is left.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
-plan 12
+plan $((16 + KEYS_TESTS))
 
 sock=kscope-test-$$
 CLEANUP="tmux -L $sock kill-server 2>/dev/null"
 screen() { tmux -L $sock capture-pane -p -t t; }
 
 tmux -L $sock new-session -d -s t -x 120 -y 40 \
-	"cd $TMP && TERM=xterm-256color $BIN/damontop --no-color -c '$TOOLS/accessgen stairs --regions 4 --size 16M --phase 1s --rounds 10'; echo EXITED \$?; sleep 30"
+	"cd $TMP && TERM=xterm-256color $BIN/damontop --no-color -c '$TOOLS/accessgen stairs --regions 4 --size 16M --phase 1s --rounds 25'; echo EXITED \$?; sleep 30"
 # the first aggregations take a moment within the budget: wait for heat
 heat_rows() { grep -cE '^ *~?[0-9a-f]{6,} .*[%@#]{3}' "$TMP/s1"; }
 for i in $(seq 30); do
@@ -47,6 +49,25 @@ png=$(ls "$TMP"/damontop-*.png 2>/dev/null | head -1)
 ok $? "e exports the heatmap on screen to a PNG (${png##*/})"
 screen | grep -q "exported damontop-"
 ok $? "the status line says where it went"
+# its own keys: zoom in and out, look back and forward, who owns a region
+tmux -L $sock send-keys -t t Home z
+sleep 0.8
+screen | grep -q 'access heatmap (zoomed, Z to zoom out)'
+ok $? "z: the canvas zooms into the selected region"
+tmux -L $sock send-keys -t t Z
+sleep 0.8
+screen | grep -q 'access heatmap: '
+ok $? "Z: back to every monitored range"
+tmux -L $sock send-keys -t t Left Left
+sleep 0.8
+screen | grep -q '(looking back) ->'
+ok $? "Left: the canvas looks back in time"
+tmux -L $sock send-keys -t t Right Right o
+sleep 0.8
+screen >"$TMP/s3"
+! grep -q '(looking back)' "$TMP/s3" && grep -q 'o: only for physical memory' "$TMP/s3"
+ok $? "Right: back to now; o on a process says it is for physical memory"
+keys_check damontop anon
 tmux -L $sock send-keys -t t q
 sleep 2
 screen >"$TMP/s2"

@@ -5,9 +5,9 @@
 # twice while it runs (counters never lower, the refusals seen going up),
 # OpenMetrics when asked; after exit the textfile passes promtool and
 # holds the same figures as the run's own outputs.  --json prints one
-# line per verdict, so its figures are those lines counted, and the
-# counts line that closes the session file (-o): the textfile must equal
-# both.  --headless prints nothing on stdout and still writes the file;
+# line per verdict (and the counts at each refresh), so its figures are
+# the verdict lines counted, and the counts line that closes the session
+# file (-o): the textfile must equal both.  --headless prints nothing on stdout and still writes the file;
 # --replay refuses the options; nothing of ours stays attached.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/iofilter_lib.sh"
@@ -22,7 +22,7 @@ at=8				# the refused attempts write 8 sectors here
 audit_at=16384			# an audited range; O_DIRECT writes land there
 attempts1=5 attempts2=3		# refused attempts before each scrape
 audits=2
-plan 18
+plan 19
 
 # a blkwrite that may be killed, without the shell's "Killed" line
 try_write() { { "$BLKWRITE" "$@"; } 2>/dev/null; }
@@ -126,7 +126,7 @@ esac &&
 ok $? "refusals of rule 1 at tier ${tiers:-(none stated: $(grep -m1 'rule 1' "$TMP/run.err"))}: textfile $denied_prom, --json $denied_json, attempts $want"
 verdicts=$(prom_value "$prom" kscope_iofilter_verdicts_total)
 comm=$(prom_value "$prom" 'kscope_iofilter_comm_ios_denied_total{comm="blkwrite"}')
-lines=$(wc -l <"$TMP/run.json")
+lines=$(grep -c '"ts_ns"' "$TMP/run.json")	# the counts lines apart
 [ "$verdicts" = "$lines" ] && [ "$comm" = "$denied_json" ] &&
 	[ "$(prom_value "$prom" kscope_iofilter_ringbuf_drops_total)" = 0 ]
 ok $? "verdicts: textfile $verdicts, --json lines $lines; refusals of blkwrite $comm; 0 drops"
@@ -154,6 +154,8 @@ cmp=$(perl -MJSON::PP -e '
 read -r bad n <<<"$(tail -1 <<<"$cmp")"
 [ "$bad" = 0 ] && [ "$n" -ge 6 ]
 ok $? "every rule and tier series equals the session file's final counts ($n series)"
+[ "$(tail -1 "$TMP/run.json")" = "$(tail -1 "$TMP/run.session")" ]
+ok $? "--json ends with the same counts line as the session file: $(tail -1 "$TMP/run.json" | cut -c1-80)"
 [ $FAILED = 0 ] || diag "$cmp"
 
 seen=$(prom_value "$prom" 'kscope_iofilter_ios_matched_total{rule="2",action="audit",tier="audit"}')
@@ -181,7 +183,7 @@ ok $? "--headless -d 2 without a terminal: exit $rc, stdout $n bytes, the refusa
 out=$(promtool check metrics <"$TMP/h.prom" 2>&1)
 ok $? "promtool check metrics accepts --headless's textfile${out:+: $out}"
 
-one_line_error "--replay refuses --metrics" "for live runs" \
+one_line_error "--replay refuses --metrics" "for live sessions" \
 	"$IOF" --replay "$TMP/run.session" --json --metrics-textfile "$TMP/r.prom"
 nothing_left "after --headless" "$IOFILTER_PROGS"
 

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/napi_lib.sh"
 need_bpf
 napi_need gro
-plan 26
+plan 27
 
 NT=$BIN/napitop
 COUNT=200000
@@ -21,7 +21,8 @@ COUNT=200000
 run() {
 	local name=$1 pid i
 	shift
-	ip netns exec "$NB" "$NT" --json --dev vb -i 0.5 "$@" >"$TMP/$name.json" 2>"$TMP/$name.err" &
+	ip netns exec "$NB" "$NT" --json --dev vb -i 0.5 --metrics-textfile "$TMP/$name.prom" "$@" \
+		>"$TMP/$name.json" 2>"$TMP/$name.err" &
 	pid=$!
 	for i in $(seq 50); do
 		grep -q 'watching' "$TMP/$name.err" && break
@@ -71,6 +72,10 @@ perl -MJSON::PP -e 'my @l = <STDIN>; my $j = decode_json($l[-1]);
 	my ($vb) = grep { $_->{dev} eq "vb" } @{$j->{napis}}; my $h = 0; $h += $_ for @{$vb->{hist}};
 	exit !($h == $vb->{polls} && @{$vb->{cpus}} >= 1)' <"$TMP/softirq.json"
 ok $? "the work-per-poll histogram holds every poll, and the CPUs it polled on are listed"
+# the last word at exit: the last --json line and the textfile agree
+prom=$(awk '/^kscope_napitop_packets_total\{device="vb"/ { n += $2 } END { print n + 0 }' "$TMP/softirq.prom")
+[ "$prom" = "$packets" ]
+ok $? "the textfile's vb packets are the last --json line's: $prom = $packets"
 nothing_left "after the softirq run" "$NAPITOP_PROGS"
 
 # --- threaded -----------------------------------------------------------------

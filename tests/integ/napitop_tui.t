@@ -1,15 +1,17 @@
 #!/bin/bash
 # napitop's live view as a person sees it: veth traffic into vb (see
 # napi_lib.sh), napitop in tmux in vb's namespace; the row appears with
-# its rates, s sorts, Enter shows the instance, Backspace goes back, q
-# quits; nothing is left.  It serves its metrics meanwhile (--metrics, in
-# vb's namespace, where port 9102 is free) and writes the textfile.
+# its rates, s sorts, Enter shows the instance, Backspace goes back,
+# every shared key works (keys_lib.sh), q quits; nothing is left.  It
+# serves its metrics meanwhile (--metrics, in vb's namespace, where port
+# 9102 is free) and writes the textfile.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/napi_lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
 napi_need gro
-plan 12
+plan $((12 + KEYS_TESTS))
 
 napi_setup gro || { echo "Bail out! cannot set up the veth namespaces"; exit 1; }
 sock=kscope-test-$$
@@ -18,7 +20,7 @@ screen() { tmux -L $sock capture-pane -p -t t; }
 key() { tmux -L $sock send-keys -t t "$1"; sleep 0.8; screen >"$TMP/$2"; }
 
 # a steady stream for the whole test
-ip netns exec "$NB" "$UDPFLOOD" recv --timeout 60 --idle 30 >/dev/null 2>&1 &
+ip netns exec "$NB" "$UDPFLOOD" recv --timeout 120 --idle 30 >/dev/null 2>&1 &
 ip netns exec "$NA" "$UDPFLOOD" send --count 2000000 --rate 20000 "$NAPI_ADDR_B" >/dev/null 2>&1 &
 sender=$!
 CLEANUP="kill $sender 2>/dev/null; $CLEANUP"
@@ -59,6 +61,7 @@ ok $? "... with its totals in the header"
 key BSpace s4
 grep -qE "$row" "$TMP/s4"
 ok $? "Backspace: back to the table"
+keys_check napitop
 key q s5
 sleep 1
 screen >"$TMP/s5"

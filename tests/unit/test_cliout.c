@@ -2,7 +2,8 @@
 /*
  * The output options as a tool parses them: through a parent argp that
  * lists cliout_argp as its child, the way iofilter, coretop and napitop
- * do; good values land in struct cliout, bad ones are refused.
+ * do; good values land in struct cliout, the positional [interval
+ * [count]] too; bad ones are refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,6 +76,18 @@ static void test_parsed(void **state)
 	assert_string_equal(t.out.replay, "r.jsonl");
 	assert_true(t.out.batch && !t.out.json);
 	assert_int_equal(t.out.refresh_ns, 1000000000ULL);	/* the tool's default kept */
+
+	/* [interval [count]] as libbpf-tools take them: they mean --batch */
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(PARSE(&t, "0.5", "4"), 0);
+	assert_true(t.out.batch && !t.out.json);
+	assert_int_equal(t.out.interval_ns, 500000000ULL);
+	assert_int_equal(t.out.count, 4);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(PARSE(&t, "--json", "2"), 0);
+	assert_true(t.out.json && t.out.batch);
+	assert_int_equal(t.out.interval_ns, 2000000000ULL);
+	assert_int_equal(t.out.count, 0);			/* until stopped */
 }
 
 /* The exit status of a tool given @a @b (argp_error() exits, as in the
@@ -105,6 +118,10 @@ static void test_refused(void **state)
 	assert_int_not_equal(tool_exit("-d", "soon"), 0);
 	assert_int_not_equal(tool_exit("-i", "0.001"), 0);	/* under 10 ms */
 	assert_int_not_equal(tool_exit("--bogus", "1"), 0);
+	assert_int_equal(tool_exit("1", "10"), 0);
+	assert_int_not_equal(tool_exit("1", "0"), 0);		/* no lines at all */
+	assert_int_not_equal(tool_exit("0.001", "3"), 0);	/* under 10 ms */
+	assert_int_not_equal(tool_exit("soon", "3"), 0);
 }
 
 int main(void)

@@ -123,7 +123,7 @@ static void test_jsonl(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(read_text("", &n, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "empty file");
-	assert_int_equal(read_text("{\"v\":1}\n", &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(read_text("{\"v\":1}\n", &n, err, sizeof(err)), -ENODATA);
 	assert_string_equal(err, "no refresh recorded");
 	assert_int_equal(read_text("{\"v\":2}\n{\"n\":1}\n", &n, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "bad header");

@@ -235,7 +235,7 @@ static void bad(const char *text, const char *why)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	assert_int_equal(nt_session_load(test_path("bad"), &r, err, sizeof(err)), -EINVAL);
+	assert_true(nt_session_load(test_path("bad"), &r, err, sizeof(err)) < 0);
 	if (!strstr(err, why))
 		fail_msg("'%s': '%s' does not say '%s'", text, err, why);
 }
