@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * coretop's driver: the mode chosen (measured where the kernel schedules
- * by cookie on SMT cores, else the what-if estimate), the kernel side
- * started, snapshots read every refresh into the session and out to the
- * views, the session file and the metrics (--metrics, --metrics-textfile);
- * kernel.sched_schedstats restored if we set it; everything taken down on
- * every exit path.
+ * coretop's part of the live session (live.h does the rest): the mode
+ * chosen (measured where the kernel schedules by cookie on SMT cores, else
+ * the what-if estimate), the kernel side started, its snapshots read into
+ * the session at every refresh, the groups named, and what a refresh is as
+ * a line, a session-file record and metrics; kernel.sched_schedstats
+ * restored if we set it; everything taken down on every exit path.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,7 +18,6 @@
 
 #include "cgroupfs.h"
 #include "cli.h"
-#include "clock.h"
 #include "evloop.h"
 #include "kstat.h"
 #include "live.h"

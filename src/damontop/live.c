@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * damontop's driver for a live target or a replayed record: wires the
- * target, the sampler, the model, the record writer and a view into the
- * one event loop, and takes everything down again on every exit path.
+ * damontop's part of the live session (live.h does the rest), for a live
+ * target or a replayed record: the target, the source (kernel DAMON or the
+ * page-table sampler) pushing each aggregation into the model, the record
+ * writer and the summary; everything taken down again on every exit path.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -394,6 +395,7 @@ int damontop_run(const struct damontop_opts *o)
 		goto out;
 	}
 	l.vs.damon = l.kdamond;
+	update_status(&l);	/* the source's stats: refs_exact for the hint below */
 	snprintf(l.doing, sizeof(l.doing), "monitoring %s", l.target.desc);
 	l.lv.doing = l.doing;
 	if (l.sampler && (o->sampler.scan || o->sampler.method == CLEAR_REFS) &&

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iofilter's driver: rules in, tiers probed and assigned, the enforcer
- * started, verdicts out to the views, the log, the session file and the
- * metrics, and everything taken down again on every exit path (the rules
- * hold only while iofilter runs, unless --pin keeps them).
+ * iofilter's part of the live session (live.h does the rest): rules in,
+ * tiers probed and assigned, the enforcer started, each verdict out to
+ * stdout, the log and the session file as it comes, the counts and the
+ * disks' rates at every refresh, and everything taken down again on every
+ * exit path (the rules hold only while iofilter runs, unless --pin keeps
+ * them).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * napitop's driver: the kernel side started, every refresh a snapshot of
- * it, softnet_stat and the netdev family's inventory (IRQs) into the
- * session and out to the views and the session file; everything taken
- * down on every exit path.  And --threaded, which configures and exits.
+ * napitop's part of the live session (live.h does the rest): the kernel
+ * side started; at every refresh a snapshot of it, softnet_stat and the
+ * netdev family's inventory (IRQs) into the session, and what a refresh
+ * is as a line, a session-file record and metrics; everything taken down
+ * on every exit path.  And --threaded, which configures and exits.
  */
 #include <errno.h>
 #include <net/if.h>

@@ -31,7 +31,7 @@ done
 (for i in $(seq 1500); do "$BLKWRITE" odirect "$LOOP_DEV" 8192 8 >/dev/null 2>&1; sleep 0.05; done) &
 writer=$!
 CLEANUP="kill $writer 2>/dev/null; $CLEANUP"
-"$BLKWRITE" pwrite "$LOOP_DEV" 1 8 >/dev/null 2>&1
+{ "$BLKWRITE" pwrite "$LOOP_DEV" 1 8 >/dev/null; } 2>/dev/null	# killed (tier kill): no job notice
 sleep 1.5
 screen >"$TMP/s1"
 grep -qE '^iofilter  2 rules  tiers: ' "$TMP/s1"
