@@ -14,11 +14,13 @@
 
 #include "cliout.h"
 #include "damon_sysfs.h"
+#include "heatgrid.h"
 #include "sampler.h"
 
 enum source_kind { SOURCE_AUTO, SOURCE_PTE, SOURCE_DAMON };
 enum report_kind { REPORT_HEATMAP, REPORT_WSS, REPORT_REGIONS, REPORT_CONVERT };
 enum export_format { FORMAT_PNG, FORMAT_SVG, FORMAT_TSV };
+enum draw_range { DRAW_ALL, DRAW_HOTTEST };	/* report heatmap's address axis */
 
 struct damontop_opts {
 	/* target */
@@ -43,6 +45,8 @@ struct damontop_opts {
 	unsigned int resol_time, resol_addr;
 	uint64_t time_range[2], addr_range[2];	/* 0,0 = default */
 	bool abs_time, abs_addr;
+	enum heat_model heat_model;	/* --heat-model */
+	enum draw_range draw_range;	/* --draw-range */
 };
 
 

@@ -17,7 +17,7 @@ const char *argp_program_version = "damontop (kscope) 0.1";
 enum {
 	OPT_BUDGET = 256, OPT_CLEAR, OPT_SCAN, OPT_JSON, OPT_FORCE, OPT_FORMAT, OPT_RESOL, OPT_TIME_RANGE,
 	OPT_ADDR_RANGE, OPT_ABS_TIME, OPT_ABS_ADDR, OPT_SEED, OPT_SOURCE,
-	OPT_ATTACH, OPT_PADDR,
+	OPT_ATTACH, OPT_PADDR, OPT_HEAT_MODEL, OPT_DRAW_RANGE,
 };
 
 static const struct argp_option monitor_options[] = {
@@ -58,6 +58,12 @@ static const struct argp_option report_options[] = {
 	{ "address-range", OPT_ADDR_RANGE, "START,END", 0, "Address range (absolute)", 0 },
 	{ "abs-time", OPT_ABS_TIME, NULL, 0, "Absolute time in the output", 0 },
 	{ "abs-addr", OPT_ABS_ADDR, NULL, 0, "Absolute addresses in the output", 0 },
+	{ "draw-range", OPT_DRAW_RANGE, "all|hottest", 0,
+	  "Address axis (default all: every mapped span, big gaps left out; "
+	  "hottest: damo's hottest contiguous range)", 0 },
+	{ "heat-model", OPT_HEAT_MODEL, "once|damo-3.3", 0,
+	  "Heat arithmetic (default once: each piece of time counted once; "
+	  "damo-3.3: damo 3.3.0's numbers, its double count too)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "wss: JSON output", 0 },
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
@@ -278,6 +284,18 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_ABS_ADDR:
 		o->abs_addr = true;
+		return 0;
+	case OPT_DRAW_RANGE:
+		if (!strcmp(arg, "all"))
+			o->draw_range = DRAW_ALL;
+		else if (!strcmp(arg, "hottest"))
+			o->draw_range = DRAW_HOTTEST;
+		else
+			argp_error(state, "bad draw range '%s' (all or hottest)", arg);
+		return 0;
+	case OPT_HEAT_MODEL:
+		if (heat_model_parse(arg, &o->heat_model))
+			argp_error(state, "bad heat model '%s' (once or damo-3.3)", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0) {

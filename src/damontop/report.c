@@ -18,6 +18,39 @@
 #include "record.h"
 #include "units.h"
 
+/*
+ * The address axis: @hot (damo's hottest contiguous range) for
+ * --draw-range hottest, --address-range as given, else every mapped span
+ * with the big gaps left out, as the live view lays it out (the last
+ * snapshot's regions where the record has no mappings, as damo's).
+ */
+static size_t report_spans(const struct damontop_opts *o, const struct recording *rec,
+			   struct heat_span hot, struct heat_span *spans,
+			   char (*names)[sizeof(((struct mapping *)0)->name)])
+{
+	struct damon_model m;
+	size_t n = 0;
+
+	if (o->addr_range[1]) {
+		spans[0] = (struct heat_span){ o->addr_range[0], o->addr_range[1] };
+		return 1;
+	}
+	if (o->draw_range == DRAW_ALL && !model_init(&m, 1)) {
+		if (!model_set_mappings(&m, rec->maps, rec->nr_maps) &&
+		    !model_add_snapshot(&m, &rec->snaps[rec->nr_snaps - 1]))
+			n = model_spans(&m, spans, MODEL_MAX_SPANS);
+		for (size_t i = 0; i < n; i++) {
+			const char *name = model_mapping_name(&m, spans[i].start);
+
+			snprintf(names[i], sizeof(names[i]), "%s", strcmp(name, "-") ? name : "");
+		}
+		model_free(&m);
+	}
+	if (!n)
+		spans[n++] = hot;
+	return n;
+}
+
 static int report_heatmap(const struct damontop_opts *o, const struct recording *rec)
 {
 	struct export_opts eo = {
@@ -25,28 +58,32 @@ static int report_heatmap(const struct damontop_opts *o, const struct recording 
 		.title = rec->hdr.target,
 	};
 	uint64_t start = rec->hdr.start_mono_ns, t0, t1;
-	struct heat_span span;
+	struct heat_span hot, spans[MODEL_MAX_SPANS];
+	char names[MODEL_MAX_SPANS][sizeof(rec->maps->name)] = {};
+	const char *name_ptrs[MODEL_MAX_SPANS];
 	struct heatgrid g;
+	size_t nr_spans;
 	int err;
 
 	if (!start || (rec->nr_snaps && start > rec->snaps[0].time_ns))
 		start = heatgrid_first_start(rec->snaps, rec->nr_snaps);
 	err = heatgrid_default_range(rec->snaps, rec->nr_snaps, start, &t0, &t1,
-				     &span.start, &span.end);
+				     &hot.start, &hot.end);
 	if (err)
 		return tool_error("%s has no snapshot to draw", o->input);
 	if (o->time_range[1]) {
 		t0 = o->time_range[0];
 		t1 = o->time_range[1];
 	}
-	if (o->addr_range[1]) {
-		span.start = o->addr_range[0];
-		span.end = o->addr_range[1];
-	}
-	err = heatgrid_init(&g, o->resol_time, o->resol_addr, t0, t1, &span, 1);
+	nr_spans = report_spans(o, rec, hot, spans, names);
+	for (size_t i = 0; i < nr_spans; i++)
+		name_ptrs[i] = names[i];
+	eo.span_names = name_ptrs;
+	err = heatgrid_init(&g, o->resol_time, o->resol_addr, t0, t1, spans, nr_spans);
 	if (err)
 		return tool_error("cannot make a %ux%u heatmap: %s", o->resol_time,
 				      o->resol_addr, strerror(-err));
+	g.model = o->heat_model;
 	heatgrid_fill(&g, rec->snaps, rec->nr_snaps, start);
 	switch (o->format) {
 	case FORMAT_PNG:

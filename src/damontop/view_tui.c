@@ -317,7 +317,7 @@ static void view_tui_draw(void *view)
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 	char h1[256], h2[256], title[160], tl[64], b[5][16];
 	const char *header[2] = { h1, h2 };
-	struct tui_heat heat = { .unit = "accesses/s" };
+	struct tui_heat heat = { .unit = "Hz" };	/* heatgrid.h: sampled accesses a second */
 	struct tui_table table = { .cols = cols, .ncols = NCOLS, .cells = cell_ptrs,
 				   .sort_col = -1 };
 	struct tui_frame f = { .header = header, .nheader = 2, .table = &table };

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 #define EXPORT_TEXT_H	(EXPORT_GLYPH_H * EXPORT_SCALE)
 #define EXPORT_PAD	10
 #define EXPORT_TICK	5
-#define EXPORT_NTICKS	4	/* intervals between ticks on each axis */
+#define EXPORT_MAX_TICKS	16	/* on an axis, at most */
 #define EXPORT_LABEL	32
 
 static const struct export_opts export_defaults;
@@ -104,49 +105,95 @@ static uint64_t export_addr(const struct heatgrid *g,
 	return o->abs_addr ? addr : addr - g->spans[0].start;
 }
 
-static void export_time_label(const struct heatgrid *g,
-			      const struct export_opts *o, unsigned int t,
-			      char *buf)
-{
-	double s = export_time(g, o, t) / 1e9;
-
-	snprintf(buf, EXPORT_LABEL, o->abs_time ? "%.1fs" : "%.4gs", s);
-}
-
-static void export_addr_label(const struct heatgrid *g,
-			      const struct export_opts *o, unsigned int a,
-			      char *buf)
-{
-	snprintf(buf, EXPORT_LABEL, "0x%" PRIx64, export_addr(g, o, a));
-}
-
 static void export_max_label(const struct heatgrid *g, char *buf)
 {
 	double max = heatgrid_max(g);
 
-	snprintf(buf, EXPORT_LABEL, "%.3g", isnan(max) ? 0 : max);
+	snprintf(buf, EXPORT_LABEL, "%.3g Hz", isnan(max) ? 0 : max);
 }
 
-/* The cell boundary at tick @k of EXPORT_NTICKS along an axis. */
-static unsigned int export_tick(unsigned int cells, unsigned int k)
+/* A tick on an axis: where (in cells from the axis start), its label, and
+ * whether it starts a span of the address axis (a gap left out below). */
+struct export_tick {
+	double cell;
+	char label[EXPORT_LABEL];
+	bool span;		/* a span starts here after a gap */
+	size_t index;		/* the span, for a span's first tick */
+};
+
+/* The smallest round step (1, 2 or 5 times a power of ten) that puts at
+ * most @most ticks on @len. */
+static uint64_t export_step(uint64_t len, unsigned int most)
 {
-	return (unsigned int)((uint64_t)cells * k / EXPORT_NTICKS);
+	static const unsigned int m[] = { 1, 2, 5 };
+
+	for (uint64_t p = 1;; p *= 10)
+		for (int i = 0; i < 3; i++)
+			if (len / (m[i] * p) <= most || p > UINT64_MAX / 100)
+				return m[i] * p;
+}
+
+/* Time ticks at round seconds from the grid's start (with --abs-time,
+ * labelled by the clock's time there). */
+static unsigned int export_time_ticks(const struct heatgrid *g, const struct export_opts *o,
+				      struct export_tick *tk)
+{
+	uint64_t len = (uint64_t)g->nt * g->t_unit, step = export_step(len, EXPORT_MAX_TICKS / 2);
+	unsigned int n = 0;
+
+	for (uint64_t t = 0; t <= len && n < EXPORT_MAX_TICKS; t += step, n++) {
+		tk[n] = (struct export_tick){ .cell = (double)t / g->t_unit };
+		if (o->abs_time)
+			snprintf(tk[n].label, EXPORT_LABEL, "%.1fs", (g->t_start + t) / 1e9);
+		else
+			snprintf(tk[n].label, EXPORT_LABEL, "%gs", t / 1e9);
+	}
+	return n;
+}
+
+/* Address ticks: each span's start (its address, or its offset with the
+ * axis relative), then round MiB (or KiB) offsets from it, as room allows. */
+static unsigned int export_addr_ticks(const struct heatgrid *g, const struct export_opts *o,
+				      struct export_tick *tk)
+{
+	uint64_t len = (uint64_t)g->na * g->a_unit;
+	uint64_t unit = len >= (8 << 20) ? 1 << 20 : 1 << 10;
+	uint64_t step = export_step(len / unit, EXPORT_MAX_TICKS / 2) * unit;
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < g->nr_spans && n < EXPORT_MAX_TICKS; i++) {
+		uint64_t off = g->span_off[i], size = g->spans[i].end - g->spans[i].start;
+
+		if (off >= len)
+			break;
+		tk[n] = (struct export_tick){ .cell = (double)off / g->a_unit, .span = i > 0,
+					      .index = i };
+		snprintf(tk[n++].label, EXPORT_LABEL, "0x%" PRIx64,
+			 o->abs_addr ? g->spans[i].start : off);
+		for (uint64_t d = step; d < size && off + d <= len && n < EXPORT_MAX_TICKS;
+		     d += step) {
+			tk[n] = (struct export_tick){ .cell = (double)(off + d) / g->a_unit };
+			snprintf(tk[n++].label, EXPORT_LABEL, "+%" PRIu64 "%s", d / unit,
+				 unit == 1 << 20 ? "MiB" : "KiB");
+		}
+	}
+	return n;
 }
 
 void export_layout(const struct heatgrid *g, const struct export_opts *o,
 		   struct export_layout *l)
 {
+	struct export_tick tk[EXPORT_MAX_TICKS];
 	char label[EXPORT_LABEL];
 	size_t addr_chars = 0, legend_chars = strlen("NaN");
-	unsigned int k;
+	unsigned int k, n;
 
 	if (!o)
 		o = &export_defaults;
-	for (k = 0; k <= EXPORT_NTICKS; k++) {
-		export_addr_label(g, o, export_tick(g->na, k), label);
-		if (strlen(label) > addr_chars)
-			addr_chars = strlen(label);
-	}
+	n = export_addr_ticks(g, o, tk);
+	for (k = 0; k < n; k++)
+		if (strlen(tk[k].label) > addr_chars)
+			addr_chars = strlen(tk[k].label);
 	export_max_label(g, label);
 	if (strlen(label) > legend_chars)
 		legend_chars = strlen(label);
@@ -227,6 +274,13 @@ int export_tsv(const struct heatgrid *g, const char *path,
 	f = export_open(path, o, true);
 	if (!f)
 		return -errno;
+	/* the unit, on a line without tabs (a parser of damo's three columns
+	 * passes over it); damo-3.3's numbers come as damo writes them */
+	if (g->model == HEAT_ONCE)
+		fprintf(f, "# time %s, address %s, heat in Hz: DAMON's sampled access "
+			"frequency (nr_accesses per second of aggregation), time counted "
+			"once\n", o->abs_time ? "ns" : "ns from the start",
+			o->abs_addr ? "absolute" : "from the first span's start");
 	for (t = 0; t < g->nt; t++) {
 		uint64_t time = export_time(g, o, t);
 
@@ -242,7 +296,7 @@ int export_tsv(const struct heatgrid *g, const char *path,
 /* ---- PNG ---------------------------------------------------------------- */
 
 /* Glyphs for export_glyph_chars, 7 rows of 5 bits, leftmost pixel high. */
-static const char export_glyph_chars[] = "0123456789abcdefxs.-+N";
+static const char export_glyph_chars[] = "0123456789abcdefxs.-+NHzMKGiB";
 static const uint8_t export_glyphs[][EXPORT_GLYPH_H] = {
 	{ 0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e },	/* 0 */
 	{ 0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e },	/* 1 */
@@ -266,6 +320,13 @@ static const uint8_t export_glyphs[][EXPORT_GLYPH_H] = {
 	{ 0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00 },	/* - */
 	{ 0x00, 0x04, 0x04, 0x1f, 0x04, 0x04, 0x00 },	/* + */
 	{ 0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11 },	/* N */
+	{ 0x11, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11 },	/* H */
+	{ 0x00, 0x00, 0x1f, 0x02, 0x04, 0x08, 0x1f },	/* z */
+	{ 0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11 },	/* M */
+	{ 0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11 },	/* K */
+	{ 0x0e, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0f },	/* G */
+	{ 0x04, 0x00, 0x0c, 0x04, 0x04, 0x04, 0x0e },	/* i */
+	{ 0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e },	/* B */
 };
 
 struct export_image {
@@ -321,10 +382,11 @@ static void export_draw(struct export_image *im, const struct heatgrid *g,
 	int pw = g->nt * l->cell_w, ph = g->na * l->cell_h;
 	int px = l->plot_x, py = l->plot_y, base = py + ph;
 	double max = heatgrid_max(g);
+	struct export_tick tk[EXPORT_MAX_TICKS];
 	char label[EXPORT_LABEL];
 	uint8_t rgb[3];
-	unsigned int t, a, k;
-	int y;
+	unsigned int t, a, k, n;
+	int y, last;
 
 	export_fill(im, 0, 0, im->w, im->h, white);
 	for (t = 0; t < g->nt; t++) {
@@ -340,21 +402,28 @@ static void export_draw(struct export_image *im, const struct heatgrid *g,
 	export_fill(im, px - 1, base, pw + 2, 1, export_black);
 	export_fill(im, px - 1, py - 1, 1, ph + 2, export_black);
 	export_fill(im, px + pw, py - 1, 1, ph + 2, export_black);
-	for (k = 0; k <= EXPORT_NTICKS; k++) {
-		unsigned int tc = export_tick(g->nt, k), ac = export_tick(g->na, k);
-		int x = px + tc * l->cell_w, ya = base - ac * l->cell_h;
+	n = export_time_ticks(g, o, tk);
+	for (k = 0; k < n; k++) {
+		int x = px + (int)lround(tk[k].cell * l->cell_w);
 
-		export_fill(im, x - (k == EXPORT_NTICKS), base, 1, EXPORT_TICK,
-			    export_black);
-		export_time_label(g, o, tc, label);
+		export_fill(im, x - (x >= px + pw), base, 1, EXPORT_TICK, export_black);
 		/* the outer labels stay within the plot's width */
-		export_text(im, x, base + EXPORT_TICK + 4, label,
-			    k == 0 ? 0 : k == EXPORT_NTICKS ? 2 : 1);
-		export_fill(im, px - EXPORT_TICK, ya - (k == EXPORT_NTICKS),
-			    EXPORT_TICK, 1, export_black);
-		export_addr_label(g, o, ac, label);
-		export_text(im, px - EXPORT_TICK - 4, ya - EXPORT_TEXT_H / 2,
-			    label, 2);
+		export_text(im, x, base + EXPORT_TICK + 4, tk[k].label,
+			    k == 0 ? 0 : x >= px + pw - 20 ? 2 : 1);
+	}
+	n = export_addr_ticks(g, o, tk);
+	for (k = 0, last = INT_MAX; k < n; k++) {
+		int ya = base - (int)lround(tk[k].cell * l->cell_h);
+
+		export_fill(im, px - EXPORT_TICK * (tk[k].span ? 2 : 1), ya - (ya <= py),
+			    EXPORT_TICK * (tk[k].span ? 2 : 1), 1, export_black);
+		/* a span after a gap left out: a dotted line across */
+		for (int x = px; tk[k].span && x < px + pw; x += 4)
+			export_fill(im, x, ya, 2, 1, white);
+		if (last - ya < EXPORT_TEXT_H + 2)
+			continue;	/* no room for its label */
+		export_text(im, px - EXPORT_TICK * 2 - 4, ya - EXPORT_TEXT_H / 2, tk[k].label, 2);
+		last = ya;
 	}
 	/* legend: the ramp from 0 (bottom) to the hottest cell (top) */
 	for (y = 0; y < (int)l->legend_h; y++) {
@@ -498,8 +567,10 @@ static void export_svg_write(FILE *f, const struct heatgrid *g,
 	int pw = g->nt * l->cell_w, ph = g->na * l->cell_h;
 	int px = l->plot_x, py = l->plot_y, base = py + ph;
 	double max = heatgrid_max(g);
+	struct export_tick tk[EXPORT_MAX_TICKS];
 	char label[EXPORT_LABEL], num[EXPORT_PYFLOAT_LEN];
-	unsigned int t, a, k;
+	unsigned int t, a, k, n;
+	double last;
 	uint8_t rgb[3];
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -535,32 +606,45 @@ static void export_svg_write(FILE *f, const struct heatgrid *g,
 			else
 				fprintf(f, "time %.6f s",
 					export_time(g, o, t) / 1e9);
-			fprintf(f, ", address 0x%" PRIx64 ", heat %s</title>"
+			fprintf(f, ", address 0x%" PRIx64 ", heat %s%s</title>"
 				"</rect>\n", export_addr(g, o, a),
 				isnan(h) ? "none (not monitored)" :
-				export_pyfloat(h, num));
+				export_pyfloat(h, num), isnan(h) ? "" : " Hz");
 		}
 	}
 	fputs("</g>\n", f);
 
 	fprintf(f, "<g fill=\"none\" stroke=\"black\">"
-		"<path d=\"M%d %d h%d v%d h%d z", px, py, pw, ph, -pw);
-	for (k = 0; k <= EXPORT_NTICKS; k++)
-		fprintf(f, " M%u %d v%d M%d %u h%d",
-			px + export_tick(g->nt, k) * l->cell_w, base,
-			EXPORT_TICK, px, base - export_tick(g->na, k) * l->cell_h,
-			-EXPORT_TICK);
-	fputs("\"/></g>\n", f);
-	for (k = 0; k <= EXPORT_NTICKS; k++) {
-		unsigned int tc = export_tick(g->nt, k), ac = export_tick(g->na, k);
+		"<path d=\"M%d %d h%d v%d h%d z\"/></g>\n", px, py, pw, ph, -pw);
+	n = export_time_ticks(g, o, tk);
+	for (k = 0; k < n; k++) {
+		double x = px + tk[k].cell * l->cell_w;
 
-		export_time_label(g, o, tc, label);
-		export_svg_text(f, px + tc * l->cell_w, base + EXPORT_TICK + 14,
-				k == 0 ? "start" : k == EXPORT_NTICKS ? "end" :
-				"middle", label);
-		export_addr_label(g, o, ac, label);
-		export_svg_text(f, px - EXPORT_TICK - 3,
-				base - ac * l->cell_h + 4, "end", label);
+		fprintf(f, "<path d=\"M%.1f %d v%d\" stroke=\"black\"/>\n", x, base,
+			EXPORT_TICK);
+		export_svg_text(f, (int)x, base + EXPORT_TICK + 14,
+				k == 0 ? "start" : x >= px + pw - 20 ? "end" : "middle",
+				tk[k].label);
+	}
+	n = export_addr_ticks(g, o, tk);
+	for (k = 0, last = INFINITY; k < n; k++) {
+		double y = base - tk[k].cell * l->cell_h;
+
+		fprintf(f, "<path d=\"M%d %.1f h%d\" stroke=\"black\"/>\n", px, y,
+			-EXPORT_TICK * (tk[k].span ? 2 : 1));
+		/* a span after a gap left out: a dashed line across */
+		if (tk[k].span)
+			fprintf(f, "<path d=\"M%d %.1f h%d\" stroke=\"white\" "
+				"stroke-dasharray=\"2 2\"><title>addresses left out "
+				"below (not mapped)</title></path>\n", px, y, pw);
+		if (last - y < 12)
+			continue;	/* no room for its label */
+		last = y;
+		export_svg_text(f, px - EXPORT_TICK * 2 - 3, (int)y + 4, "end", tk[k].label);
+		/* a span's mapping, inside the plot above its start */
+		if (o->span_names && tk[k].label[0] == '0' && o->span_names[tk[k].index] &&
+		    o->span_names[tk[k].index][0])
+			export_svg_text(f, px + 3, (int)y - 3, "start", o->span_names[tk[k].index]);
 	}
 
 	fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "

@@ -22,6 +22,8 @@ struct export_opts {
 	bool abs_addr;		/* addresses as they are, not from the first */
 	bool force;		/* replace an existing file */
 	const char *title;	/* SVG heading, PNG "Title" text chunk; NULL: none */
+	const char *const *span_names;	/* NULL, or a name per span of the grid
+					 * (a mapping; NULL or "": none), the SVG's */
 };
 
 /* Where things go in an image, in pixels from the top-left corner. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The heat grid model, damo's `report heatmap` arithmetic (see heatgrid.h
- * for the rules).  Filling walks snapshots and regions and adds into only
- * the cells each region overlaps, so its cost follows the data, not
- * cells x regions.
+ * The heat grid model: access frequency counted once, or damo 3.3.0's
+ * `report heatmap` arithmetic (see heatgrid.h for the rules).  Filling
+ * walks snapshots and regions and adds into only the cells each region
+ * overlaps, so its cost follows the data, not cells x regions.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +13,17 @@
 #include "heatgrid.h"
 
 #define NSEC_PER_SEC	1000000000.0
+
+int heat_model_parse(const char *name, enum heat_model *model)
+{
+	if (!strcmp(name, "once"))
+		*model = HEAT_ONCE;
+	else if (!strcmp(name, "damo-3.3"))
+		*model = HEAT_DAMO_33;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 int heatgrid_init(struct heatgrid *g, unsigned int nt, unsigned int na,
 		  uint64_t t_start, uint64_t t_end,
@@ -164,9 +175,12 @@ void heatgrid_fill(struct heatgrid *g, const struct snapshot *snaps,
 				obs -= heatgrid_age_ns(rg->age, s->aggr_ns);
 				rate = rate * NSEC_PER_SEC / (double)s->aggr_ns;
 			}
-			/* Only the cells to touch are clipped; the overlap
-			 * within them counts from obs, as damo does. */
+			/* time before the previous snapshot's end is its;
+			 * damo 3.3.0 clips only the cells to touch and counts
+			 * the overlap within them from obs */
 			lo = k && obs < prev_end ? prev_end : obs;
+			if (g->model == HEAT_ONCE)
+				obs = lo;
 			i0 = heatgrid_max64(heatgrid_tidx(lo, t0, g->t_unit), 0);
 			i1 = heatgrid_min64(heatgrid_tidx(et, t0, g->t_unit),
 					    (int64_t)g->nt - 1);

@@ -1,19 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The heat grid: memory access frequency over time x address, computed
- * from region snapshots exactly as damo 3.3.0's `damo report heatmap` does
- * so that kscope's numbers can be checked against damo's.  Pure model: no
- * I/O.  The live view, reports and the PNG/SVG/TSV exporters all read it.
+ * from region snapshots.  Pure model: no I/O.  The live view, reports and
+ * the PNG/SVG/TSV exporters all read it.
  *
- * damo's rules, kept here on purpose, quirks included:
+ * A cell's heat is the time- and address-weighted mean access frequency of
+ * the regions covering it, in Hz as DAMON samples it: a region's
+ * nr_accesses over its aggregation interval, the number of sampling
+ * intervals a second that found it accessed, so never more than 1 /
+ * sampling interval.  The default model (HEAT_ONCE) counts every piece of
+ * time once: snapshot i covers (end of snapshot i-1, time_ns], and only
+ * the first snapshot reaches back further, by its regions' ages, before
+ * the record's start (as damo does).  HEAT_DAMO_33 reproduces damo 3.3.0's
+ * numbers exactly, for checking against damo, double count included.
+ *
+ * The rules both models share, from damo 3.3.0:
  *  - Snapshot i was aggregated over (end of snapshot i-1, time_ns]; the
  *    first one from the caller's start_ns (a record's start time).
  *  - A region of age N is taken to have had its access count since N
  *    aggregation intervals before that start.  Which time cells it reaches
  *    is clipped at the previous snapshot's end (not for the first
  *    snapshot, which is why damo's default time range begins before the
- *    first snapshot), but within a reached cell its time overlap is counted
- *    from the unclipped start.
+ *    first snapshot).  HEAT_DAMO_33 only: within a reached cell its time
+ *    overlap is counted from the unclipped start, so a cell holding a
+ *    snapshot boundary is credited twice for the time before it (damo
+ *    3.3.0's add_pixel_heat); HEAT_ONCE counts from the clipped start.
  *  - Cell sizes are integer divisions of the ranges; the grid covers
  *    nt x t_unit and na x a_unit and drops the remainder.
  *  - heat = sum over regions of rate x time overlap x address overlap,
@@ -22,8 +33,7 @@
  *    output of a 5 s-aggregation record is exactly nr_accesses / 5; what
  *    it divides by is inferred, as no other interval was at hand to
  *    compare).  A cell fully covered by regions is therefore their
- *    overlap-weighted mean rate; a partly covered one is diluted, and
- *    overlapping age extensions add up, as in damo.
+ *    overlap-weighted mean rate; a partly covered one is diluted.
  *  - A cell that no region reached is NaN; one a region merely touched
  *    (zero overlap at a boundary) is 0.
  *  - One deliberate difference: a snapshot that ended less than one cell
@@ -49,7 +59,16 @@ struct heat_span {
 	uint64_t end;
 };
 
+enum heat_model {
+	HEAT_ONCE,		/* every piece of time counted once (default) */
+	HEAT_DAMO_33,		/* damo 3.3.0's numbers, its double count too */
+};
+
+/* "once", "damo-3.3" -> the model; -EINVAL for another name. */
+int heat_model_parse(const char *name, enum heat_model *model);
+
 struct heatgrid {
+	enum heat_model model;	/* HEAT_ONCE after heatgrid_init() */
 	unsigned int nt;	/* time cells */
 	unsigned int na;	/* address cells */
 	uint64_t t_start;	/* ns, same clock as snapshot time_ns */
@@ -59,7 +78,7 @@ struct heatgrid {
 	size_t nr_spans;
 	struct heat_span *spans;	/* sorted, disjoint, owned copy */
 	uint64_t *span_off;	/* offset of each span on the concatenated axis */
-	double *heat;		/* heat[t * na + a], NaN = not covered */
+	double *heat;		/* heat[t * na + a] in Hz, NaN = not covered */
 };
 
 /*

@@ -3,7 +3,7 @@
 # target that exits, a signal and -d all end with nothing left attached.
 . "$(dirname "$0")/lib.sh"
 need_bpf
-plan 23
+plan 26
 
 dt=$BIN/damontop
 agen=$TOOLS/accessgen
@@ -34,6 +34,18 @@ n=$("$dt" report regions "$TMP/r.rec" | grep -c '^# snapshot')
 [ $? = 0 ] && [ "$(grep -cE '^ +[0-9.]+s ' "$TMP/replay.out")" = "$n" ] && [ "$n" -ge 5 ]
 ok $? "--replay --batch prints every recorded snapshot ($n)"
 one_line_error "replay of a truncated record" "truncated" "$dt" --replay "$TMP/trunc.rec" --batch
+# heat in Hz, each piece of time once: never above 1 / sampling interval
+"$dt" report heatmap "$TMP/r.rec" --resol 40,20 >"$TMP/heat.tsv"
+min_sample=$("$dt" --replay "$TMP/r.rec" --json | perl -MJSON::PP -ne '
+	my $s = decode_json($_)->{sample_ns}; $m = $s if !defined $m || $s < $m; END { print $m }')
+max=$(awk -F'\t' '!/^#/ && $3 != "NaN" && $3 + 0 > m { m = $3 + 0 } END { print m + 0 }' "$TMP/heat.tsv")
+head -1 "$TMP/heat.tsv" | grep -q '^# .*heat in Hz' &&
+	perl -e 'exit !($ARGV[0] > 0 && $ARGV[0] <= 1e9 / $ARGV[1] * (1 + 1e-9))' "$max" "$min_sample"
+ok $? "report heatmap: the unit first (Hz), the hottest cell $max Hz within 1 / sampling interval ($((1000000000 / min_sample)) Hz)"
+"$dt" report heatmap "$TMP/r.rec" --resol 40,20 --heat-model damo-3.3 >"$TMP/heat-damo.tsv"
+[ $? = 0 ] && ! grep -q '^#' "$TMP/heat-damo.tsv" && [ "$(wc -l <"$TMP/heat-damo.tsv")" = 800 ]
+ok $? "--heat-model damo-3.3: damo's three columns, nothing else ($(wc -l <"$TMP/heat-damo.tsv") cells)"
+one_line_error "bad heat model" "bad heat model 'damo'" "$dt" report heatmap "$TMP/r.rec" --heat-model damo
 sum=$(md5sum <"$TMP/r.rec")
 one_line_error "record over an existing file" "File exists" \
 	"$dt" record -o "$TMP/r.rec" -d 1 -c "$agen random --regions 1 --size 1M --duration 2"

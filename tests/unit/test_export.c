@@ -61,6 +61,7 @@ static void small_grid(struct heatgrid *g)
 	struct heat_span span = { 4096, 4196 };
 
 	assert_int_equal(heatgrid_init(g, 2, 2, 1000, 1010, &span, 1), 0);
+	g->model = HEAT_DAMO_33;	/* damo's raw text, byte for byte */
 	g->heat[0] = 0.0;
 	g->heat[1] = 12.5;
 	g->heat[2] = NAN;
@@ -109,7 +110,11 @@ static void test_tsv_spans(void **state)
 	g.heat[1] = 2;
 	assert_int_equal(export_tsv(&g, test_path("spans.tsv"), NULL), 0);
 	text = slurp(test_path("spans.tsv"));
-	assert_string_equal(text, "0\t0\t1.0\n0\t4096\t2.0\n");
+	/* the default model says its unit first */
+	assert_string_equal(text, "# time ns from the start, address from the first span's "
+			    "start, heat in Hz: DAMON's sampled access frequency "
+			    "(nr_accesses per second of aggregation), time counted once\n"
+			    "0\t0\t1.0\n0\t4096\t2.0\n");
 	free(text);
 	heatgrid_free(&g);
 }
@@ -265,9 +270,39 @@ static void test_svg(void **state)
 	assert_int_equal(count(text, "</rect>"), 4);
 	assert_int_equal(count(text, "<text"), count(text, "</text>"));
 	assert_int_equal(count(text, "<g"), count(text, "</g>"));
-	assert_non_null(strstr(text, "heat 12.5</title>"));
+	assert_non_null(strstr(text, "heat 12.5 Hz</title>"));	/* with its unit */
+	assert_non_null(strstr(text, ">12.5 Hz</text>"));	/* the legend's top */
 	assert_non_null(strstr(text, "a&lt;b &amp; &quot;c&quot;"));
 	assert_null(strstr(text, "a<b"));
+	free(text);
+	heatgrid_free(&g);
+}
+
+/* Ticks at round values: seconds from the start, each span's start and
+ * round MiB offsets in it, and the gap between spans marked. */
+static void test_svg_ticks(void **state)
+{
+	struct heat_span spans[] = { { 1ull << 30, (1ull << 30) + (60 << 20) },
+				     { 1ull << 40, (1ull << 40) + (40 << 20) } };
+	struct heatgrid g;
+	char *text;
+
+	(void)state;
+	assert_int_equal(heatgrid_init(&g, 32, 100, 0, 3200000000ull, spans, 2), 0);
+	assert_int_equal(export_svg(&g, test_path("ticks.svg"), NULL), 0);
+	text = slurp(test_path("ticks.svg"));
+	/* 3.2 s: a tick every 0.5 s */
+	assert_non_null(strstr(text, ">0s</text>"));
+	assert_non_null(strstr(text, ">0.5s</text>"));
+	assert_non_null(strstr(text, ">3s</text>"));
+	assert_null(strstr(text, ">3.2s</text>"));
+	/* 100 MiB: the spans at 0 and 60 MiB, every 20 MiB inside them */
+	assert_non_null(strstr(text, ">0x0</text>"));
+	assert_non_null(strstr(text, ">+20MiB</text>"));
+	assert_non_null(strstr(text, ">+40MiB</text>"));
+	assert_non_null(strstr(text, ">0x3c00000</text>"));
+	assert_null(strstr(text, ">+60MiB</text>"));	/* past the first span */
+	assert_int_equal(count(text, "addresses left out below"), 1);
 	free(text);
 	heatgrid_free(&g);
 }
@@ -317,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_pyfloat),
 		cmocka_unit_test(test_png),
 		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_svg_ticks),
 		cmocka_unit_test(test_no_overwrite),
 	};
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the heat grid: damo's weighting on cases small enough to
- * work out by hand (address and time overlaps, age extension and its
- * clipping, uncovered cells, a gapped address axis) and damo's default
- * ranges.  Times are multiples of 1 s with a 1 s aggregation interval, so
- * heat equals nr_accesses over a fully covered cell.
+ * Unit tests of the heat grid: the weighting on cases small enough to work
+ * out by hand (address and time overlaps, age extension and its clipping,
+ * uncovered cells, a gapped address axis), where damo 3.3.0 counts time
+ * twice and the default model once, a property no cell may break (never
+ * hotter than the hottest region over it), and damo's default ranges.
+ * Times are multiples of 1 s with a 1 s aggregation interval, so heat
+ * equals nr_accesses over a fully covered cell.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "heatgrid.h"
 
@@ -121,10 +124,13 @@ static void test_age_clip(void **state)
 }
 
 /*
- * damo clips only which cells a region reaches; inside the first one it
- * counts the time from the unclipped start.  Cells are 2 s: snapshot 0
- * adds 2 x 1 s / 2 s = 1 to cell 0; snapshot 1 (age 1, from 0) reaches
- * cell 0 through the clip at 1 s but counts all 2 s there: + 4.
+ * damo 3.3.0 clips only which cells a region reaches; inside the first one
+ * it counts the time from the unclipped start.  Cells are 2 s: snapshot 0
+ * (2 Hz over [0, 1 s)) adds 2 x 1 s / 2 s = 1 to cell 0; snapshot 1 (4 Hz,
+ * age 1, so from 0) reaches cell 0 through the clip at 1 s but counts all
+ * 2 s there: + 4, a cell of 5 Hz under regions of 2 and 4 Hz.  Counted
+ * once, snapshot 1 has [1 s, 3 s): cell 0 is (2 x 1 s + 4 x 1 s) / 2 s = 3,
+ * cell 1 (4 x 1 s) / 2 s = 2.
  */
 static void test_age_clip_within_cell(void **state)
 {
@@ -134,13 +140,90 @@ static void test_age_clip_within_cell(void **state)
 	struct heatgrid g;
 
 	(void)state;
-	s[1].aggr_ns = SEC;
 	grid(&g, 2, 1, 0, 4 * SEC, 0, 100);
+	g.model = HEAT_DAMO_33;
 	heatgrid_fill(&g, s, NR(s), 0);
-	/* snapshot 1 began at 1 s, age 1 x 1 s: seen from 0 */
 	assert_float_equal(cell(&g, 0, 0), 1.0 + 4.0, EPS);
 	assert_float_equal(cell(&g, 1, 0), 4.0 * SEC / (2.0 * SEC), EPS);
+	g.model = HEAT_ONCE;
+	heatgrid_fill(&g, s, NR(s), 0);
+	assert_float_equal(cell(&g, 0, 0), 3.0, EPS);
+	assert_float_equal(cell(&g, 1, 0), 2.0, EPS);
 	heatgrid_free(&g);
+}
+
+/*
+ * A region that stays accessed, its age growing, under one cell that holds
+ * many snapshots: ten aggregations of 100 ms, each finding it accessed
+ * once (10 Hz), in one 1 s cell.  Counted once the cell is that rate;
+ * damo 3.3.0 credits each snapshot's whole age inside the cell again.
+ */
+static void test_long_ages(void **state)
+{
+	struct region r[10][1];
+	struct snapshot s[10];
+	struct heatgrid g;
+
+	(void)state;
+	for (int k = 0; k < 10; k++) {
+		r[k][0] = (struct region){ 0, 100, 1, (uint32_t)k };
+		s[k] = snap((k + 1) * SEC / 10, r[k], 1);
+		s[k].aggr_ns = SEC / 10;
+	}
+	grid(&g, 1, 1, 0, SEC, 0, 100);
+	heatgrid_fill(&g, s, NR(s), 0);
+	assert_float_equal(cell(&g, 0, 0), 10.0, 1e-9);
+	g.model = HEAT_DAMO_33;
+	heatgrid_fill(&g, s, NR(s), 0);
+	/* snapshot k counts (k + 1) x 100 ms at 10 Hz: 5.5 s of it in 1 s */
+	assert_float_equal(cell(&g, 0, 0), 55.0, 1e-9);
+	heatgrid_free(&g);
+}
+
+/* Random snapshots of disjoint regions with random rates and ages: counted
+ * once, no cell is hotter than the hottest region over its addresses;
+ * damo 3.3.0's count breaks that on the same data (the property can fail). */
+static void test_never_hotter(void **state)
+{
+	enum { NS = 40, NRG = 6, ADDR = 600 };
+	static struct region r[NS][NRG];
+	struct snapshot s[NS];
+	struct heatgrid g;
+	unsigned int seed = 1, broken = 0;
+	uint64_t t = SEC;
+
+	(void)state;
+	for (int k = 0; k < NS; k++) {
+		for (int i = 0; i < NRG; i++)
+			r[k][i] = (struct region){ i * ADDR / NRG, (i + 1) * ADDR / NRG,
+						   rand_r(&seed) % 20, rand_r(&seed) % 30 };
+		t += SEC / 10 + rand_r(&seed) % (SEC / 5);
+		s[k] = snap(t, r[k], NRG);
+		s[k].aggr_ns = SEC / 5;
+	}
+	for (int model = HEAT_ONCE; model <= HEAT_DAMO_33; model++) {
+		grid(&g, 37, 7, 0, t, 0, ADDR);
+		g.model = model;
+		heatgrid_fill(&g, s, NS, SEC - SEC / 5);
+		for (unsigned int c = 0; c < g.nt * g.na; c++) {
+			uint64_t a0 = heatgrid_cell_addr(&g, c % g.na), a1 = a0 + g.a_unit;
+			double top = 0;
+
+			if (isnan(g.heat[c]))
+				continue;
+			for (int k = 0; k < NS; k++)
+				for (int i = 0; i < NRG; i++)
+					if (r[k][i].start < a1 && r[k][i].end > a0 &&
+					    r[k][i].nr_accesses * 5.0 > top)
+						top = r[k][i].nr_accesses * 5.0;
+			if (model == HEAT_ONCE)
+				assert_true(g.heat[c] <= top + 1e-9);
+			else
+				broken += g.heat[c] > top + 1e-9;
+		}
+		heatgrid_free(&g);
+	}
+	assert_true(broken > 0);
 }
 
 /* Uncovered cells are NaN; a cell a region only touches is 0, in time
@@ -331,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_rate_unit),
 		cmocka_unit_test(test_age_clip),
 		cmocka_unit_test(test_age_clip_within_cell),
+		cmocka_unit_test(test_long_ages),
+		cmocka_unit_test(test_never_hotter),
 		cmocka_unit_test(test_nan_cells),
 		cmocka_unit_test(test_before_grid),
 		cmocka_unit_test(test_units),

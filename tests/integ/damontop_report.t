@@ -1,0 +1,63 @@
+#!/bin/bash
+# A real program's heatmap at defaults, as the README tells a user to make
+# it: a Python program builds a 1.5 M-entry dict, looks up a hot subset of
+# it for 3 s, then sorts 2 M floats; `damontop record -c` and `damontop
+# report heatmap` with no option.  The picture must show the memory: most
+# cells monitored (not NaN, the big unmapped gaps left out), the hottest
+# cells in the program's anonymous memory and heap (its /proc/PID/maps,
+# written by the program itself while it runs), and the PNG made.
+. "$(dirname "$0")/lib.sh"
+need_bpf
+command -v python3 >/dev/null || skip_all "python3 not installed"
+plan 5
+
+cat >"$TMP/table.py" <<'EOF'
+import random, sys, time
+table = {i: str(i) for i in range(1500000)}
+with open(sys.argv[1], "w") as out:
+    out.write(open("/proc/self/maps").read())
+hot = list(range(0, 1500000, 50))
+t = time.time()
+while time.time() - t < 3:
+    n = sum(len(table[k]) for k in hot)
+floats = [random.random() for _ in range(2000000)]
+floats.sort()
+EOF
+
+"$BIN/damontop" record -o "$TMP/py.rec" -c "python3 $TMP/table.py $TMP/maps" \
+	>"$TMP/rec.out" 2>"$TMP/rec.err"
+ok $? "record -c 'python3 table.py' at defaults: $(tail -1 "$TMP/rec.err" | cut -c1-120)"
+
+"$BIN/damontop" report heatmap "$TMP/py.rec" --abs-addr -o "$TMP/py.tsv" 2>"$TMP/rep.err" &&
+	"$BIN/damontop" report heatmap "$TMP/py.rec" -o "$TMP/py.png" 2>>"$TMP/rep.err" &&
+	[ "$(head -c 8 "$TMP/py.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+ok $? "report heatmap with no option: a TSV and a PNG $(head -1 "$TMP/rep.err")"
+
+# cells: covered share; the hottest tenth's addresses against the maps
+read -r cells nan anon hotn <<<"$(perl -e '
+	my ($tsv, $maps) = @ARGV;
+	my @m;
+	open(my $f, "<", $maps) or die "$maps: $!";
+	while (<$f>) {
+		my ($lo, $hi, $perm, $name) = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/ or next;
+		push @m, [hex($lo), hex($hi)] if $perm =~ /^rw/ && ($name eq "" || $name eq "[heap]");
+	}
+	open(my $t, "<", $tsv) or die "$tsv: $!";
+	my (@c, $nan);
+	while (<$t>) {
+		next if /^#/;
+		my (undef, $a, $h) = split /\t/;
+		chomp $h;
+		if ($h eq "NaN") { $nan++; next }
+		push @c, [$a, $h];
+	}
+	my @hot = (sort { $b->[1] <=> $a->[1] } @c)[0 .. int(@c / 10)];
+	my $in = grep { my $a = $_->[0]; grep { $a >= $_->[0] && $a < $_->[1] } @m } @hot;
+	printf "%d %d %d %d\n", @c + $nan, $nan, $in, scalar @hot;' "$TMP/py.tsv" "$TMP/maps")"
+[ "${cells:-0}" -gt 0 ] && [ $((nan * 2)) -lt "$cells" ]
+ok $? "most cells are monitored: $((cells - nan)) of $cells (NaN $nan)"
+[ "${hotn:-0}" -gt 0 ] && [ $((anon * 10)) -ge $((hotn * 8)) ]
+ok $? "the hottest cells lie in the program's heap and anonymous memory: $anon of $hotn"
+nothing_left "after record and report" "$DAMONTOP_PROGS"
+[ $FAILED = 0 ] || diag "$(cat "$TMP/rec.err" "$TMP/rep.err")"
+done_testing
