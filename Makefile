@@ -14,11 +14,14 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # Debian packages the build, the tests and the demo need (prometheus for
 # tests/integ/prometheus.t: installed with no service started, policy-rc.d;
-# python3 for damontop_report.t's real program).
+# python3 for damo itself, run beside damontop by tests and benches, and
+# for damontop_report.t's real program; time for the benches' memory
+# figures).
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
 	perl tmux procps strace gdisk fio qemu-system-x86 busybox-static \
-	libclang-rt-dev iproute2 ethtool libmicrohttpd-dev curl prometheus python3
+	libclang-rt-dev iproute2 ethtool libmicrohttpd-dev curl prometheus \
+	python3 time
 # ...and what `make vm-kernel` needs on top (tests/vm/kernel.sh).
 VM_KERNEL_PKGS := linux-source-6.1 build-essential bc bison flex dwarves \
 	libssl-dev libelf-dev xz-utils
@@ -202,6 +205,7 @@ vm-kernel:
 bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop_damon.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damo_report.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/iofilter.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/coretop.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/napitop.sh

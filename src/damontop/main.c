@@ -52,7 +52,8 @@ static const struct argp_option report_options[] = {
 	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing output file", 0 },
 	{ "format", OPT_FORMAT, "png|svg|tsv|kscope|damo", 0,
 	  "Heatmap format (default: from -o's suffix); convert: kscope or damo", 0 },
-	{ "resol", OPT_RESOL, "T,A", 0, "Heatmap cells in time and address (default 400,200)", 0 },
+	{ "resol", OPT_RESOL, "T,A", 0,
+	  "Heatmap cells in time and address (default 400,200; damo's 'T A' too)", 0 },
 	{ "time-range", OPT_TIME_RANGE, "START,END", 0,
 	  "Time range in ns (absolute, as in the record)", 0 },
 	{ "address-range", OPT_ADDR_RANGE, "START,END", 0, "Address range (absolute)", 0 },
@@ -245,11 +246,27 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 	return ARGP_ERR_UNKNOWN;
 }
 
+/*
+ * What parse_report() keeps between its calls: the positional arguments
+ * it took (a number after --resol is no positional), and whether the
+ * last thing was --resol with one number (damo's `--resol 30 50`: argp
+ * hands the 50 over as an argument; ARGP_IN_ORDER keeps it next).
+ */
+static struct {
+	unsigned int nr_args;
+	char *resol_time;
+} report_parse;
+
 static error_t parse_report(int key, char *arg, struct argp_state *state)
 {
 	struct damontop_opts *o = state->input;
+	char *resol_time = report_parse.resol_time;
 	uint64_t a, b;
 
+	report_parse.resol_time = NULL;
+	if (resol_time && key != ARGP_KEY_ARG)
+		argp_error(state, "bad resolution '%s' (T,A or T A up to 10000)",
+			   resol_time);
 	switch (key) {
 	case OPT_FORMAT:
 		if (!strcmp(arg, "png"))
@@ -264,8 +281,13 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 			argp_error(state, "bad format '%s' (png, svg, tsv; kscope, damo)", arg);
 		return 0;
 	case OPT_RESOL:
+		if (!strchr(arg, ',')) {	/* damo's T A: A comes next */
+			report_parse.resol_time = arg;
+			return 0;
+		}
 		if (parse_pair(arg, &a, &b) || !a || !b || a > 10000 || b > 10000)
-			argp_error(state, "bad resolution '%s' (T,A up to 10000)", arg);
+			argp_error(state, "bad resolution '%s' (T,A or T A up to 10000)",
+				   arg);
 		o->resol_time = a;
 		o->resol_addr = b;
 		return 0;
@@ -298,7 +320,16 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 			argp_error(state, "bad heat model '%s' (once or damo-3.3)", arg);
 		return 0;
 	case ARGP_KEY_ARG:
-		if (state->arg_num == 0) {
+		if (resol_time) {
+			if (units_parse_u64(resol_time, 1, 10000, &a) ||
+			    units_parse_u64(arg, 1, 10000, &b))
+				argp_error(state, "bad resolution '%s %s' (T,A or T A "
+					   "up to 10000)", resol_time, arg);
+			o->resol_time = a;
+			o->resol_addr = b;
+			return 0;
+		}
+		if (report_parse.nr_args++ == 0) {
 			if (!strcmp(arg, "heatmap"))
 				o->report = REPORT_HEATMAP;
 			else if (!strcmp(arg, "wss"))
@@ -312,14 +343,14 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 					   "convert)", arg);
 			return 0;
 		}
-		if (state->arg_num == 1) {
+		if (report_parse.nr_args == 2) {
 			o->input = arg;
 			return 0;
 		}
 		argp_error(state, "unexpected argument '%s'", arg);
 		return 0;
 	case ARGP_KEY_END:
-		if (state->arg_num < 2)
+		if (report_parse.nr_args < 2)
 			argp_error(state, "usage: report heatmap|wss|regions|convert FILE");
 		if (o->report == REPORT_CONVERT && !o->out.output)
 			argp_error(state, "convert needs -o FILE");
@@ -383,7 +414,7 @@ int main(int argc, char **argv)
 		o.resol_time = 400;
 		o.resol_addr = 200;
 		argv[1] = "damontop report";
-		argp_parse(&report_argp, argc - 1, argv + 1, 0, NULL, &o);
+		argp_parse(&report_argp, argc - 1, argv + 1, ARGP_IN_ORDER, NULL, &o);
 		if (o.report == REPORT_HEATMAP && (int)o.format < 0) {
 			const char *sfx = suffix(o.out.output);
 

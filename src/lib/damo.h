@@ -20,10 +20,11 @@
  * not null), and the header's start_mono_ns is the first snapshot's
  * start_time.  A file with several per-target records gives the first
  * one that has snapshots (the first one if none has any); the header's
- * target names which one it was.  Bad input is refused with a one-line
- * reason; what the load may allocate is bounded before json-c parses
- * anything (DAMO_MAX_COST), so a small hostile file (a zlib bomb of empty
- * objects, say) cannot make it take gigabytes.
+ * target names which one it was.  The text is read as a stream and never
+ * held whole: what a load keeps is the chosen record's snapshots and
+ * regions (24 bytes a region), bounded (DAMO_MAX_COST), so a small hostile
+ * file (a zlib bomb) cannot make it take gigabytes.  Bad input is refused
+ * with a one-line reason.
  *
  * The writer keeps what damo's format can hold: the intervals are the
  * first snapshot's (a later snapshot's own sampling interval goes in its
@@ -40,18 +41,11 @@
 #include "recording.h"
 
 /*
- * json-c holds the whole text as a tree, which costs far more than the
- * text for some of it (an empty object is ~3 bytes of text and ~700 of
- * tree), so the loader bounds an estimate of the tree rather than the
- * text: every byte counts one, each '{' DAMO_COST_OBJECT more and each
- * ',' or '[' DAMO_COST_VALUE more.  damo's records cost ~4.5 KiB per
- * region this way (json-c really takes ~3.2, and the text itself ~0.5
- * more while it is parsed), so the limit is ~470,000 regions (~250 MiB
- * of JSON): 13 snapshots of 1,800 regions take ~80 MB to load.
+ * The most a load may allocate for the recording, in bytes: ~45 million
+ * regions (damo writes ~500 bytes of JSON a region, so ~20 GB of text).
+ * 13 snapshots of 1,800 regions take 0.6 MB, and the whole load ~7 MB.
  */
-#define DAMO_MAX_COST		(2ull << 30)
-#define DAMO_COST_OBJECT	1024
-#define DAMO_COST_VALUE		96
+#define DAMO_MAX_COST		(1ull << 30)
 
 /* The limit in force: DAMO_MAX_COST, lowered by tests to reach it cheaply. */
 extern uint64_t damo_max_cost;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,14 +63,23 @@ int units_shortest(double v, char digits[UNITS_DIGITS_LEN], int *decpt)
 	char e[32];
 	int prec, nd, i, m;
 
-	for (prec = 1; prec <= 17; prec++) {
+	/*
+	 * Where k <= 15 digits read back as a normal double, the 15 digits
+	 * nearest to it are those k and zeros: a decimal of 15 digits or
+	 * fewer that reads back is within half an ulp (2^-53) of @v, and
+	 * two of them are 10^-15 apart at least (DBL_DIG), so there is one.
+	 * Trying 15 first finds all those at once, where counting up took
+	 * up to 17 tries; failing it, 16 or 17 it is.  Subnormals have
+	 * fewer bits, so wider intervals: they try every length.
+	 */
+	for (prec = v >= DBL_MIN ? DBL_DIG : 1; prec <= 17; prec++) {
 		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
 		for (i = 0, nd = 0; e[i] != 'e'; i++) {
 			if (e[i] != '.')
 				digits[nd++] = e[i];
 		}
 		*decpt = atoi(e + i + 1) + 1;
-		if (units_reads_back(v, digits, nd, *decpt))
+		if (strtod(e, NULL) == v)	/* the same decimal */
 			break;
 		/* Below a power of two the doubles are twice as dense, so
 		 * the nearest decimal can miss there while the next one up

@@ -425,6 +425,9 @@ static void test_mini_refused(void **state)
 	char err[256], *text;
 	size_t i;
 
+	char many[2048];
+	size_t n;
+
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		text = replace(mini, cases[i].old, cases[i].new);
@@ -434,6 +437,14 @@ static void test_mini_refused(void **state)
 				 cases[i].why);
 		free(text);
 	}
+	/* many snapshots that are no objects, then one that is */
+	n = snprintf(many, sizeof(many), "\"snapshots\": [");
+	for (i = 0; i < 300; i++)
+		n += snprintf(many + n, sizeof(many) - n, "1, ");
+	text = replace(mini, "\"snapshots\": [", many);
+	assert_int_equal(load_text(text, &rec, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "damo record: snapshot 1 is not an object");
+	free(text);
 }
 
 /* Text that is not a damo record at all, or not JSON. */
@@ -659,7 +670,10 @@ static void test_chunking(void **state)
 	}
 }
 
-/* A hostile file cannot make the loader build an unbounded JSON tree. */
+/*
+ * The loader keeps no JSON: a hostile file of many small values costs
+ * nothing to refuse, and what it does keep (the regions) is bounded.
+ */
 static void test_cost_limit(void **state)
 {
 	size_t n = 100000, i, zlen;
@@ -669,7 +683,8 @@ static void test_cost_limit(void **state)
 	uint8_t *z;
 
 	(void)state;
-	/* 100,000 empty objects: 300 kB of text, ~70 MB of json-c tree */
+	/* 100,000 empty objects: 300 kB of text, once ~70 MB of json-c
+	 * tree; streamed, they are only not records, even within 64 KiB */
 	text[0] = '[';
 	for (i = 0; i < n; i++)
 		memcpy(text + 1 + 3 * i, "{},", 3);
@@ -677,28 +692,46 @@ static void test_cost_limit(void **state)
 	text[3 * n + 1] = 0;
 	z = zcompress(text, 3 * n + 1, &zlen);
 	assert_true(zlen < 2000);	/* a small file */
-	damo_max_cost = 1 << 20;
+	damo_max_cost = 64 << 10;
 	assert_int_equal(record_load_buf(z, zlen, &rec, err, sizeof(err)),
-			 -EFBIG);
-	assert_string_equal(err, "damo record: too large to load (over 1 MiB as a JSON tree)");
-	damo_max_cost = 256 << 10;
-	assert_int_equal(record_load_buf(text, 3 * n + 1, &rec, err,
-					 sizeof(err)), -EFBIG);
-	assert_string_equal(err, "damo record: too large to load (over 256 KiB as a JSON tree)");
-	/* white space counts too, even after the value */
+			 -EINVAL);
+	assert_string_equal(err, "not a damo record: record 1 has no 'snapshots' list");
 	free(z);
+	/* nor does white space count */
 	memset(text, ' ', 3 * n + 2);
 	memcpy(text, "[{\"snapshots\": []}]", 19);
 	text[3 * n + 2] = 0;
 	assert_int_equal(record_load_buf(text, 3 * n + 2, &rec, err,
-					 sizeof(err)), -EFBIG);
-	damo_max_cost = DAMO_MAX_COST;
-	assert_int_equal(record_load_buf(text, 3 * n + 2, &rec, err,
 					 sizeof(err)), -EINVAL);
 	assert_string_equal(err, "damo record: no 'intervals' object");
 	free(text);
-	/* past the limit of regions in a snapshot, counted before any is
-	 * looked at (each takes json-c ~70 bytes here) */
+
+	/* regions kept past the limit: 10,000 of them take 240 kB */
+	n = 10000;
+	text = malloc(120 * n + 200);
+	i = snprintf(text, 200, "[{\"intervals\": {\"sample_us\": 1, "
+		     "\"aggr_us\": 2}, \"snapshots\": [{\"start_time\": 0, "
+		     "\"end_time\": 1, \"regions\": [");
+	for (size_t k = 0; k < n; k++)
+		i += sprintf(text + i, "%s{\"start\": %zu, \"end\": %zu, "
+			     "\"nr_accesses\": {\"samples\": 1}, "
+			     "\"age\": {\"aggr_intervals\": 2}}", k ? "," : "",
+			     2 * k, 2 * k + 1);
+	strcpy(text + i, "]}]}]");
+	assert_int_equal(record_load_buf(text, strlen(text), &rec, err,
+					 sizeof(err)), -EFBIG);
+	assert_string_equal(err, "damo record: too large to load (over 64 KiB in memory)");
+	damo_max_cost = 1 << 20;
+	assert_int_equal(record_load_buf(text, strlen(text), &rec, err,
+					 sizeof(err)), 0);
+	assert_int_equal(rec.snaps[0].nr_regions, n);
+	assert_int_equal(rec.snaps[0].regions[n - 1].end, 2 * n - 1);
+	recording_free(&rec);
+	damo_max_cost = DAMO_MAX_COST;
+	free(text);
+
+	/* past the limit of regions in a snapshot, counted before any
+	 * region is looked at */
 	n = RECORD_MAX_REGIONS + 1;
 	text = malloc(2 * n + 200);
 	i = snprintf(text, 200, "[{\"intervals\": {\"sample_us\": 1, "
@@ -712,9 +745,122 @@ static void test_cost_limit(void **state)
 					 sizeof(err)), -EFBIG);
 	assert_string_equal(err, "damo record: snapshot 1: too many regions (1048577)");
 	free(text);
-	/* and the real limit holds a few hundred thousand of damo's regions */
-	assert_true(DAMO_MAX_COST / (3 * DAMO_COST_OBJECT + 9 * DAMO_COST_VALUE
-				     + 540) > 400000);
+	/* and the real limit holds tens of millions of regions */
+	assert_true(DAMO_MAX_COST / sizeof(struct region) > 40000000);
+}
+
+/*
+ * The text is read 64 KiB at a time: every token of a record, cut at
+ * a buffer's end (white space before the record moves the cut), loads
+ * the same, plain and compressed.
+ */
+static void test_buffer_edges(void **state)
+{
+	static const char rec_text[] =
+		"[{\"kdamond_idx\": 7, \"context_idx\": null,"
+		" \"intervals\": {\"sample_us\": \"5,000\", \"aggr_us\": 100000,"
+		" \"ops_update_us\": 1000000, \"x\": [true, false, null, -1.5e-3]},"
+		" \"target_id\": 0, \"snapshots\": [{\"start_time\": \"1,000\","
+		" \"end_time\": 2000, \"s\\u0061mple_interval_us\": \"\\u0034,000\","
+		" \"regions\": [{\"start\": \"4,096\", \"end\": 8192,"
+		" \"nr_accesses\": {\"samples\": 3, \"percent\": 0.5},"
+		" \"age\": {\"usec\": null, \"aggr_intervals\": \"12\"},"
+		" \"probe_hits\": [], \"sz_filter_passed\": \"0 B \\\"\\\\\\/\\n\"}]}],"
+		" \"data_source\": \"unknown\"}]";
+	size_t len = strlen(rec_text), cut, pad, zlen;
+	struct recording want, got;
+	char err[256];
+	char *text = malloc(2 * 65536 + len);
+	uint8_t *z;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(load_text(rec_text, &want, err, sizeof(err)), 0);
+	assert_int_equal(want.snaps[0].sample_ns, 4000000);	/* its own */
+	assert_int_equal(want.snaps[0].regions[0].age, 12);
+	assert_string_equal(want.hdr.target, "damo record, kdamond 7, target 0");
+	for (cut = 0; cut <= len; cut++) {
+		/* plain: the 2 bytes read to sniff, then 64 KiB reads */
+		pad = 2 + 65536 - cut;
+		memset(text, ' ', pad);
+		memcpy(text + pad, rec_text, len);
+		if (record_load_buf(text, pad + len, &got, err, sizeof(err)))
+			fail_msg("cut at %zu: %s", cut, err);
+		assert_same_recording(&want, &got);
+		recording_free(&got);
+		/* compressed: 64 KiB of text at a time */
+		pad = 65536 - cut;
+		memset(text, ' ', pad);
+		memcpy(text + pad, rec_text, len);
+		z = zcompress(text, pad + len, &zlen);
+		if (record_load_buf(z, zlen, &got, err, sizeof(err)))
+			fail_msg("compressed, cut at %zu: %s", cut, err);
+		assert_same_recording(&want, &got);
+		recording_free(&got);
+		free(z);
+	}
+	recording_free(&want);
+	free(text);
+}
+
+/*
+ * The reader takes the JSON that json-c takes in its strict mode and
+ * refuses what it refuses, except where json-c is lax (NaN, "1.", "-01"):
+ * each value here stands as an unknown key's in a good record.
+ */
+static void test_strict_json(void **state)
+{
+	static const char *const both_take[] = {
+		"0", "-0", "1.5", "-1.5e+10", "1E5", "1e-0", "123456789012345678901234567890",
+		"\"\"", "\"\\u00e9\\ud83d\\ude00\"", "\"\\b\\f\\n\\r\\t\\/\"",
+		"\"\xff\"", "\"\t\"", "[]", "{}", "[[[]]]", "{\"a\": {\"b\": []}}",
+		"true", "false", "null", "[1, \"a\", null]", " [ 1 , 2 ] ",
+	};
+	static const char *const both_refuse[] = {
+		"01", "1.5.5", "1e", "1e+", "-", "+1", ".5", "0x1", "1e5.5",
+		"'a'", "\"\\q\"", "\"\\u12\"", "\"\\u12g4\"", "tru", "True", "nul",
+		"nan", "[1,]", "[,1]", "{,}", "{\"a\":1,}", "{\"a\" 1}",
+		"{1: 2}", "[1 2]", "[1}", "{\"a\": 1]", "[1x]", "[1\"a\"]",
+		"/* c */ 1", "[1 /* c */]", "[truex]", "\"a", "[", "{\"a\":",
+	};
+	static const char *const json_c_lax[] = { "NaN", "Infinity", "1.", "-01", "00" };
+	const char *head = "[{\"intervals\": {\"sample_us\": 1, \"aggr_us\": 2}, "
+			   "\"x\": ";
+	const char *tail = ", \"snapshots\": []}]";
+	struct json_tokener *tok;
+	struct json_object *o;
+	struct recording rec;
+	char err[256], text[512];
+	size_t i;
+
+	(void)state;
+	tok = json_tokener_new();
+	assert_non_null(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	for (i = 0; i < ARRAY_SIZE(both_take) + ARRAY_SIZE(both_refuse); i++) {
+		bool take = i < ARRAY_SIZE(both_take);
+		const char *v = take ? both_take[i] :
+			both_refuse[i - ARRAY_SIZE(both_take)];
+
+		snprintf(text, sizeof(text), "%s%s%s", head, v, tail);
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, text, strlen(text) + 1);
+		if (!o != !take)
+			fail_msg("json-c %s '%s'", o ? "takes" : "refuses", v);
+		json_object_put(o);
+		if (load_text(text, &rec, err, sizeof(err)) != (take ? 0 : -EINVAL))
+			fail_msg("'%s': '%s'", v, err);
+		if (take)
+			recording_free(&rec);
+		else if (strncmp(err, "damo record: invalid JSON at byte ", 34) &&
+			 strcmp(err, "damo record: truncated JSON"))
+			fail_msg("'%s': '%s'", v, err);
+	}
+	for (i = 0; i < ARRAY_SIZE(json_c_lax); i++) {
+		snprintf(text, sizeof(text), "%s%s%s", head, json_c_lax[i], tail);
+		assert_int_equal(load_text(text, &rec, err, sizeof(err)), -EINVAL);
+	}
+	json_tokener_free(tok);
 }
 
 /* Several per-target records: the first that has snapshots is loaded. */
@@ -1428,6 +1574,8 @@ int main(void)
 		cmocka_unit_test(test_mini_truncated),
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_cost_limit),
+		cmocka_unit_test(test_buffer_edges),
+		cmocka_unit_test(test_strict_json),
 		cmocka_unit_test(test_several_records),
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_writer_round_trip),

@@ -252,6 +252,12 @@ static void test_shortest(void **state)
 	/* a power of two: the nearest 16 digits miss, the next ones up
 	 * read back */
 	check_shortest(7.120236347223045e-307, "7120236347223045", -306);
+	/* either side of the smallest normal double, where 15 digits are
+	 * tried first or not at all */
+	check_shortest(2.2250738585072014e-308, "22250738585072014", -307);
+	check_shortest(1.1125369292536007e-308, "11125369292536007", -307);
+	check_shortest(1e23, "1", 24);
+	check_shortest(1152921504606846976.0, "1152921504606847", 19);
 }
 
 int main(void)
