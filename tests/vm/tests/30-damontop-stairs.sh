@@ -46,7 +46,7 @@ for src in pte damon; do
 	damontop report heatmap $src.rec --format tsv --abs-time --abs-addr \
 		--address-range $((lo)),$((hi)) --resol 180,60 -o $src.tsv 2>report.err
 	rc=$?
-	cells=$(grep -c . $src.tsv)
+	cells=$(grep -vc '^#' $src.tsv)	# the first line says the unit
 	[ $rc = 0 ] && [ "$cells" = $((180 * 60)) ]
 	ok $? "report heatmap --format tsv ($src): exit $rc, $cells cells $(head -1 report.err)"
 	ship $src.agen $src.stairs.agen
