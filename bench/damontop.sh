@@ -3,7 +3,7 @@
 # machines: only ratios against a baseline of the same run mean anything).
 #
 # For each accessgen stairs target (100 MiB, 1 GiB, 4 GiB):
-#   cpu:      damontop's CPU at defaults vs its budget (1% of one CPU), and
+#   cpu:      damontop's CPU at defaults vs its budget (2% of one CPU), and
 #             vs the naive DAMON schedule (5 ms sampling, per-page MADV_COLD,
 #             no budget) as the baseline
 #   slowdown: the target's work rate with damontop attached vs without,

@@ -38,6 +38,7 @@ __s32 status;
 struct walk {
 	__u64 pgd;
 	__u64 base;
+	__u64 check[2];		/* CALIBRATE: more direct-map addresses */
 	int la57;
 };
 
@@ -89,25 +90,38 @@ static __always_inline __u64 walk_leaf(const struct walk *w, __u64 base,
 	return e;
 }
 
+/* Whether @va, a direct-map address, walks to @base + its physical
+ * address when @base is the direct-map base. */
+static __always_inline bool translates(const struct walk *w, __u64 base, __u64 va)
+{
+	__u64 e, pa;
+	int lvl;
+
+	e = walk_leaf(w, base, va, &lvl);
+	if (lvl == PTE_LEVEL_NONE || !(e & X86_PRESENT))
+		return false;
+	if (lvl == PTE_LEVEL_1G)
+		pa = (e & X86_PFN_MASK & ~((1ULL << 30) - 1)) | (va & ((1ULL << 30) - 1));
+	else if (lvl == PTE_LEVEL_2M)
+		pa = (e & X86_PFN_MASK & ~((1ULL << 21) - 1)) | (va & ((1ULL << 21) - 1));
+	else
+		pa = (e & X86_PFN_MASK) | (va & 4095);
+	return base + pa == va;
+}
+
 /* Candidate base k GiB below the pgd's own address: right when walking the
- * pgd's virtual address through itself lands on the pgd again. */
+ * pgd's virtual address through itself lands on the pgd again, and the
+ * addresses of the task's leader and mm on themselves too.  With a wrong
+ * base the walk reads other memory as tables, and the pgd alone came back
+ * on itself by chance in about one start in four on the development VM
+ * (5 GiB above the base; every sample then read as absent). */
 static long calibrate_cb(__u32 k, void *ctx)
 {
 	struct walk *w = ctx;
 	__u64 base = (w->pgd & ~((1ULL << 30) - 1)) - (__u64)k * (1ULL << 30);
-	__u64 e, pa;
-	int lvl;
 
-	e = walk_leaf(w, base, w->pgd, &lvl);
-	if (lvl == PTE_LEVEL_NONE || !(e & X86_PRESENT))
-		return 0;
-	if (lvl == PTE_LEVEL_1G)
-		pa = (e & X86_PFN_MASK & ~((1ULL << 30) - 1)) | (w->pgd & ((1ULL << 30) - 1));
-	else if (lvl == PTE_LEVEL_2M)
-		pa = (e & X86_PFN_MASK & ~((1ULL << 21) - 1)) | (w->pgd & ((1ULL << 21) - 1));
-	else
-		pa = (e & X86_PFN_MASK) | (w->pgd & 4095);
-	if (base + pa != w->pgd)
+	if (!translates(w, base, w->pgd) || !translates(w, base, w->check[0]) ||
+	    !translates(w, base, w->check[1]))
 		return 0;
 	direct_map = base;
 	return 1;
@@ -163,6 +177,10 @@ int walk_task(struct bpf_iter__task *ctx)
 
 	switch (mode) {
 	case PTE_MODE_CALIBRATE:
+		/* slab objects: in the direct map (read, not the task
+		 * pointer itself: the verifier keeps that one a pointer) */
+		w.check[0] = (__u64)BPF_CORE_READ(task, group_leader);
+		w.check[1] = (__u64)BPF_CORE_READ(task, mm);
 		direct_map = 0;
 		bpf_loop(4096, calibrate_cb, &w, 0);	/* up to 4 TiB of RAM */
 		status = direct_map ? PTE_OK : PTE_ERR_NO_BASE;

@@ -8,7 +8,7 @@
  *
  *   pid <pid>
  *   region <idx> <0xstart> <0xend>          one per region, after pre-faulting
- *   phase <n> <t_mono_ns> <list>           list: 0,3,4:1.5 ("-" if none)
+ *   phase <n> <t_mono_ns> <list>           list: 0,3,4:1.5,5@20 ("-" if none)
  *   rate <t_mono_ns> <accesses/s>          with --rate-every, or on SIGUSR1
  *   end <t_mono_ns>
  *   done <total-accesses> <seconds> <accesses/s>
@@ -16,8 +16,10 @@
  * An entry "idx" in a phase list is touched all the time; "idx:P" during
  * a random P% of the time slices (--slice, 5 ms by default, DAMON's
  * default sampling interval), so DAMON should see it in about P% of its
- * samples.  One access is one byte written; the sweep writes one byte per
- * stride (a 4 KiB page by default) over the active regions, continuously.
+ * samples; "idx@F" is swept whole F times a second (each page touched at
+ * F Hz, the rest of the time left alone).  One access is one byte
+ * written; the sweep writes one byte per stride (a 4 KiB page by default)
+ * over the active regions, continuously but for the F Hz ones.
  *
  * Each region is its own mapping, 2 MiB aligned, with PROT_NONE guards
  * between regions so neighbours never merge into one VMA.  Single file,
@@ -35,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -60,6 +63,8 @@ struct ag_access {
 	uint64_t stride;	/* bytes between touched bytes */
 	double weight;		/* as written */
 	double prob;		/* weight / the phase's heaviest, 0..1 */
+	double hz;		/* > 0: swept whole this many times a second */
+	uint64_t next_ns;	/* hz: when the next sweep is due */
 	uint64_t nr_slots;	/* size / stride */
 	uint64_t cursor;	/* next slot of the sweep */
 	uint64_t turn;		/* touches per turn in the current slice */
@@ -80,7 +85,7 @@ struct ag_config {
 	unsigned int nr_phases;
 };
 
-enum ag_pattern { AG_NONE, AG_STAIRS, AG_RANDOM, AG_HOTCOLD };
+enum ag_pattern { AG_NONE, AG_STAIRS, AG_RANDOM, AG_HOTCOLD, AG_RATES };
 
 struct ag_opts {
 	enum ag_pattern pattern;
@@ -96,6 +101,7 @@ struct ag_opts {
 	uint64_t stride;
 	double hot;
 	double cold;
+	double *rates;		/* rates: Hz of each region */
 	uint64_t seed;
 	bool thp;
 	bool wait;
@@ -296,7 +302,7 @@ static struct ag_phase *ag_add_phase(struct ag_config *c, const char *name,
 }
 
 static void ag_add_access(struct ag_phase *p, unsigned int region, bool random,
-			  uint64_t stride, double weight)
+			  uint64_t stride, double weight, double hz)
 {
 	struct ag_access *a;
 
@@ -308,7 +314,8 @@ static void ag_add_access(struct ag_phase *p, unsigned int region, bool random,
 	a->region = region;
 	a->random = random;
 	a->stride = stride;
-	a->weight = weight;
+	a->weight = hz > 0 ? 0 : weight;	/* a rate is not a probability */
+	a->hz = hz;
 }
 
 static void ag_builtin(struct ag_config *c, const struct ag_opts *o)
@@ -326,13 +333,13 @@ static void ag_builtin(struct ag_config *c, const struct ag_opts *o)
 		for (i = 0; i < o->nr_regions; i++) {
 			snprintf(name, sizeof(name), "stair %u", i);
 			p = ag_add_phase(c, name, o->phase_ns);
-			ag_add_access(p, i, false, o->stride, 100);
+			ag_add_access(p, i, false, o->stride, 100, 0);
 		}
 		break;
 	case AG_RANDOM:
 		p = ag_add_phase(c, "random", 0);
 		for (i = 0; i < o->nr_regions; i++)
-			ag_add_access(p, i, true, o->stride, 100);
+			ag_add_access(p, i, true, o->stride, 100, 0);
 		break;
 	case AG_HOTCOLD:
 		nr_hot = lround(o->hot * o->nr_regions);
@@ -341,7 +348,12 @@ static void ag_builtin(struct ag_config *c, const struct ag_opts *o)
 		p = ag_add_phase(c, "hotcold", 0);
 		for (i = 0; i < o->nr_regions; i++)
 			ag_add_access(p, i, false, o->stride,
-				      i < nr_hot ? 100 : o->cold);
+				      i < nr_hot ? 100 : o->cold, 0);
+		break;
+	case AG_RATES:
+		p = ag_add_phase(c, "rates", 0);
+		for (i = 0; i < o->nr_regions; i++)
+			ag_add_access(p, i, false, o->stride, 0, o->rates[i]);
 		break;
 	case AG_NONE:
 		break;
@@ -389,11 +401,26 @@ static int ag_find_region(const struct ag_config *c, const char *name)
 	return -1;
 }
 
+/* "20Hz", "0.5hz" -> Hz; false if not a rate (or out of range). */
+static bool ag_parse_hz(const char *s, double *out)
+{
+	size_t n = strlen(s);
+	char num[64];
+
+	if (n < 3 || n - 2 >= sizeof(num) || strcasecmp(s + n - 2, "hz"))
+		return false;
+	memcpy(num, s, n - 2);
+	num[n - 2] = 0;
+	return ag_parse_double(num, 1e-3, 1e5, out) && *out > 0;
+}
+
 /*
  * masim's format: a block of "name, size" region lines, then blocks
  * separated by blank lines, one per phase: its name, its duration (ms
  * unless a unit is given), then "region, randomness, stride, probability"
- * lines (or just "region, probability").  '#' starts a comment.
+ * lines (or just "region, probability").  '#' starts a comment.  Ours
+ * too: a probability written as a rate ("20Hz") sweeps the region whole
+ * that many times a second.
  */
 static void ag_load_config(struct ag_config *c, const char *path)
 {
@@ -477,7 +504,7 @@ static void ag_load_config(struct ag_config *c, const char *path)
 				       lineno);
 			{
 				uint64_t rnd = 0, stride = AG_PAGE;
-				double w;
+				double w = 0, hz = 0;
 
 				if (n == 4 && !ag_parse_u64(f[1], 0, 1, &rnd))
 					ag_bad("%s:%u: bad randomness '%s' (0 or 1)",
@@ -485,10 +512,11 @@ static void ag_load_config(struct ag_config *c, const char *path)
 				if (n == 4 && !ag_parse_size(f[2], &stride))
 					ag_bad("%s:%u: bad stride '%s'", path,
 					       lineno, f[2]);
-				if (!ag_parse_double(f[n - 1], 0, 1e9, &w))
-					ag_bad("%s:%u: bad probability '%s'", path,
-					       lineno, f[n - 1]);
-				ag_add_access(p, r, rnd, stride, w);
+				if (!ag_parse_hz(f[n - 1], &hz) &&
+				    !ag_parse_double(f[n - 1], 0, 1e9, &w))
+					ag_bad("%s:%u: bad probability '%s' (or a rate such as '20Hz', "
+					       "0.001 to 100000)", path, lineno, f[n - 1]);
+				ag_add_access(p, r, rnd, stride, w, hz);
 			}
 			break;
 		}
@@ -650,11 +678,13 @@ static void ag_print_phase(unsigned long long n, uint64_t t,
 	for (i = 0; i < p->nr_acc; i++) {
 		const struct ag_access *a = &p->acc[i];
 
-		if (a->prob <= 0)
+		if (a->prob <= 0 && a->hz <= 0)
 			continue;
 		if (shown++)
 			putchar(',');
-		if (a->prob >= 1)
+		if (a->hz > 0)
+			printf("%u@%g", a->region, a->hz);
+		else if (a->prob >= 1)
 			printf("%u", a->region);
 		else
 			printf("%u:%.3g", a->region, a->prob * 100);
@@ -675,7 +705,9 @@ static uint64_t ag_draw_slice(struct ag_phase *p)
 	for (i = 0; i < p->nr_acc; i++) {
 		struct ag_access *a = &p->acc[i];
 
-		a->active = a->prob >= 1 || (a->prob > 0 && ag_rand01() < a->prob);
+		/* the rate ones keep their own time (ag_sweep_due) */
+		a->active = a->hz <= 0 &&
+			    (a->prob >= 1 || (a->prob > 0 && ag_rand01() < a->prob));
 		if (a->active)
 			slots += a->nr_slots;
 	}
@@ -713,19 +745,50 @@ static void ag_touch(struct ag_access *a, char *base)
 	ag_total += n;
 }
 
+/* Sweep the rate regions that are due, each slot once, and say when the
+ * next one is.  One that fell behind skips what it missed: never faster
+ * than its rate. */
+static uint64_t ag_sweep_due(struct ag_config *c, struct ag_phase *p, uint64_t t)
+{
+	uint64_t next = UINT64_MAX, period, i, k;
+
+	for (i = 0; i < p->nr_acc; i++) {
+		struct ag_access *a = &p->acc[i];
+
+		if (a->hz <= 0)
+			continue;
+		if (a->next_ns <= t) {
+			period = 1e9 / a->hz;
+			for (k = 0; k < a->nr_slots; k += a->turn) {
+				a->turn = a->nr_slots - k < AG_TURN ? a->nr_slots - k : AG_TURN;
+				ag_touch(a, c->regions[a->region].addr);
+			}
+			a->next_ns += period;
+			if (a->next_ns <= t)
+				a->next_ns = t + period;
+		}
+		if (a->next_ns < next)
+			next = a->next_ns;
+	}
+	return next;
+}
+
 /* Runs one phase until @end; false when the run must stop. */
 static bool ag_run_phase(struct ag_config *c, struct ag_phase *p, uint64_t end,
 			 uint64_t slice_ns, uint64_t rate_ns)
 {
-	uint64_t t = ag_now(), slice_end, turn, reps, k;
+	uint64_t t = ag_now(), slice_end, turn, reps, k, due;
 	unsigned int i;
 
+	for (i = 0; i < p->nr_acc; i++)
+		p->acc[i].next_ns = t;
 	while (!ag_stop && t < end) {
 		slice_end = t + slice_ns < end ? t + slice_ns : end;
 		turn = ag_draw_slice(p);
 		/* tiny regions: several turns per clock read */
 		reps = turn ? (AG_TURN + turn - 1) / turn : 0;
 		while (!ag_stop && t < slice_end) {
+			due = ag_sweep_due(c, p, t);
 			if (turn) {
 				for (k = 0; k < reps; k++)
 					for (i = 0; i < p->nr_acc; i++)
@@ -733,7 +796,7 @@ static bool ag_run_phase(struct ag_config *c, struct ag_phase *p, uint64_t end,
 							ag_touch(&p->acc[i],
 								 c->regions[p->acc[i].region].addr);
 			} else {
-				uint64_t until = slice_end;
+				uint64_t until = slice_end < due ? slice_end : due;
 				struct timespec ts;
 
 				if (rate_ns && ag_rate_t + rate_ns < until)
@@ -790,7 +853,7 @@ out:
 static void ag_usage(void)
 {
 	printf(
-"usage: accessgen stairs|random|hotcold [options]\n"
+"usage: accessgen stairs|random|hotcold|rates [options]\n"
 "       accessgen -f CONFIG [options]\n"
 "\n"
 "Touches anonymous memory regions in timed phases and reports where they\n"
@@ -801,15 +864,21 @@ static void ag_usage(void)
 "  random    uniformly random pages over all regions\n"
 "  hotcold   the first --hot fraction touched always, the rest in --cold %%\n"
 "            of the time slices\n"
+"  rates     one region per --rates entry, every page of it touched that\n"
+"            many times a second (a sweep of the region, then nothing until\n"
+"            the next): known access frequencies\n"
 "  -f CONFIG masim-style file: a block of 'name, size' region lines, then\n"
 "            blank-line separated phases: a name line, a duration line (ms\n"
 "            unless a unit is given), and 'region, randomness (0/1),\n"
 "            stride, probability' lines; probabilities are relative to\n"
-"            the phase's largest, which is touched all the time\n"
+"            the phase's largest, which is touched all the time; a\n"
+"            probability written as a rate ('20Hz') sweeps the region\n"
+"            that many times a second instead\n"
 "\n"
 "options:\n"
 "  -r, --regions N      number of regions (stairs 10, random 4, hotcold 10)\n"
 "  -s, --size SIZE      size of each region (10M; random 64M)\n"
+"      --rates HZ,...   rates: each region's touch rate (100,20,2)\n"
 "  -p, --phase DUR      stairs: duration of each phase (1s)\n"
 "  -n, --rounds N       repeat the phases N times (1; endless with -d)\n"
 "  -d, --duration DUR   stop after DUR (seconds unless a unit is given)\n"
@@ -826,7 +895,7 @@ static void ag_usage(void)
 "output (stdout, line-buffered):\n"
 "  pid PID\n"
 "  region IDX 0xSTART 0xEND\n"
-"  phase N T_MONO_NS LIST          LIST: IDX[:PCT],... or '-'\n"
+"  phase N T_MONO_NS LIST          LIST: IDX[:PCT|@HZ],... or '-'\n"
 "  rate T_MONO_NS ACCESSES_PER_S   (--rate-every, SIGUSR1)\n"
 "  end T_MONO_NS\n"
 "  done TOTAL_ACCESSES SECONDS ACCESSES_PER_S\n");
@@ -834,7 +903,7 @@ static void ag_usage(void)
 
 enum {
 	OPT_HOT = 256, OPT_COLD, OPT_SLICE, OPT_STRIDE, OPT_SEED, OPT_THP,
-	OPT_RATE,
+	OPT_RATE, OPT_RATES,
 };
 
 /* options that only some patterns use, to refuse them elsewhere */
@@ -844,6 +913,28 @@ enum {
 #define SET_HOTCOLD	(1 << 3)
 #define SET_ROUNDS	(1 << 4)
 #define SET_STRIDE	(1 << 5)
+#define SET_RATES	(1 << 6)
+
+/* "100,20,2" -> rates in Hz, at most AG_MAX_REGIONS; false on junk. */
+static bool ag_parse_rates(const char *arg, double **out, unsigned int *nr)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	double *r = calloc(AG_MAX_REGIONS, sizeof(*r));
+	unsigned int n = 0;
+	bool ok = copy && r && *arg;
+
+	for (tok = ok ? strtok_r(copy, ",", &save) : NULL; ok && tok;
+	     tok = strtok_r(NULL, ",", &save))
+		ok = n < AG_MAX_REGIONS && ag_parse_double(tok, 1e-3, 1e5, &r[n++]);
+	free(copy);
+	if (!ok || !n) {
+		free(r);
+		return false;
+	}
+	*out = r;
+	*nr = n;
+	return true;
+}
 
 static void ag_parse_args(int argc, char **argv, struct ag_opts *o)
 {
@@ -863,6 +954,7 @@ static void ag_parse_args(int argc, char **argv, struct ag_opts *o)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "thp", no_argument, NULL, OPT_THP },
 		{ "rate-every", required_argument, NULL, OPT_RATE },
+		{ "rates", required_argument, NULL, OPT_RATES },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int set = 0;
@@ -946,6 +1038,12 @@ static void ag_parse_args(int argc, char **argv, struct ag_opts *o)
 			if (!ag_parse_dur(optarg, 1000000000, &o->rate_ns))
 				ag_bad("bad rate interval '%s'", optarg);
 			break;
+		case OPT_RATES:
+			free(o->rates);
+			if (!ag_parse_rates(optarg, &o->rates, &o->nr_regions))
+				ag_bad("bad rates '%s' (HZ,... from 0.001 to 100000)", optarg);
+			set |= SET_RATES;
+			break;
 		case ':':
 			ag_bad("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -962,28 +1060,41 @@ static void ag_parse_args(int argc, char **argv, struct ag_opts *o)
 			o->pattern = AG_RANDOM;
 		else if (!strcmp(name, "hotcold"))
 			o->pattern = AG_HOTCOLD;
+		else if (!strcmp(name, "rates"))
+			o->pattern = AG_RATES;
 		else
-			ag_bad("unknown pattern '%s' (stairs, random, hotcold or -f CONFIG)",
-			       name);
+			ag_bad("unknown pattern '%s' (stairs, random, hotcold, rates or "
+			       "-f CONFIG)", name);
 	}
 	if (optind < argc)
 		ag_bad("unexpected argument '%s'", argv[optind]);
 	if (o->config && o->pattern != AG_NONE)
 		ag_bad("give a pattern or -f CONFIG, not both");
 	if (!o->config && o->pattern == AG_NONE)
-		ag_bad("no pattern: stairs, random, hotcold or -f CONFIG (-h for help)");
+		ag_bad("no pattern: stairs, random, hotcold, rates or -f CONFIG (-h for help)");
 	if (o->config && (set & (SET_REGIONS | SET_SIZE | SET_STRIDE)))
 		ag_bad("--regions, --size and --stride come from the config file with -f");
 	if ((set & SET_PHASE) && o->pattern != AG_STAIRS)
 		ag_bad("--phase is for the stairs pattern");
 	if ((set & SET_HOTCOLD) && o->pattern != AG_HOTCOLD)
 		ag_bad("--hot and --cold are for the hotcold pattern");
+	if ((set & SET_RATES) && o->pattern != AG_RATES)
+		ag_bad("--rates is for the rates pattern");
+	if ((set & SET_REGIONS) && o->pattern == AG_RATES)
+		ag_bad("--regions is for other patterns: rates has one region per --rates entry");
 	if ((set & SET_ROUNDS) &&
-	    (o->pattern == AG_RANDOM || o->pattern == AG_HOTCOLD))
+	    (o->pattern == AG_RANDOM || o->pattern == AG_HOTCOLD || o->pattern == AG_RATES))
 		ag_bad("--rounds has no meaning for %s: it has one endless phase",
-		       o->pattern == AG_RANDOM ? "random" : "hotcold");
+		       o->pattern == AG_RANDOM ? "random" :
+		       o->pattern == AG_HOTCOLD ? "hotcold" : "rates");
+	if (o->pattern == AG_RATES && !o->rates) {
+		static const char dflt[] = "100,20,2";
 
-	if (!(set & SET_REGIONS))
+		if (!ag_parse_rates(dflt, &o->rates, &o->nr_regions))
+			ag_die("out of memory");
+	}
+
+	if (!(set & SET_REGIONS) && o->pattern != AG_RATES)
 		o->nr_regions = o->pattern == AG_RANDOM ? 4 : 10;
 	if (!(set & SET_SIZE))
 		o->size = o->pattern == AG_RANDOM ? 64ull << 20 : 10ull << 20;

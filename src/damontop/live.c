@@ -99,6 +99,17 @@ static void on_mappings(void *ctx, uint64_t time_ns, const struct mapping *maps,
 		live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
 }
 
+/* The pte source's plan: the header reads it from the stats, the record
+ * keeps every change. */
+static void on_plan(void *ctx, uint64_t time_ns, const char *line)
+{
+	struct live *l = ctx;
+	int ret;
+
+	if (l->rec && (ret = record_write_note(l->rec, time_ns, line)))
+		live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
+}
+
 static int on_target_exit(void *ctx, int fd, uint32_t events)
 {
 	(void)ctx, (void)fd, (void)events;
@@ -151,6 +162,7 @@ static int load(void *ctx, const char *path, char *err, size_t errlen)
 	snprintf(l->source, sizeof(l->source), "%s, replay of %s", rec->hdr.source, path);
 	l->vs.target = rec->hdr.target;
 	l->vs.source = l->source;
+	l->vs.plan = rec->nr_notes ? rec->notes[rec->nr_notes - 1].text : NULL;
 	l->t0_ns = rec->nr_snaps ? rec->snaps[0].time_ns - rec->snaps[0].aggr_ns : 0;
 	if (model_init(&l->model, rec->nr_snaps ? rec->nr_snaps : 1) ||
 	    model_set_mappings(&l->model, rec->maps, rec->nr_maps)) {
@@ -202,9 +214,11 @@ static int open_record(struct live *l)
 				     record_create(l->o->out.output, l->o->out.force, &h);
 	if (!l->rec)
 		return tool_error("cannot create %s: %s", l->o->out.output, strerror(errno));
-	/* the mappings the sampler found before the file existed */
+	/* the mappings and the plan the sampler had before the file existed */
 	if (l->model.nr_maps &&
 	    record_write_mappings(l->rec, h.start_mono_ns, l->model.maps, l->model.nr_maps))
+		return tool_error("cannot write %s: %s", l->o->out.output, strerror(errno));
+	if (l->vs.plan && record_write_note(l->rec, h.start_mono_ns, l->vs.plan))
 		return tool_error("cannot write %s: %s", l->o->out.output, strerror(errno));
 	return 0;
 }
@@ -217,8 +231,8 @@ static void summary(struct live *l, int why)
 
 	update_status(l);
 	fprintf(stderr, "damontop: %s %s after %.1f s: %llu aggregations, WSS %s "
-		"(peak %s), sample %s, aggr %s, monitor cost %.2f%% of one CPU "
-		"(start-up %.0f ms)\n",
+		"(peak %s), sample %s, aggr %s (%llu samples), monitor cost %.2f%% of "
+		"one CPU (start-up %.0f ms)\n",
 		l->target.desc, target_gone ? "exited" : why == KDAMOND_GONE ?
 		"stopped" : "ended",
 		(clock_ns(CLOCK_MONOTONIC) - l->t0_ns) / 1e9,
@@ -227,6 +241,7 @@ static void summary(struct live *l, int why)
 		units_bytes(peak, sizeof(peak), l->model.peak_wss),
 		units_ns(sample, sizeof(sample), l->vs.st.sample_ns),
 		units_ns(aggr, sizeof(aggr), l->vs.st.aggr_ns),
+		(unsigned long long)(l->vs.st.sample_ns ? l->vs.st.aggr_ns / l->vs.st.sample_ns : 0),
 		100.0 * (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - l->cpu_start_ns) /
 			(double)(clock_ns(CLOCK_MONOTONIC) - l->wall_start_ns + 1),
 		l->cpu_start_ns / 1e6);
@@ -309,14 +324,20 @@ static int start_kdamond(struct live *l, char *err, size_t errlen)
 static int start_pte(struct live *l, char *err, size_t errlen)
 {
 	struct sampler_sink sink = { .ctx = l, .snapshot = on_snapshot,
-				     .mappings = on_mappings };
+				     .mappings = on_mappings, .plan = on_plan };
+	int ret;
 
 	snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
 		 "pte%s", l->o->sampler.scan ? " (scan)" : "");
 	l->vs.kind = "pte";
 	snprintf(l->ops, sizeof(l->ops), "vaddr");
-	return sampler_start(&l->sampler, l->lv.loop, l->target.pid, &l->o->sampler, &sink,
-			     err, errlen);
+	ret = sampler_start(&l->sampler, l->lv.loop, l->target.pid, &l->o->sampler, &sink,
+			    err, errlen);
+	if (!ret) {
+		update_status(l);
+		l->vs.plan = l->vs.st.plan_line;
+	}
+	return ret;
 }
 
 /* -p/-c: kernel DAMON's vaddr where the kernel has it and lets us start a

@@ -34,7 +34,7 @@ static const struct argp_option monitor_options[] = {
 	{ "sample", 's', "TIME", 0, "Sampling interval (default 5ms)", 2 },
 	{ "aggr", 'a', "TIME", 0, "Aggregation interval (default 100ms)", 2 },
 	{ "regions", 'n', "MIN,MAX", 0, "Number of regions (default 10,1000)", 2 },
-	{ "budget", OPT_BUDGET, "PCT", 0, "CPU budget in % of one CPU (default 1)", 2 },
+	{ "budget", OPT_BUDGET, "PCT", 0, "CPU budget in % of one CPU (default 2)", 2 },
 	{ "clear", OPT_CLEAR, "auto|refs|cold", 0,
 	  "How Accessed bits are cleared (default auto: the cheaper, measured)", 2 },
 	{ "scan", OPT_SCAN, NULL, 0,
@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 		.sampler = {
 			.sample_ns = 5000000, .aggr_ns = 100000000,
 			.update_ns = 1000000000, .min_nr_regions = 10,
-			.max_nr_regions = 1000, .budget = 0.01, .seed = 0,
+			.max_nr_regions = 1000, .budget = 0.02, .seed = 0,
 		},
 		.out.refresh_ns = 500000000,
 		.format = -1,

@@ -12,18 +12,13 @@
  * us per resident page of the whole process, and the target every page of
  * its working set it touches again; MADV_COLD costs us a TLB-flush IPI per
  * page, and the target only the sampled pages.  So DAMON's schedule (one
- * page per region every sampling interval) is planned, not copied:
- *  - refs: one clear serves every page, so a tick reads K pages per region
- *    and counts each as one sample: fewer, richer ticks.
- *  - cold: one page per region per tick, as DAMON; fewer ticks when the
- *    region count makes a tick dear.
- * The budget binds both our CPU and the target's loss.  The plan with more
- * samples per aggregation wins, discounted by the square of how much it
- * stretches the aggregation interval.  Unit costs are measured at start
- * and on every tick (the method not in use now and then), and the plan is
- * redone at every aggregation.  When even one tick per aggregation is over
- * budget, the aggregation interval stretches, as DAMON's interval
- * auto-tuning does.
+ * page per region every sampling interval) is planned, not copied
+ * (plan.h): with clear_refs one clear serves every page, so a tick may read
+ * K pages per region; with MADV_COLD one page per region per tick, as
+ * DAMON.  Unit costs are measured at start and on every tick (the method
+ * not in use now and then), and the plan is redone at every aggregation.
+ * A region's count is of ticks that found it accessed, out of the ticks
+ * of its aggregation, as DAMON's nr_accesses.
  */
 #include <errno.h>
 #include <math.h>
@@ -39,9 +34,7 @@
 #include "regions.h"
 #include "sampler.h"
 
-#define NSEC_PER_SEC 1000000000ULL
 #define MAX_ADDRS_PER_TICK (8 * PTE_MAX_ADDRS)	/* reads are cheap, not free */
-#define BUDGET_SHARE 0.8	/* of the budget for sampling; the rest for views */
 #define REPROBE_SHARE 0.1	/* of the budget for re-measuring the other method */
 #define COST_WINDOW 9		/* measurements a unit cost is the median of */
 
@@ -49,14 +42,6 @@ struct unit_cost {
 	double v[COST_WINDOW];
 	unsigned int next;
 	double median;		/* 0 until measured */
-};
-
-struct plan {
-	enum clear_method method;
-	uint64_t tick_ns;
-	uint64_t aggr_ns;
-	uint32_t ticks_per_aggr;
-	uint32_t k;		/* pages read per region per tick */
 };
 
 struct sampler {
@@ -68,7 +53,10 @@ struct sampler {
 	int timer_fd;
 	pid_t pid;
 
+	struct plan_want want;
 	struct plan plan;		/* in force */
+	bool planned;
+	char plan_line[256];
 	uint32_t ticks_in_aggr;
 	uint64_t next_update_ns;
 	bool armed;			/* the sampling addresses were cleared */
@@ -88,7 +76,7 @@ struct sampler {
 	struct unit_cost read_ns_per_addr;
 	double read_ns_per_pass;
 	double reaccess_ns;
-	uint64_t wss_pages;	/* pages the target touches per tick, about */
+	double hot_pages, warm_pages_per_s;	/* plan_costs' */
 	uint64_t rss_pages;
 
 	uint64_t last_reprobe_ns;
@@ -101,15 +89,6 @@ struct sampler {
 	struct mapping *maps;
 	size_t nr_maps;
 };
-
-const char *sampler_method_name(enum clear_method m)
-{
-	switch (m) {
-	case CLEAR_REFS: return "clear_refs";
-	case CLEAR_COLD: return "madv_cold";
-	default: return "auto";
-	}
-}
 
 /* A unit cost: the median of its last measurements.  Costs measured in a
  * VM spike when a vCPU is preempted (no steal time shows inside) or when a
@@ -284,157 +263,85 @@ static int clear_cold(struct sampler *s)
 	n = pte_clear_cold(s->pte, s->addrs, s->level, s->nr_addrs, s->valid);
 	if (n < 0)
 		return n;
-	if (n)
+	/* per sampled page: those absent (holes between mappings, pages
+	 * not yet faulted) cost nothing to clear, and a plan pays for all */
+	if (s->nr_addrs)
 		cost_add(&s->cold_ns_per_page,
-		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / n);
+		     (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / s->nr_addrs);
 	return 0;
 }
 
-/* CPU time of one tick under a method reading k pages per region. */
-static double tick_cost(const struct sampler *s, enum clear_method m, uint32_t k)
+static struct plan_costs costs(const struct sampler *s)
 {
-	size_t n = s->rs.nr * (m == CLEAR_REFS ? k : 1);
-	double read = s->read_ns_per_pass * nr_passes(n) + s->read_ns_per_addr.median * n;
-
-	if (m == CLEAR_REFS)
-		return s->refs_ns_per_page.median * s->rss_pages + read;
-	return s->cold_ns_per_page.median * n + 2 * read;	/* cold reads twice */
+	return (struct plan_costs){
+		.refs_ns_per_page = s->refs_ns_per_page.median,
+		.cold_ns_per_page = s->cold_ns_per_page.median,
+		.read_ns_per_pass = s->read_ns_per_pass,
+		.read_ns_per_addr = s->read_ns_per_addr.median,
+		.scan_ns = s->scan_ns.median,
+		.reaccess_ns = s->reaccess_ns,
+		.rss_pages = s->rss_pages,
+		.nr_regions = s->rs.nr,
+		.hot_pages = s->hot_pages,
+		.warm_pages_per_s = s->warm_pages_per_s,
+		.refs_exact = pte_refs_exact(s->pte),
+	};
 }
 
-/* What one tick costs the target: every page whose Accessed bit we
- * cleared and that it touches again (its whole working set after a
- * clear_refs, the sampled pages after MADV_COLD). */
-static double target_cost(const struct sampler *s, enum clear_method m)
+static void replan(struct sampler *s, uint64_t now)
 {
-	uint64_t pages = m == CLEAR_REFS ? s->wss_pages : s->rs.nr;
+	struct plan_costs c = costs(s);
+	struct plan p = plan_make(&s->want, &c, s->planned ? &s->plan : NULL);
+	char line[sizeof(s->plan_line)];
 
-	return pages * s->reaccess_ns;
-}
-
-/* The budget binds twice: our CPU (less a share for the views) and the
- * target's slowdown; a tick's load is the tighter of the two. */
-static double tick_load(const struct sampler *s, enum clear_method m, uint32_t k)
-{
-	double ours = tick_cost(s, m, k) / BUDGET_SHARE;
-	double target = target_cost(s, m);
-
-	return ours > target ? ours : target;
-}
-
-/* The best schedule for one method: as many ticks per aggregation as the
- * budget pays for, each reading enough pages to make up the samples. */
-static struct plan plan_for(const struct sampler *s, enum clear_method m)
-{
-	double budget_ns = s->opts.budget * s->opts.aggr_ns, load;
-	uint32_t samples = s->opts.aggr_ns / s->opts.sample_ns, t, k, kmax;
-	struct plan p = { .method = m, .ticks_per_aggr = 1, .k = 1 };
-
-	if (!samples)
-		samples = 1;
-	kmax = s->rs.nr ? MAX_ADDRS_PER_TICK / s->rs.nr : 1;
-	if (!kmax)
-		kmax = 1;
-	for (t = samples; t >= 1; t--) {
-		k = m == CLEAR_REFS ? (samples + t - 1) / t : 1;
-		if (k > kmax)
-			k = kmax;
-		p.ticks_per_aggr = t;
-		p.k = k;
-		if (t * tick_load(s, m, k) <= budget_ns)
-			break;
-	}
-	load = tick_load(s, m, p.k);
-	p.tick_ns = s->opts.aggr_ns / p.ticks_per_aggr;
-	if (load > budget_ns) {
-		/* over budget even at one tick: stretch the aggregation */
-		p.tick_ns = load / s->opts.budget;
-		if (p.tick_ns > 60 * NSEC_PER_SEC)
-			p.tick_ns = 60 * NSEC_PER_SEC;
-	}
-	p.aggr_ns = p.tick_ns * p.ticks_per_aggr;
-	return p;
-}
-
-/* Samples per aggregation, less for every stretch of the aggregation
- * interval (squared: a blurred time axis hides what the samples show). */
-static double quality(const struct sampler *s, const struct plan *p)
-{
-	double stretch = (double)p->aggr_ns / s->opts.aggr_ns;
-
-	return p->ticks_per_aggr * p->k / (stretch * stretch);
-}
-
-static void replan(struct sampler *s)
-{
-	struct plan p;
-
-	if (s->opts.scan) {
-		double ours = (s->scan_ns.median + s->refs_ns_per_page.median * s->rss_pages) /
-			      BUDGET_SHARE;
-		double load = ours > target_cost(s, CLEAR_REFS) ? ours :
-			      target_cost(s, CLEAR_REFS);
-
-		p = (struct plan){ .method = CLEAR_REFS, .ticks_per_aggr = 1, .k = 1,
-				   .tick_ns = s->opts.aggr_ns };
-		if (load > s->opts.budget * p.tick_ns)
-			p.tick_ns = load / s->opts.budget;
-		p.aggr_ns = p.tick_ns;
-	} else if (s->opts.method != CLEAR_AUTO) {
-		p = plan_for(s, s->opts.method);
-	} else {
-		struct plan cold = plan_for(s, CLEAR_COLD);
-		struct plan refs = plan_for(s, CLEAR_REFS);
-		double qc = quality(s, &cold), qr = quality(s, &refs);
-
-		/* clear_refs without a TLB flush misses TLB-resident pages;
-		 * and the other method must be clearly better to take over:
-		 * the measured costs are noisy, a steady plan reads better */
-		if (!pte_refs_exact(s->pte))
-			p = cold;
-		else if (s->plan.method == CLEAR_REFS)
-			p = qc > 1.5 * qr ? cold : refs;
-		else
-			p = qr > 1.5 * qc ? refs : cold;
-	}
-	/* a small wobble in the measured costs does not move the timer */
-	if (p.method == s->plan.method && p.ticks_per_aggr == s->plan.ticks_per_aggr &&
-	    fabs((double)p.tick_ns - s->plan.tick_ns) < 0.1 * s->plan.tick_ns)
-		p.tick_ns = s->plan.tick_ns, p.aggr_ns = s->plan.aggr_ns;
 	if (p.tick_ns != s->plan.tick_ns && s->timer_fd >= 0)
 		evloop_set_timer(s->timer_fd, p.tick_ns);
-	if (s->opts.verbose && memcmp(&p, &s->plan, sizeof(p)))
-		fprintf(stderr, "damontop: plan %s: tick %.1f ms x %u per aggregation, "
-			"%u pages/region; %zu regions, %llu resident pages; "
-			"refs %.1f ns/page, cold %.1f us/page, read %.2f us/page, "
-			"target %.2f us/page x %llu pages\n",
-			sampler_method_name(p.method), p.tick_ns / 1e6, p.ticks_per_aggr,
-			p.k, s->rs.nr, (unsigned long long)s->rss_pages,
-			s->refs_ns_per_page.median, s->cold_ns_per_page.median / 1e3,
-			s->read_ns_per_addr.median / 1e3, s->reaccess_ns / 1e3,
-			(unsigned long long)s->wss_pages);
+	plan_describe(&p, &s->want, line, sizeof(line));
+	memcpy(s->plan_line, line, sizeof(line));
+	/* said when it changes, not when only the costs it quotes move */
+	if (!s->planned || p.method != s->plan.method || p.tick_ns != s->plan.tick_ns ||
+	    p.ticks_per_aggr != s->plan.ticks_per_aggr || p.k != s->plan.k ||
+	    p.limit != s->plan.limit || p.bound != s->plan.bound) {
+		if (s->opts.verbose)
+			fprintf(stderr, "damontop: plan: %s (%.2f%% of a CPU); %u regions, "
+				"%llu resident pages, %u pages/region a tick; refs %.1f ns/page, "
+				"cold %.1f us/page, read %.2f us/page, target %.2f us/page x "
+				"(%.0f + %.0f/s) pages\n", line, p.load * 100, c.nr_regions,
+				(unsigned long long)c.rss_pages, p.k, c.refs_ns_per_page,
+				c.cold_ns_per_page / 1e3, c.read_ns_per_addr / 1e3,
+				c.reaccess_ns / 1e3, c.hot_pages, c.warm_pages_per_s);
+		if (s->sink.plan)
+			s->sink.plan(s->sink.ctx, now, line);
+	}
 	s->plan = p;
+	s->planned = true;
 }
 
-/* Counts go out on the scale the user asked for (aggregation / sampling
- * interval), whatever the plan took to make them, so that heat keeps its
- * meaning when the plan changes. */
-static void emit(struct sampler *s, struct snapshot *snap, uint64_t now, uint32_t have)
+/* A region's count goes out of the aggregation's ticks, as DAMON's
+ * nr_accesses of its sampling intervals: a tick that read k pages of the
+ * region adds the share of them found accessed.  What the target touched
+ * is kept for the next plan's estimate of its loss. */
+static void emit(struct sampler *s, struct snapshot *snap, uint64_t now,
+		 uint32_t ticks, uint32_t k)
 {
-	uint32_t want = s->opts.aggr_ns / s->opts.sample_ns ?: 1;
-	uint64_t wss = 0;
+	double hot = 0, warm = 0, tick_s = s->plan.tick_ns / 1e9;
 
 	for (uint32_t i = 0; i < snap->nr_regions; i++) {
 		struct region *r = &snap->regions[i];
+		double pages = (r->end - r->start) / 4096;
 
-		if (r->nr_accesses)
-			wss += r->end - r->start;
-		if (have && have != want)
-			r->nr_accesses = ((uint64_t)r->nr_accesses * want + have / 2) / have;
+		if (k > 1)
+			r->nr_accesses = (r->nr_accesses + k / 2) / k;
+		if (r->nr_accesses >= ticks)
+			hot += pages;
+		else
+			warm += pages * r->nr_accesses / ticks / tick_s;
 	}
-	s->wss_pages = wss / 4096 < s->rss_pages ? wss / 4096 : s->rss_pages;
+	s->hot_pages = hot;
+	s->warm_pages_per_s = warm;
 	snap->time_ns = now;
-	snap->aggr_ns = s->plan.aggr_ns;
-	snap->sample_ns = s->plan.aggr_ns / want;
+	snap->sample_ns = s->plan.tick_ns;
+	snap->aggr_ns = s->plan.tick_ns * ticks;
 	if (s->sink.snapshot)
 		s->sink.snapshot(s->sink.ctx, snap);
 }
@@ -446,7 +353,7 @@ static int aggregate(struct sampler *s, uint64_t now)
 
 	err = regions_aggregate(&s->rs, s->ticks_in_aggr * s->plan.k, &snap);
 	if (!err)
-		emit(s, &snap, now, s->ticks_in_aggr * s->plan.k);
+		emit(s, &snap, now, s->ticks_in_aggr, s->plan.k);
 	free(snap.regions);
 	s->ticks_in_aggr = 0;
 	return err;
@@ -496,7 +403,7 @@ static int scan_tick(struct sampler *s, uint64_t now)
 		cost_add(&s->scan_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0);
 		snap.regions = s->scan_regions;
 		snap.nr_regions = s->scan_nr;
-		emit(s, &snap, now, 1);
+		emit(s, &snap, now, 1, 1);
 	}
 	return clear_refs(s);
 }
@@ -506,11 +413,12 @@ static int scan_tick(struct sampler *s, uint64_t now)
 static bool reprobe_due(const struct sampler *s, uint64_t now)
 {
 	enum clear_method other = s->plan.method == CLEAR_REFS ? CLEAR_COLD : CLEAR_REFS;
+	struct plan_costs c = costs(s);
 
-	if (other == CLEAR_REFS && !pte_refs_exact(s->pte))
+	if (other == CLEAR_REFS && !c.refs_exact)
 		return false;
 	return (now - s->last_reprobe_ns) * s->opts.budget * REPROBE_SHARE >=
-	       tick_load(s, other, 1);
+	       plan_tick_load(&c, other, 1, s->plan.tick_ns);
 }
 
 static int region_tick(struct sampler *s, uint64_t now)
@@ -541,7 +449,7 @@ static int region_tick(struct sampler *s, uint64_t now)
 				return err;
 			s->next_update_ns = now + s->opts.update_ns;
 		}
-		replan(s);
+		replan(s, now);
 	}
 	err = pick_addrs(s, s->plan.method == CLEAR_REFS ? s->plan.k : 1);
 	if (err)
@@ -562,7 +470,7 @@ static int tick(struct sampler *s)
 	if (s->opts.scan) {
 		/* a scan walks the mappings: they must be the current ones */
 		err = update_target(s, now, false) ?: scan_tick(s, now);
-		replan(s);
+		replan(s, now);
 	} else {
 		err = region_tick(s, now);
 	}
@@ -581,9 +489,8 @@ static int on_timer(void *ctx, int fd, uint32_t events)
 /* Measure each unit cost once so that the first plan is a real one. */
 static int calibrate(struct sampler *s)
 {
-	int err;
-
 	uint64_t t0;
+	int err;
 
 	if (s->opts.scan)
 		return clear_refs(s);
@@ -596,7 +503,7 @@ static int calibrate(struct sampler *s)
 	s->read_ns_per_pass = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	err = err ?: clear_cold(s) ?: clear_refs(s);
 	if (!err && !s->cold_ns_per_page.median)
-		cost_add(&s->cold_ns_per_page, 15000);	/* nothing resident yet: the usual */
+		cost_add(&s->cold_ns_per_page, 5000);	/* nothing sampled yet: the usual */
 	return err;
 }
 
@@ -621,8 +528,13 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 	rc = pte_open(&s->pte, pid, err, errlen);
 	if (rc)
 		goto fail;
+	s->want = (struct plan_want){
+		.sample_ns = opts->sample_ns, .aggr_ns = opts->aggr_ns,
+		.budget = opts->budget, .method = opts->method, .scan = opts->scan,
+		.max_addrs_per_tick = MAX_ADDRS_PER_TICK,
+	};
 	rc = update_target(s, now, true);
-	s->wss_pages = s->rss_pages;	/* until the first snapshot tells */
+	s->hot_pages = s->rss_pages;	/* until the first snapshot tells */
 	if (!rc)
 		rc = calibrate(s);
 	if (rc) {
@@ -630,7 +542,7 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 			 "cannot sample pid %d: %s", pid, strerror(-rc));
 		goto fail;
 	}
-	replan(s);
+	replan(s, now);
 	s->last_reprobe_ns = now;
 	s->next_update_ns = now + opts->update_ns;
 	rc = evloop_add_timer(loop, s->plan.tick_ns, on_timer, s);
@@ -675,4 +587,5 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *st)
 		.nr_regions = s->opts.scan ? s->scan_nr : s->rs.nr,
 		.drops = s->scan_drops + s->unclearable,
 	};
+	memcpy(st->plan_line, s->plan_line, sizeof(st->plan_line));
 }

@@ -2,8 +2,7 @@
 /*
  * The pte source's sampling loop: DAMON's access-check / aggregate / update
  * cycle for one process, driven by a timer in the tool's event loop, kept
- * within a CPU budget by choosing how to clear Accessed bits and by
- * stretching the intervals as DAMON's own interval tuning does.
+ * within a CPU budget by the plan (plan.h) it redoes at every aggregation.
  */
 #ifndef KSCOPE_DAMONTOP_SAMPLER_H
 #define KSCOPE_DAMONTOP_SAMPLER_H
@@ -12,20 +11,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "plan.h"
 #include "snapshot.h"
 
 struct evloop;
 struct sampler;
 
-enum clear_method {
-	CLEAR_AUTO = 0,	/* the cheaper of the two, measured as we go */
-	CLEAR_REFS,	/* /proc/PID/clear_refs: whole process, no TLB flush */
-	CLEAR_COLD,	/* process_madvise(MADV_COLD) per sampled page */
-};
-
 struct sampler_opts {
-	uint64_t sample_ns;	/* requested; stretched to stay in budget */
-	uint64_t aggr_ns;
+	uint64_t sample_ns;	/* asked for; the plan stretches them to stay */
+	uint64_t aggr_ns;	/* in budget */
 	uint64_t update_ns;	/* how often the target's mappings are re-read */
 	uint32_t min_nr_regions;
 	uint32_t max_nr_regions;
@@ -45,6 +39,7 @@ struct sampler_stats {
 	uint32_t nr_regions;
 	uint64_t drops;		/* samples lost: memory MADV_COLD refuses (locked,
 				 * hugetlb), pages a --scan snapshot could not hold */
+	char plan_line[256];	/* the pte source's plan, plan_describe()d */
 };
 
 struct sampler_sink {
@@ -52,6 +47,8 @@ struct sampler_sink {
 	void (*snapshot)(void *ctx, const struct snapshot *snap);
 	void (*mappings)(void *ctx, uint64_t time_ns,
 			 const struct mapping *maps, size_t nr);
+	/* a new plan (plan_describe()), at start and whenever it changes */
+	void (*plan)(void *ctx, uint64_t time_ns, const char *line);
 };
 
 /* Returned by the event loop when the target has exited. */
@@ -62,6 +59,5 @@ int sampler_start(struct sampler **out, struct evloop *loop, pid_t pid,
 		  char *err, size_t errlen);
 void sampler_stop(struct sampler *s);
 void sampler_get_stats(const struct sampler *s, struct sampler_stats *st);
-const char *sampler_method_name(enum clear_method m);
 
 #endif

@@ -31,6 +31,7 @@ struct view_status {
 	double self_cost;	/* the whole process, fraction of one CPU */
 	uint64_t cpu_ns;	/* the whole process's CPU time since it started */
 	uint64_t drops;
+	const char *plan;	/* the pte source's plan (plan_describe()), or NULL */
 };
 
 /* Batch: one line per snapshot (or a JSON object with every region). */

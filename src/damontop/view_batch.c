@@ -41,6 +41,8 @@ void view_batch_header(FILE *out, const struct view_status *vs)
 		vs->source_why && *vs->source_why ? " (" : "",
 		vs->source_why ? vs->source_why : "",
 		vs->source_why && *vs->source_why ? ")" : "");
+	if (vs->plan && *vs->plan)
+		fprintf(out, "# plan: %s\n", vs->plan);
 	fprintf(out, "%8s %9s %5s %6s %5s %5s  %s\n", "TIME", "WSS", "REGS",
 		"AGGR", "COST", "DROPS", "HEAT (low address -> high)");
 }
@@ -77,7 +79,7 @@ void view_json_line(FILE *out, const struct damon_model *m,
 		(unsigned long long)snapshot_wss(s),
 		(unsigned long long)vs->st.rss_bytes, vs->self_cost * 1e6,
 		(unsigned long long)(vs->drops + vs->st.drops),
-		vs->damon ? "kdamond" : vs->live ? sampler_method_name(vs->st.method) : "none");
+		vs->damon ? "kdamond" : vs->live ? plan_method_name(vs->st.method) : "none");
 	for (uint32_t i = 0; i < s->nr_regions; i++) {
 		const struct region *r = &s->regions[i];
 

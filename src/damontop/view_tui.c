@@ -67,7 +67,7 @@ struct view_tui *view_tui_open(const struct damon_model *m, const struct view_st
 {
 	struct tui_opts opts = {
 		.tool = "damontop", .no_color = no_color, .canvas = true,
-		.header_lines = 2, .label_width = LABEL_W, .help = help,
+		.header_lines = vs->plan ? 3 : 2, .label_width = LABEL_W, .help = help,
 	};
 	struct view_tui *v = tui_view_new(sizeof(*v), &opts);
 
@@ -315,12 +315,13 @@ static void view_tui_draw(void *view)
 	static const char *labels[1024];
 	const struct snapshot *last = model_latest(m);
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	char h1[256], h2[256], title[160], tl[64], b[5][16];
-	const char *header[2] = { h1, h2 };
+	char h1[256], h2[256], h3[300], title[160], tl[64], b[5][16];
+	const char *header[3] = { h1, h2, h3 };
 	struct tui_heat heat = { .unit = "Hz" };	/* heatgrid.h: sampled accesses a second */
 	struct tui_table table = { .cols = cols, .ncols = NCOLS, .cells = cell_ptrs,
 				   .sort_col = -1 };
-	struct tui_frame f = { .header = header, .nheader = 2, .table = &table };
+	struct tui_frame f = { .header = header, .nheader = vs->plan ? 3 : 2,
+			       .table = &table };
 	unsigned int gc, gr;
 
 	/* why the source was chosen last: it may be long, the screen cuts it */
@@ -344,7 +345,7 @@ static void view_tui_draw(void *view)
 			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
 			 units_bytes(b[3], 16, m->peak_wss),
 			 units_bytes(b[4], 16, vs->st.rss_bytes),
-			 sampler_method_name(vs->st.method), vs->self_cost * 100,
+			 plan_method_name(vs->st.method), vs->self_cost * 100,
 			 vs->budget * 100, (unsigned long long)(vs->drops + vs->st.drops));
 	else
 		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  snapshots %llu",
@@ -352,6 +353,9 @@ static void view_tui_draw(void *view)
 			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
 			 units_bytes(b[3], 16, m->peak_wss),
 			 (unsigned long long)m->total_snaps);
+	/* what set the intervals, and what would buy the asked ones */
+	if (vs->plan)
+		snprintf(h3, sizeof(h3), "plan %s", vs->plan);
 
 	tui_canvas_size(&v->tui, &gc, &gr);
 	if (gr > 1024)

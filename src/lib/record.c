@@ -37,6 +37,7 @@ enum record_type {
 	RECORD_SNAPSHOT = 1,
 	RECORD_MAPPINGS = 2,
 	RECORD_END = 3,
+	RECORD_NOTE = 4,
 };
 
 /* Serialised sizes. */
@@ -51,6 +52,7 @@ enum record_type {
 #define MAPPING_FIXED	18
 #define MAPPING_NAME_MAX 63
 #define END_SIZE	20
+#define NOTE_FIXED	10
 
 /*
  * Fast enough for a live monitor writing a snapshot every few milliseconds
@@ -406,6 +408,33 @@ int record_write_mappings(struct record_writer *w, uint64_t time_ns,
 	return 0;
 }
 
+int record_write_note(struct record_writer *w, uint64_t time_ns, const char *text)
+{
+	size_t k = text ? strnlen(text, RECORD_NOTE_MAX + 1) : 0;
+	unsigned char *p;
+	int err;
+
+	if (!w || !text || k > RECORD_NOTE_MAX || memchr(text, '\n', k))
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	if (w->damo)		/* damo's format has no notes */
+		return 0;
+	err = record_stage_head(w, RECORD_NOTE, NOTE_FIXED + k);
+	if (err)
+		return err;
+	p = record_stage(w, NOTE_FIXED + k);
+	if (!p)
+		return w->err;
+	put64(p, time_ns);
+	put16(p + 8, k);
+	memcpy(p + 10, text, k);
+	err = record_push(w, Z_SYNC_FLUSH);
+	if (err)
+		w->err = err;
+	return err;
+}
+
 int record_close(struct record_writer *w)
 {
 	unsigned char *p;
@@ -460,6 +489,7 @@ struct record_reader {
 	uint32_t crc;			/* of every byte consumed so far */
 	uint32_t file_crc;		/* of the file bytes before in[] */
 	uint64_t left;			/* payload bytes left in this record */
+	uint32_t version;		/* of the file: 1 has no notes */
 	size_t nr_snaps;		/* complete snapshots, for messages */
 	int ret;			/* first error, described in err */
 	char *err;
@@ -623,7 +653,8 @@ static int record_load_header(struct record_reader *r, struct record_header *h)
 	if (n < HDR_PREFIX)
 		return record_fail(r, -EINVAL, "truncated header");
 	version = get32(buf + 8);
-	if (version != RECORD_VERSION)
+	r->version = version;
+	if (version < 1 || version > RECORD_VERSION)
 		return record_fail(r, -EINVAL, "unsupported version %u", version);
 	hlen = get32(buf + 12);
 	if (hlen < HDR_MIN || hlen > HDR_MAX)
@@ -687,6 +718,7 @@ struct record_load_state {
 	size_t store_cap;
 	size_t store_len;
 	size_t maps_cap;
+	size_t notes_cap;
 };
 
 static int record_load_snapshot(struct record_reader *r, struct recording *rec,
@@ -821,6 +853,39 @@ static int record_load_mappings(struct record_reader *r, struct recording *rec,
 	return 0;
 }
 
+static int record_load_note(struct record_reader *r, struct recording *rec,
+			    struct record_load_state *st)
+{
+	const unsigned char *p;
+	struct record_note *n;
+	uint32_t k;
+
+	if (r->left < NOTE_FIXED || r->left > NOTE_FIXED + RECORD_NOTE_MAX ||
+	    rec->nr_notes >= RECORD_MAX_NOTES)
+		return record_fail(r, -EINVAL, "bad note after snapshot %zu", r->nr_snaps);
+	p = record_take(r, NOTE_FIXED);
+	if (!p)
+		return record_take_err(r);
+	n = record_grow(rec->notes, &st->notes_cap, rec->nr_notes + 1, sizeof(*n), 8);
+	if (!n)
+		return record_fail(r, -ENOMEM, "out of memory");
+	rec->notes = n;
+	n += rec->nr_notes;
+	n->time_ns = get64(p);
+	k = get16(p + 8);
+	if (k != r->left)
+		return record_fail(r, -EINVAL, "bad note after snapshot %zu", r->nr_snaps);
+	p = record_take(r, k);
+	if (!p)
+		return record_take_err(r);
+	memcpy(n->text, p, k);
+	n->text[k] = 0;
+	if (strlen(n->text) != k || strchr(n->text, '\n'))
+		return record_fail(r, -EINVAL, "bad note after snapshot %zu", r->nr_snaps);
+	rec->nr_notes++;
+	return 0;
+}
+
 /*
  * The file CRC after the stream catches what the checks on inflated data
  * cannot: deflate bits that change nothing once decoded (unused Huffman
@@ -909,6 +974,8 @@ static int record_load_stream(struct record_reader *r, struct recording *rec)
 			err = record_load_snapshot(r, rec, &st);
 		else if (type == RECORD_MAPPINGS)
 			err = record_load_mappings(r, rec, &st);
+		else if (type == RECORD_NOTE && r->version >= 2)
+			err = record_load_note(r, rec, &st);
 		else if (type == RECORD_END)
 			break;
 		else

@@ -16,6 +16,8 @@
  *               nr x (u64 start, u64 end, u32 nr_accesses, u32 age)
  *     MAPPINGS  u64 time_ns, u32 nr, nr x (u64 start, u64 end,
  *               u16 name length, name bytes)
+ *     NOTE      u64 time_ns, u16 length, text bytes (version 2): what the
+ *               source says of itself from then on (the pte source's plan)
  *     END       u64 snapshot count, u64 mappings count,
  *               u32 CRC32 of every uncompressed byte before it
  *   and after the stream a u32 CRC32 of every file byte before it, then
@@ -38,7 +40,7 @@
 #include "recording.h"
 #include "snapshot.h"
 
-#define RECORD_VERSION		1
+#define RECORD_VERSION		2	/* 1 had no NOTE records: still read */
 
 struct record_writer;
 
@@ -71,6 +73,12 @@ int record_write_snapshot(struct record_writer *w, const struct snapshot *s);
  * non-overlapping; errors as for record_write_snapshot(). */
 int record_write_mappings(struct record_writer *w, uint64_t time_ns,
 			  const struct mapping *m, size_t n);
+
+/* Append a line of text (at most RECORD_NOTE_MAX bytes, no newline) the
+ * source says of itself as of @time_ns; errors as for
+ * record_write_snapshot().  damo's format has no place for it: nothing is
+ * written there. */
+int record_write_note(struct record_writer *w, uint64_t time_ns, const char *text);
 
 /* Write the END record, close and free @w.  Returns the first error of any
  * write so far or of this one, 0 if the file is complete. */

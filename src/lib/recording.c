@@ -15,5 +15,6 @@ void recording_free(struct recording *rec)
 	free(rec->snaps);
 	free(rec->maps);
 	free(rec->region_store);
+	free(rec->notes);
 	memset(rec, 0, sizeof(*rec));
 }

@@ -18,6 +18,8 @@
 #define RECORD_MAX_MAPPINGS	(1u << 20)	/* per mappings record */
 #define RECORD_MAX_SNAPSHOTS	(1u << 24)	/* per file */
 #define RECORD_MAX_TOTAL_REGIONS (1ull << 28)	/* per file, ~6 GiB loaded */
+#define RECORD_MAX_NOTES	(1u << 16)	/* per file */
+#define RECORD_NOTE_MAX		255		/* bytes of a note's text */
 
 /* What the session was; strings are NUL-terminated within their field. */
 struct record_header {
@@ -36,6 +38,12 @@ struct record_header {
 	uint64_t update_ns;
 };
 
+/* A line the source said of itself, in force from @time_ns. */
+struct record_note {
+	uint64_t time_ns;
+	char text[RECORD_NOTE_MAX + 1];
+};
+
 /* A whole loaded session. */
 struct recording {
 	struct record_header hdr;
@@ -46,6 +54,8 @@ struct recording {
 	uint64_t maps_time_ns;		/* when that set was taken */
 	size_t nr_map_sets;		/* MAPPINGS records in the file */
 	struct region *region_store;	/* backs every snaps[i].regions */
+	struct record_note *notes;	/* in file order */
+	size_t nr_notes;
 };
 
 /* Free what @rec holds and leave it empty; NULL is allowed. */

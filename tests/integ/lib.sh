@@ -137,4 +137,19 @@ loaded_now() {
 	ok $? "$1: bpftool shows $p of its programs loaded$why"
 }
 
+# accessgen_start_after SECONDS OUTPUT: an accessgen started with --wait
+# (its stdout in OUTPUT) starts its phases SECONDS after it has said its
+# pid: once a monitor has seen its mappings and its regions have settled
+# (DAMON needs a few aggregations), as when attaching to a running process
+accessgen_start_after() {
+	local pid i
+	for i in $(seq 50); do
+		pid=$(awk '/^pid/ {print $2}' "$2")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	sleep "$1"
+	kill -USR1 "$pid"
+}
+
 done_testing() { exit $((FAILED > 0)); }

@@ -762,6 +762,86 @@ static void test_forged(void **state)
 	free(hdr);
 }
 
+static void forge_note(struct forge *f, uint16_t len, const char *text, size_t n)
+{
+	forge32(f, 4);
+	forge32(f, 10 + n);
+	forge64(f, 7);
+	forge_bytes(f, (unsigned char[]){ len, len >> 8 }, 2);
+	forge_bytes(f, text, n);
+}
+
+/* Notes (version 2): written, read back in order, refused when bad; a
+ * version 1 file still loads, and has no notes to give. */
+static void test_notes(void **state)
+{
+	const char *path = test_path("notes.rec");
+	char long_text[RECORD_NOTE_MAX + 2], err[128];
+	struct record_header h;
+	struct record_writer *w;
+	struct recording rec;
+	struct forge f = { 0 };
+	struct snapshot s;
+	unsigned char *hdr;
+	size_t len, hlen;
+
+	(void)state;
+	test_header(&h);
+	w = record_create(path, true, &h);
+	assert_non_null(w);
+	assert_int_equal(record_write_note(w, 5, "sample 5.00 ms x 20 = aggr 100 ms"), 0);
+	test_snap(&s, 0);
+	assert_int_equal(record_write_snapshot(w, &s), 0);
+	free(s.regions);
+	memset(long_text, 'x', sizeof(long_text));
+	long_text[RECORD_NOTE_MAX] = 0;
+	assert_int_equal(record_write_note(w, 6, long_text), 0);
+	long_text[RECORD_NOTE_MAX] = 'x';
+	long_text[RECORD_NOTE_MAX + 1] = 0;
+	assert_int_equal(record_write_note(w, 7, long_text), -EINVAL);
+	assert_int_equal(record_write_note(w, 7, "two\nlines"), -EINVAL);
+	assert_int_equal(record_write_note(w, 7, NULL), -EINVAL);
+	assert_int_equal(record_write_note(w, 8, ""), 0);
+	assert_int_equal(record_close(w), 0);
+	assert_int_equal(record_load(path, &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.nr_snaps, 1);
+	assert_int_equal(rec.nr_notes, 3);
+	assert_true(rec.notes[0].time_ns == 5);
+	assert_string_equal(rec.notes[0].text, "sample 5.00 ms x 20 = aggr 100 ms");
+	assert_int_equal(strlen(rec.notes[1].text), RECORD_NOTE_MAX);
+	assert_string_equal(rec.notes[2].text, "");
+	recording_free(&rec);
+	assert_null(rec.notes);
+
+	/* forged: a length that disagrees, a NUL inside */
+	write_session(path, 0);
+	hdr = slurp(path, &len);
+	hlen = header_size(hdr);
+	forge_note(&f, 4, "abc", 3);
+	forge_end(&f, hdr, hlen, 0, 0);
+	assert_int_equal(forge_load(path, hdr, hlen, &f, "", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad note after snapshot 0");
+	forge_note(&f, 3, "a\0b", 3);
+	forge_end(&f, hdr, hlen, 0, 0);
+	assert_int_equal(forge_load(path, hdr, hlen, &f, "", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad note after snapshot 0");
+	forge_note(&f, 3, "abc", 3);
+	forge_end(&f, hdr, hlen, 0, 0);
+	assert_int_equal(forge_load(path, hdr, hlen, &f, "", err, sizeof(err)), 0);
+
+	/* version 1: loads without notes, and a note there is no record */
+	put_le32(hdr + 8, 1);
+	put_le32(hdr + hlen - 4, crc32(0, hdr, hlen - 4));
+	forge_snap_head(&f, 0, 28);
+	forge_end(&f, hdr, hlen, 1, 0);
+	assert_int_equal(forge_load(path, hdr, hlen, &f, "", err, sizeof(err)), 0);
+	forge_note(&f, 3, "abc", 3);
+	forge_end(&f, hdr, hlen, 0, 0);
+	assert_int_equal(forge_load(path, hdr, hlen, &f, "", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "unknown record type 4 after snapshot 0");
+	free(hdr);
+}
+
 /*
  * A record still being written can be followed: everything up to the
  * last complete snapshot inflates from the bytes already in the file.
@@ -817,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_body),
 		cmocka_unit_test(test_bad_magic),
 		cmocka_unit_test(test_future_version),
+		cmocka_unit_test(test_notes),
 		cmocka_unit_test(test_empty_and_missing),
 		cmocka_unit_test(test_no_overwrite),
 		cmocka_unit_test(test_symlink_refused),
