@@ -37,9 +37,9 @@ if ! damo_setup "$TMP"; then
 	done_testing
 fi
 
-# damo's heat model where damontop has a choice of them (issue 15)
-heat_model=()
-"$dt" report --help | grep -q -- --heat-model && heat_model=(--heat-model damo-3.3)
+# damo's heat model and address axis where damontop offers others (its
+# defaults: heat counted once, every mapped span)
+heat_model=(--heat-model damo-3.3 --draw-range hottest)
 
 # wss_agree NAME FILE: damo's wss percentiles (0, 25, ..., 100) and
 # average of FILE are damontop's
