@@ -37,6 +37,8 @@ struct damontop_opts {
 	 * --json land there too */
 	struct cliout out;
 	bool record;			/* `damontop record`: no live view */
+	bool calibrate;			/* `damontop calibrate` */
+	uint64_t calibrate_size;	/* its target's size, bytes */
 	bool damo_format;		/* record or convert to damo's json_compressed */
 	/* report */
 	enum report_kind report;
@@ -52,5 +54,6 @@ struct damontop_opts {
 
 int damontop_run(const struct damontop_opts *o);
 int report_run(const struct damontop_opts *o);
+int calibrate_run(const struct damontop_opts *o);
 
 #endif

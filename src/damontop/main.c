@@ -17,7 +17,7 @@ const char *argp_program_version = "damontop (kscope) 0.1";
 enum {
 	OPT_BUDGET = 256, OPT_CLEAR, OPT_SCAN, OPT_JSON, OPT_FORCE, OPT_FORMAT, OPT_RESOL, OPT_TIME_RANGE,
 	OPT_ADDR_RANGE, OPT_ABS_TIME, OPT_ABS_ADDR, OPT_SEED, OPT_SOURCE,
-	OPT_ATTACH, OPT_PADDR, OPT_HEAT_MODEL, OPT_DRAW_RANGE,
+	OPT_ATTACH, OPT_PADDR, OPT_HEAT_MODEL, OPT_DRAW_RANGE, OPT_SIZE,
 };
 
 static const struct argp_option monitor_options[] = {
@@ -43,6 +43,9 @@ static const struct argp_option monitor_options[] = {
 	{ NULL, 0, NULL, 0, "Recording:", 3 },
 	{ "format", OPT_FORMAT, "kscope|damo", 0,
 	  "Record file format (damo: damo's json_compressed)", 3 },
+	{ NULL, 0, NULL, 0, "Calibrate (damontop calibrate):", 5 },
+	{ "size", OPT_SIZE, "SIZE", 0,
+	  "The calibration target's size (default 64M; at least 30M)", 5 },
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
@@ -141,6 +144,28 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	return ARGP_ERR_UNKNOWN;
 }
 
+/* calibrate runs its own target and prints one report: the options of a
+ * session's target and outputs are not its */
+static error_t check_calibrate(struct damontop_opts *o, struct argp_state *state)
+{
+	const struct cliout *out = &o->out;
+
+	if (o->pid || o->cmd || o->paddr || o->attach_kdamond >= 0 || out->replay)
+		argp_error(state, "calibrate runs its own target: no -p, -c, --paddr, "
+			   "--attach-kdamond or --replay");
+	if (out->output || o->damo_format || (out->batch && !out->json) || metrics_wanted(&out->metrics) ||
+	    out->metrics.headless || out->interval_ns || out->count)
+		argp_error(state, "calibrate prints one report (text, or --json): no -o, "
+			   "--format, --batch, metrics or interval");
+	if (o->sampler.scan)
+		argp_error(state, "calibrate judges the sampled map: no --scan");
+	if (!o->calibrate_size)
+		o->calibrate_size = 64ull << 20;
+	if (!out->duration_ns)
+		o->out.duration_ns = 10000000000ull;
+	return 0;
+}
+
 static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 {
 	struct damontop_opts *o = state->input;
@@ -224,11 +249,22 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 	case OPT_SCAN:
 		o->sampler.scan = true;
 		return 0;
+	case OPT_SIZE:
+		if (units_parse_bytes(arg, &o->calibrate_size) ||
+		    o->calibrate_size < 30ull << 20)
+			argp_error(state, "bad size '%s' (at least 30M: three 10 MiB regions)",
+				   arg);
+		return 0;
 	case OPT_SEED:
 		if (units_parse_u64(arg, 1, UINT64_MAX, &o->sampler.seed))
 			argp_error(state, "bad seed '%s'", arg);
 		return 0;
 	case ARGP_KEY_END:
+		o->sampler.verbose = o->out.verbose;
+		if (o->calibrate)
+			return check_calibrate(o, state);
+		if (o->calibrate_size)
+			argp_error(state, "--size is for damontop calibrate");
 		if (!!o->pid + !!o->cmd + !!o->out.replay + o->paddr +
 		    (o->attach_kdamond >= 0) != 1)
 			argp_error(state, "give one of -p PID, -c 'CMD', --paddr, "
@@ -240,7 +276,6 @@ static error_t parse_monitor(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--scan is the pte source's");
 		if (o->record && (!o->out.output || o->out.replay))
 			argp_error(state, "record needs -o FILE and a live target");
-		o->sampler.verbose = o->out.verbose;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -378,6 +413,7 @@ static const struct argp monitor_argp = {
 	"  damontop -p 1234 --batch 1 10           text, 10 lines a second apart\n"
 	"  damontop record -o s.rec -p 1234 -d 30  record 30 s\n"
 	"  damontop report heatmap s.rec -o s.png  export\n"
+	"  damontop calibrate                      how far the map is from the truth\n"
 	"  damontop --replay s.rec                 show a record\n"
 	"  damontop -p 1234 --headless --metrics 9100  metrics only\n"
 	"See damontop(8).",
@@ -425,7 +461,11 @@ int main(int argc, char **argv)
 			return tool_error("a png or svg heatmap needs -o FILE");
 		return report_run(&o);
 	}
-	if (argc > 1 && !strcmp(argv[1], "record")) {
+	if (argc > 1 && !strcmp(argv[1], "calibrate")) {
+		o.calibrate = true;
+		argv[1] = "damontop calibrate";
+		argp_parse(&monitor_argp, argc - 1, argv + 1, 0, NULL, &o);
+	} else if (argc > 1 && !strcmp(argv[1], "record")) {
 		o.record = true;
 		argv[1] = "damontop record";
 		argp_parse(&monitor_argp, argc - 1, argv + 1, 0, NULL, &o);
@@ -434,6 +474,8 @@ int main(int argc, char **argv)
 	}
 	if (o.sampler.aggr_ns < o.sampler.sample_ns)
 		return tool_error("the aggregation interval is shorter than the sampling interval");
+	if (o.calibrate)
+		return calibrate_run(&o);
 	/* record: the file, no live view, lines only with --batch */
 	if (o.record && !o.out.batch)
 		o.out.metrics.headless = true;

@@ -163,6 +163,22 @@ int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns)
 	return 0;
 }
 
+int units_parse_bytes(const char *s, uint64_t *bytes)
+{
+	static const char *const names[] = { "B", "K", "KiB", "M", "MiB", "G", "GiB", "T", "TiB" };
+	static const double scale[] = { 1, 0x1p10, 0x1p10, 0x1p20, 0x1p20, 0x1p30, 0x1p30,
+					0x1p40, 0x1p40 };
+	double v;
+	int err = parse_scaled(s, names, scale, 9, 1, &v);
+
+	if (err)
+		return err;
+	if (v >= 0x1p63)
+		return -ERANGE;
+	*bytes = llround(v);
+	return 0;
+}
+
 int units_parse_seconds(const char *s, uint64_t *ns)
 {
 	return units_parse_ns(s, 1000000000ULL, ns) ?: (*ns ? 0 : -EINVAL);

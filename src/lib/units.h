@@ -20,6 +20,8 @@ const char *units_ns(char *buf, size_t len, uint64_t ns);
 int units_parse_ns(const char *s, uint64_t unit_ns, uint64_t *ns);
 /* A positive duration where a bare number is seconds ("0.5", "2s", "500ms"). */
 int units_parse_seconds(const char *s, uint64_t *ns);
+/* "10M", "1.5G", "4096" (bytes): binary units, K/KiB to T/TiB -> bytes. */
+int units_parse_bytes(const char *s, uint64_t *bytes);
 /* Unsigned integer with range check; -EINVAL / -ERANGE. */
 int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 

@@ -172,6 +172,27 @@ static void test_parse_ns_refused(void **state)
 	check_parse_ns_err("1e30s", -ERANGE);
 }
 
+static void test_parse_bytes(void **state)
+{
+	uint64_t v = 12345;
+
+	(void)state;
+	assert_int_equal(units_parse_bytes("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(units_parse_bytes("10M", &v), 0);
+	assert_int_equal(v, 10 << 20);
+	assert_int_equal(units_parse_bytes("1.5GiB", &v), 0);
+	assert_int_equal(v, 3ull << 29);
+	assert_int_equal(units_parse_bytes("4k", &v), 0);	/* case-blind */
+	assert_int_equal(v, 4096);
+	v = 12345;
+	assert_int_equal(units_parse_bytes("10Q", &v), -EINVAL);
+	assert_int_equal(units_parse_bytes("-1M", &v), -EINVAL);
+	assert_int_equal(units_parse_bytes("", &v), -EINVAL);
+	assert_int_equal(units_parse_bytes("9000000T", &v), -ERANGE);
+	assert_int_equal(v, 12345);	/* a refused value leaves the output alone */
+}
+
 static void check_u64(const char *s, uint64_t min, uint64_t max, int err,
 		      uint64_t want)
 {
@@ -269,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ns),
 		cmocka_unit_test(test_parse_ns_refused),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_bytes),
 		cmocka_unit_test(test_shortest),
 	};
 
