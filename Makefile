@@ -205,6 +205,7 @@ vm-kernel:
 bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop_damon.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damontop_calibrate.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/damo_report.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/iofilter.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/coretop.sh
