@@ -39,7 +39,8 @@ static const double rates_hz[NR_RATES] = { 100, 20, 2 };
 /* DAMON's regions take a few aggregations to fit the regions: judged
  * from this long after the start, as tests/integ/damontop_rates.t does */
 #define SETTLE_NS	2000000000ull
-#define BASELINE_NS	1000000000ull	/* the child's touches, unmonitored */
+#define BASELINE_NS	1000000000ull	/* the child's touches, unmonitored, */
+					/* before and after */
 #define READY_NS	30000000000ull	/* faulting in 4 GiB takes seconds */
 #define CELLS		32		/* address cells per region */
 
@@ -183,6 +184,15 @@ static double ns_per_touch(const struct workload_counts *a, const struct workloa
 {
 	return b->touches > a->touches ?
 	       (double)(b->touch_ns - a->touch_ns) / (b->touches - a->touches) : NAN;
+}
+
+/* The child's cost per page touch in two windows together. */
+static double ns_per_touch2(const struct workload_counts *a0, const struct workload_counts *a1,
+			    const struct workload_counts *b0, const struct workload_counts *b1)
+{
+	uint64_t n = (a1->touches - a0->touches) + (b1->touches - b0->touches);
+
+	return n ? (double)(a1->touch_ns - a0->touch_ns + b1->touch_ns - b0->touch_ns) / n : NAN;
 }
 
 struct verdict {
@@ -374,7 +384,7 @@ static void print_json(const struct recording *rec, const struct verdict *v,
 int calibrate_run(const struct damontop_opts *o)
 {
 	uint64_t size = o->calibrate_size, cpu0, cpu, wall;
-	struct workload_counts base0, base1, end;
+	struct workload_counts base0, base1, end, after;
 	char path[] = "/tmp/damontop-calibrate.XXXXXX", err[256] = "";
 	struct damontop_opts co = *o;
 	struct recording rec = {};
@@ -391,7 +401,9 @@ int calibrate_run(const struct damontop_opts *o)
 		munmap(w, sizeof(*w));
 		return 1;
 	}
-	/* the child's cost per page touch, alone, to weigh ours against */
+	/* the child's cost per page touch, alone, to weigh ours against: a
+	 * second before the session and one after (drift on a busy machine
+	 * goes both ways) */
 	workload_read(w, &base0);
 	usleep(BASELINE_NS / 1000);
 	workload_read(w, &base1);
@@ -418,6 +430,10 @@ int calibrate_run(const struct damontop_opts *o)
 	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	workload_read(w, &end);
 	wall = end.time_ns - base1.time_ns;
+	if (!ret) {
+		usleep(BASELINE_NS / 1000);
+		workload_read(w, &after);
+	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	if (ret)
@@ -439,7 +455,8 @@ int calibrate_run(const struct damontop_opts *o)
 		goto out;
 	}
 	(o->out.json ? print_json : print_text)(&rec, &v, size, 100.0 * cpu / wall,
-		100 * (ns_per_touch(&base1, &end) / ns_per_touch(&base0, &base1) - 1),
+		100 * (ns_per_touch(&base1, &end) /
+		       ns_per_touch2(&base0, &base1, &end, &after) - 1),
 		wall / 1e9);
 	rc = 0;
 out:

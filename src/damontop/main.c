@@ -32,8 +32,8 @@ static const struct argp_option monitor_options[] = {
 	{ "source", OPT_SOURCE, "auto|pte|damon", 0,
 	  "Kernel DAMON or the page-table sampler (default auto: DAMON where free)", 2 },
 	{ "sample", 's', "TIME", 0, "Sampling interval (default 5ms)", 2 },
-	{ "aggr", 'a', "TIME", 0, "Aggregation interval (default 500ms)", 2 },
-	{ "regions", 'n', "MIN,MAX", 0, "Number of regions (default 10,1000)", 2 },
+	{ "aggr", 'a', "TIME", 0, "Aggregation interval (default 250ms)", 2 },
+	{ "regions", 'n', "MIN,MAX", 0, "Number of regions (default 20,1000)", 2 },
 	{ "budget", OPT_BUDGET, "PCT", 0, "CPU budget in % of one CPU (default 2)", 2 },
 	{ "clear", OPT_CLEAR, "auto|refs|cold", 0,
 	  "How Accessed bits are cleared (default auto: the cheaper, measured)", 2 },
@@ -436,8 +436,8 @@ int main(int argc, char **argv)
 {
 	struct damontop_opts o = {
 		.sampler = {
-			.sample_ns = 5000000, .aggr_ns = 500000000,
-			.update_ns = 1000000000, .min_nr_regions = 10,
+			.sample_ns = 5000000, .aggr_ns = 250000000,
+			.update_ns = 1000000000, .min_nr_regions = 20,
 			.max_nr_regions = 1000, .budget = 0.02, .seed = 0,
 		},
 		.out.refresh_ns = 500000000,
