@@ -2,6 +2,7 @@
 /* damontop's batch views: one text line or JSON object per aggregation. */
 #include <string.h>
 
+#include "export.h"
 #include "heatgrid.h"
 #include "tui.h"
 #include "units.h"
@@ -64,10 +65,46 @@ void view_batch_line(FILE *out, const struct damon_model *m,
 	fflush(out);
 }
 
+/*
+ * A region's heat in Hz, as heatgrid.h defines it: nr_accesses per second
+ * of its aggregation interval.  An integer where it is whole, else the
+ * fewest digits that read back as heatgrid's double (the pte source's
+ * intervals are samples x a sampling interval of any ns: 93 x 5.376344 ms
+ * is 499999992 ns); null where the interval is unknown (0).
+ */
+static const char *view_json_hz(char buf[EXPORT_PYFLOAT_LEN], uint32_t nr_accesses,
+				uint64_t aggr_ns)
+{
+	uint64_t scaled = (uint64_t)nr_accesses * 1000000000ull;
+
+	if (!aggr_ns)
+		return "null";
+	if (scaled % aggr_ns == 0) {
+		snprintf(buf, EXPORT_PYFLOAT_LEN, "%llu",
+			 (unsigned long long)(scaled / aggr_ns));
+		return buf;
+	}
+	return export_pyfloat((double)scaled / (double)aggr_ns, buf);
+}
+
+/*
+ * heat_hz by nr_accesses, worked out once per line: a snapshot's counts
+ * are few distinct small numbers (at most aggr / sample), and the shortest
+ * digits of a fraction cost more than the rest of a region: a line of 1000
+ * regions at 141 ms aggregations took 1.6 ms without this, 0.3 ms with it
+ * (0.2 ms as arrays of four integers).
+ */
+#define VIEW_JSON_HZ_MEMO 256
+
+/* Every name carries its unit: _ns, _bytes, _ppm (of one CPU), _hz,
+ * _aggrs (aggregation intervals); nr_ and drops are counts. */
 void view_json_line(FILE *out, const struct damon_model *m,
 		    const struct view_status *vs)
 {
 	const struct snapshot *s = model_latest(m);
+	const char *memo[VIEW_JSON_HZ_MEMO] = { NULL };
+	char hz[VIEW_JSON_HZ_MEMO][EXPORT_PYFLOAT_LEN], other[EXPORT_PYFLOAT_LEN];
+	const char *h;
 
 	if (!s)
 		return;
@@ -82,10 +119,16 @@ void view_json_line(FILE *out, const struct damon_model *m,
 		vs->damon ? "kdamond" : vs->live ? plan_method_name(vs->st.method) : "none");
 	for (uint32_t i = 0; i < s->nr_regions; i++) {
 		const struct region *r = &s->regions[i];
+		uint32_t n = r->nr_accesses;
 
-		fprintf(out, "%s[%llu,%llu,%u,%u]", i ? "," : "",
+		if (n >= VIEW_JSON_HZ_MEMO)
+			h = view_json_hz(other, n, s->aggr_ns);
+		else if (!(h = memo[n]))
+			h = memo[n] = view_json_hz(hz[n], n, s->aggr_ns);
+		fprintf(out, "%s{\"start\":%llu,\"end\":%llu,\"nr_accesses\":%u,"
+			"\"heat_hz\":%s,\"age_aggrs\":%u}", i ? "," : "",
 			(unsigned long long)r->start, (unsigned long long)r->end,
-			r->nr_accesses, r->age);
+			n, h, r->age);
 	}
 	fputs("]}\n", out);
 	fflush(out);

@@ -75,12 +75,24 @@ rc=$?
 ok $? "SIGTERM: exit $rc and the -c command is gone"
 nothing_left "after SIGTERM" "$DAMONTOP_PROGS"
 
-# --json lines are JSON with the fields a script needs
-"$dt" --json --budget 5 -d 1.2 -c "$agen random --regions 2 --size 8M --duration 5" >"$TMP/j.out" 2>/dev/null
-perl -MJSON::PP -ne 'BEGIN{$n=0} next unless /^\{/; $j = decode_json($_);
-	exists $j->{$_} or die "no $_" for qw(time_ns wss_bytes nr_regions regions drops);
-	$n++; END { exit($n >= 3 ? 0 : 1) }' "$TMP/j.out"
-ok $? "--json: $(grep -c '^{' "$TMP/j.out") objects with time_ns, wss_bytes, regions, drops"
+# --json lines are JSON with the fields a script needs, under names that
+# say their units; each region an object, its heat_hz nr_accesses per
+# second of aggr_ns
+"$dt" --json --budget 5 -d 2.5 -c "$agen random --regions 2 --size 8M --duration 5" >"$TMP/j.out" 2>/dev/null
+why=$(perl -MJSON::PP -ne 'BEGIN { $n = $hot = 0 } next unless /^\{/; $j = decode_json($_);
+	exists $j->{$_} or die "no $_\n" for qw(time_ns sample_ns aggr_ns nr_regions wss_bytes
+		rss_bytes cost_ppm drops clear regions);
+	@{$j->{regions}} == $j->{nr_regions} or die "nr_regions $j->{nr_regions}\n";
+	for my $r (@{$j->{regions}}) {
+		my $k = join(" ", sort keys %$r);
+		$k eq "age_aggrs end heat_hz nr_accesses start" or die "region keys: $k\n";
+		my $hz = $r->{nr_accesses} * 1e9 / $j->{aggr_ns};
+		abs($r->{heat_hz} - $hz) <= 1e-12 * $hz or die "heat_hz $r->{heat_hz}, not $hz\n";
+		$hot++ if $r->{heat_hz} > 0;
+	}
+	$n++; END { print "$n objects, $hot regions with heat_hz > 0\n"; $? ||= !($n >= 3 && $hot) }' \
+	"$TMP/j.out" 2>&1)
+ok $? "--json: time_ns ... regions of {start, end, nr_accesses, heat_hz, age_aggrs}: $why"
 
 # positional interval and count, libbpf-tools style
 "$dt" -c "$agen random --regions 2 --size 4M --duration 30" 0.3 4 >"$TMP/p.out" 2>/dev/null

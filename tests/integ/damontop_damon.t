@@ -74,8 +74,8 @@ perl -MJSON::PP -ne '
 	BEGIN { ($lo, $hi) = (~0, 0); }
 	my $j = decode_json($_); my $r = $j->{regions};
 	$bad++ unless @$r && $j->{aggr_ns} == '"$aggr_us"' * 1000;
-	for (@$r) { $lo = $_->[0] if $_->[0] < $lo; $hi = $_->[1] if $_->[1] > $hi;
-		    $bad++ if $_->[0] >= $_->[1]; }
+	for (@$r) { $lo = $_->{start} if $_->{start} < $lo; $hi = $_->{end} if $_->{end} > $hi;
+		    $bad++ if $_->{start} >= $_->{end}; }
 	END { print "$lo $hi ", $bad // 0, "\n" }' "$TMP/j" >"$TMP/span"
 read -r lo hi bad <"$TMP/span"
 # the kdamond's configured regions bound what it reports

@@ -14,7 +14,8 @@
 #    and 2 times a second): the regions' mean nr_accesses per aggregation
 #    rise with the true rates.
 # Heat values from `report heatmap` are not judged here: the record's own
-# counts are (--replay --json gives every snapshot with its regions).
+# counts are (--replay --json gives every snapshot with its regions, each
+# with its nr_accesses and heat_hz).
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v perl >/dev/null && perl -MJSON::PP -e1 2>/dev/null || skip_all "perl JSON::PP not installed"
@@ -113,15 +114,17 @@ means=$(perl -MJSON::PP -e '
 		$n++;
 		for my $i (0 .. $#reg) {
 			my ($lo, $hi) = @{$reg[$i]};
-			my ($acc, $bytes) = (0, 0);
+			my ($acc, $heat, $bytes) = (0, 0, 0);
 			for my $r (@{$s->{regions}}) {
-				my ($a0, $a1) = ($r->[0] > $lo ? $r->[0] : $lo, $r->[1] < $hi ? $r->[1] : $hi);
+				my ($a0, $a1) = ($r->{start} > $lo ? $r->{start} : $lo,
+						 $r->{end} < $hi ? $r->{end} : $hi);
 				next if $a1 <= $a0;
-				$acc += $r->[2] * ($a1 - $a0);
+				$acc += $r->{nr_accesses} * ($a1 - $a0);
+				$heat += $r->{heat_hz} * ($a1 - $a0);
 				$bytes += $a1 - $a0;
 			}
 			$sum[$i] += $bytes ? $acc / $bytes : 0;
-			$hz[$i] += $bytes ? $acc / $bytes / ($s->{aggr_ns} / 1e9) : 0;
+			$hz[$i] += $bytes ? $heat / $bytes : 0;
 		}
 	}
 	printf "%d", $n;

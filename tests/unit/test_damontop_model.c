@@ -5,7 +5,8 @@
  * hottest-regions table with mapping names, and the address spans of the
  * heatmap, cut at the biggest gaps between mappings or, without mappings,
  * at the holes between regions; the fixed address buckets over those
- * spans and the Prometheus metrics made of the model (view_metrics).
+ * spans and the Prometheus metrics made of the model (view_metrics); the
+ * --json line's names and units (view_json_line).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,11 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "metrics.h"
 #include "../../src/damontop/model.h"
@@ -771,6 +775,131 @@ static void test_view_metrics(void **state)
 	model_free(&m);
 }
 
+/* The --json line after a snapshot of @nr of @regs at @time_ns, aggregated
+ * over @aggr_ns, parsed; *text keeps the line. */
+static struct json_object *json_after(struct damon_model *m, const struct view_status *vs,
+				      uint64_t time_ns, const struct region *regs,
+				      uint32_t nr, uint64_t aggr_ns, char **text)
+{
+	struct snapshot s = make_snap(time_ns, regs, nr);
+	struct json_object *o;
+	size_t len;
+	FILE *f;
+
+	s.aggr_ns = aggr_ns;
+	add_and_drop(m, &s);
+	f = open_memstream(text, &len);
+	assert_non_null(f);
+	view_json_line(f, m, vs);
+	assert_int_equal(fclose(f), 0);
+	assert_true(len > 0 && (*text)[len - 1] == '\n');
+	o = json_tokener_parse(*text);
+	assert_non_null(o);
+	return o;
+}
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return v;
+}
+
+static struct json_object *json_region(struct json_object *o, size_t i)
+{
+	return json_object_array_get_idx(member(o, "regions"), i);
+}
+
+/* Every field under a name that says its unit, with the values of the
+ * snapshot; each region an object whose heat_hz is heatgrid's rate
+ * (nr_accesses per second of aggregation), exact where whole. */
+static void test_view_json(void **state)
+{
+	static const char *const top[] = {
+		"time_ns", "sample_ns", "aggr_ns", "nr_regions", "wss_bytes",
+		"rss_bytes", "cost_ppm", "drops", "clear", "regions",
+	};
+	static const struct region regs[] = {
+		{ 0x400000, 0x420000, 20, 0 },
+		{ 0x420000, 0x10010000, 0, 5 },
+		{ 0x10010000, 0x10040000, 3, 7 },
+	};
+	/* the same count twice, and counts past the per-line memo */
+	static const struct region many[] = {
+		{ 0x1000, 0x2000, 3, 0 },
+		{ 0x2000, 0x3000, 300, 0 },
+		{ 0x3000, 0x4000, 3, 0 },
+		{ 0x4000, 0x5000, 300, 0 },
+		{ 0x5000, 0x6000, 1, 0 },
+	};
+	static const char *const many_hz[] = {
+		"21.27659574468085", "2127.659574468085", "21.27659574468085",
+		"2127.659574468085", "7.092198581560283",
+	};
+	struct view_status vs = {
+		.damon = true, .st = { .drops = 3, .rss_bytes = 4096 }, .drops = 1,
+		.self_cost = 0.0125,
+	};
+	struct json_object *o, *r;
+	struct damon_model m;
+	char *text;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(model_init(&m, 2), 0);
+	o = json_after(&m, &vs, 7000000000ull, regs, 3, 100000000, &text);
+	assert_int_equal(json_object_object_length(o), sizeof(top) / sizeof(top[0]));
+	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		member(o, top[i]);
+	assert_int_equal(json_object_get_uint64(member(o, "time_ns")), 7000000000ull);
+	assert_int_equal(json_object_get_uint64(member(o, "sample_ns")), 5000000);
+	assert_int_equal(json_object_get_uint64(member(o, "aggr_ns")), 100000000);
+	assert_int_equal(json_object_get_uint64(member(o, "nr_regions")), 3);
+	assert_int_equal(json_object_get_uint64(member(o, "wss_bytes")),
+			 0x20000 + 0x30000);
+	assert_int_equal(json_object_get_uint64(member(o, "rss_bytes")), 4096);
+	assert_int_equal(json_object_get_uint64(member(o, "cost_ppm")), 12500);
+	assert_int_equal(json_object_get_uint64(member(o, "drops")), 4);
+	assert_string_equal(json_object_get_string(member(o, "clear")), "kdamond");
+	/* 100 ms aggregations: whole Hz, printed as integers */
+	assert_non_null(strstr(text, "\"regions\":[{\"start\":4194304,\"end\":4325376,"
+			       "\"nr_accesses\":20,\"heat_hz\":200,\"age_aggrs\":0},"));
+	r = json_region(o, 2);
+	assert_int_equal(json_object_object_length(r), 5);
+	assert_int_equal(json_object_get_uint64(member(r, "start")), 0x10010000);
+	assert_int_equal(json_object_get_uint64(member(r, "end")), 0x10040000);
+	assert_int_equal(json_object_get_uint64(member(r, "nr_accesses")), 3);
+	assert_int_equal(json_object_get_uint64(member(r, "heat_hz")), 30);
+	assert_int_equal(json_object_get_uint64(member(r, "age_aggrs")), 7);
+	json_object_put(o);
+	free(text);
+
+	/* 141 ms: a fraction, the very double heatgrid uses */
+	o = json_after(&m, &vs, 8000000000ull, regs, 3, 141000000, &text);
+	assert_true(json_object_get_double(member(json_region(o, 2), "heat_hz")) ==
+		    3 * 1000000000.0 / 141000000.0);
+	assert_non_null(strstr(text, "\"heat_hz\":21.27659574468085,"));
+	assert_int_equal(json_object_get_int(member(json_region(o, 1), "heat_hz")), 0);
+	json_object_put(o);
+	free(text);
+	o = json_after(&m, &vs, 8500000000ull, many, 5, 141000000, &text);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(json_object_to_json_string(member(json_region(o, i),
+								      "heat_hz")),
+				    many_hz[i]);
+	json_object_put(o);
+	free(text);
+
+	/* no aggregation interval known: no heat, not a division by zero */
+	o = json_after(&m, &vs, 9000000000ull, regs, 1, 0, &text);
+	assert_true(json_object_is_type(member(json_region(o, 0), "heat_hz"),
+					json_type_null));
+	json_object_put(o);
+	free(text);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_buckets_gap),
 		cmocka_unit_test(test_view_metrics),
+		cmocka_unit_test(test_view_json),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
