@@ -19,8 +19,8 @@ head -c 3000 /dev/urandom >"$TMP/garbage"
 one_line_error "report of garbage" "cannot read" "$dt" report wss "$TMP/garbage"
 
 # a real record, then damaged copies of it
-"$dt" record --budget 5 -o "$TMP/r.rec" -d 1.5 -c "$agen random --regions 2 --size 4M --duration 3" >/dev/null 2>&1
-ok $? "record -d 1.5 of a longer-running target exits 0"
+"$dt" record --budget 5 -o "$TMP/r.rec" -d 2.5 -c "$agen random --regions 2 --size 4M --duration 4" >/dev/null 2>&1
+ok $? "record -d 2.5 of a longer-running target exits 0"
 nothing_left "after record -d" "$DAMONTOP_PROGS"
 size=$(stat -c %s "$TMP/r.rec")
 head -c $((size - 7)) "$TMP/r.rec" >"$TMP/trunc.rec"
