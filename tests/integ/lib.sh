@@ -28,6 +28,11 @@ ok() {	# ok CONDITION-STATUS DESCRIPTION
 	fi
 }
 
+skip() {	# skip REASON: one test not run here, and why
+	TESTNUM=$((TESTNUM + 1))
+	echo "ok $TESTNUM # skip $*"
+}
+
 check() {	# check DESCRIPTION COMMAND...
 	local desc=$1
 	shift
