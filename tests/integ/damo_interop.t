@@ -18,7 +18,6 @@ agen=$TOOLS/accessgen
 [ -r "$FIXTURE" ] || skip_all "no damo fixture at $FIXTURE"
 plan 14
 
-
 # damo's spelling of --resol is ours too, and the same thing
 "$dt" report heatmap "$FIXTURE" --resol 30,50 >"$TMP/comma.tsv" &&
 	"$dt" report heatmap "$FIXTURE" --resol 30 50 >"$TMP/space.tsv" &&
