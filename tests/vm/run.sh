@@ -6,8 +6,9 @@
 #   tests/vm/run.sh [-g GUEST]... [-t TEST]...     (default: all of them)
 #
 # Guests (guest_* below): kscope-6.1-full, ../shared/kernels' Linux 6.1
-# with everything the development machines lack; debian-6.1-cloud, Debian's
-# stock cloud kernel, fetched with apt-get download into build/vm/ once.
+# with everything the development machines lack; debian-6.1-cloud and
+# debian-6.12-cloud, Debian's stock cloud kernels (Debian 12's and 13's),
+# fetched with apt-get download into build/vm/ once.
 # A guest whose kernel is not available is a skip with the reason; a guest
 # that does not finish within KSCOPE_VM_TIMEOUT seconds (default 480, a
 # hang guard: a guest takes about 4 minutes under TCG) is killed, with
@@ -37,10 +38,12 @@ KERNELS=${KSCOPE_VM_KERNELS:-$TOP/../shared/kernels}
 QEMU=${QEMU:-qemu-system-x86_64}
 GUEST_TIMEOUT=${KSCOPE_VM_TIMEOUT:-480}
 TEST_TIMEOUT=${KSCOPE_VM_TEST_TIMEOUT:-150}
-ALL_GUESTS="kscope-6.1-full debian-6.1-cloud"
+ALL_GUESTS="kscope-6.1-full debian-6.1-cloud debian-6.12-cloud"
 
-# --- guests: guest_NAME sets KERNEL and EXTRA (a directory whose contents
-# go into that guest's initramfs too, or empty), or sets WHY_NOT and fails
+# --- guests: guest_NAME sets KERNEL, EXTRA (a directory whose contents
+# go into that guest's initramfs too, or empty) and NIC (qemu's model of
+# its network card; empty: the machine's default, an e1000e), or sets
+# WHY_NOT and fails
 
 guest_kscope_6_1_full() {
 	KERNEL=$KERNELS/kscope-6.1-full/bzImage
@@ -52,19 +55,25 @@ guest_kscope_6_1_full() {
 	return 1
 }
 
-# Debian's newest 6.1 cloud kernel, downloaded once into build/vm/.  Its
-# loop and veth are modules: the guest finds them under /kscope/modules.
-guest_debian_6_1_cloud() {
-	local dir=$VM/debian-6.1-cloud pkg
+# Debian's stock kernels, downloaded once into build/vm/NAME/ with apt.
+# debian_guest NAME PACKAGE MODULE...: the newest package whose name
+# matches PACKAGE (an extended regular expression for apt-cache); each
+# MODULE (loop, veth, a NIC's driver: modules there, xz-compressed since
+# 6.12) goes uncompressed into the guest's /kscope/modules, where tests
+# insmod what they need.  BOOT_MODULES (set by the caller, in load order)
+# are inserted by the guest's /init before the tests.
+debian_guest() {
+	local name=$1 pattern=$2 dir=$VM/$1 pkg m f
+	shift 2
 	KERNEL=$(ls "$dir"/root/boot/vmlinuz-* 2>/dev/null | tail -1)
 	if [ -z "$KERNEL" ]; then
 		command -v apt-get >/dev/null || { WHY_NOT="no apt-get to fetch Debian's kernel"; return 1; }
-		pkg=$(debian_kernel_pkg)
+		pkg=$(debian_kernel_pkg "$pattern")
 		if [ -z "$pkg" ]; then
 			apt-get update -qq >/dev/null 2>&1
-			pkg=$(debian_kernel_pkg)
+			pkg=$(debian_kernel_pkg "$pattern")
 		fi
-		[ -n "$pkg" ] || { WHY_NOT="apt knows no linux-image-6.1.0-*-cloud-amd64-unsigned"; return 1; }
+		[ -n "$pkg" ] || { WHY_NOT="apt knows no package $pattern"; return 1; }
 		rm -rf "$dir"
 		mkdir -p "$dir/root"
 		if ! (cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$pkg") \
@@ -79,13 +88,38 @@ guest_debian_6_1_cloud() {
 	EXTRA=$dir/extra
 	rm -rf "$EXTRA"
 	mkdir -p "$EXTRA/kscope/modules"
-	find "$dir/root/lib/modules" \( -name loop.ko -o -name veth.ko \) \
-		-exec cp {} "$EXTRA/kscope/modules/" \;
+	for m in "$@"; do
+		f=$(find "$dir/root/lib/modules" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -1)
+		[ -n "$f" ] || { WHY_NOT="no module $m in $dir/root/lib/modules"; return 1; }
+		case $f in
+		*.xz) "$BUSYBOX" xzcat "$f" >"$EXTRA/kscope/modules/$m.ko" ;;
+		*) cp "$f" "$EXTRA/kscope/modules/" ;;
+		esac || { WHY_NOT="cannot unpack $f"; return 1; }
+	done
+	printf '%s\n' ${BOOT_MODULES:-} >"$EXTRA/kscope/modules/boot"
 }
 
-debian_kernel_pkg() {
-	apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' 2>/dev/null |
+debian_kernel_pkg() {	# debian_kernel_pkg PATTERN: the newest package of that name
+	apt-cache search --names-only "$1" 2>/dev/null |
 		awk '{ print $1 }' | sort -V | tail -1
+}
+
+# Debian 12's kernel: loop and veth are modules.
+guest_debian_6_1_cloud() {
+	BOOT_MODULES=
+	debian_guest debian-6.1-cloud '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' loop veth
+}
+
+# Debian 13's kernel (in Debian 12's backports and security updates).
+# The cloud flavour has no driver for qemu's default NIC (e1000e) but has
+# virtio-net, which is what cloud machines run on, so the guest gets a
+# virtio NIC, its driver inserted at boot; its DAMON, BPF LSM and netdev
+# netlink are the stock kernel's (no SCHED_CORE, no error injection).
+guest_debian_6_12_cloud() {
+	NIC=virtio-net-pci
+	BOOT_MODULES="failover net_failover virtio_net"
+	debian_guest debian-6.12-cloud '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64-unsigned$' \
+		loop veth $BOOT_MODULES
 }
 
 # --- the initramfs: busybox and its applets, the static tools, /init, the
@@ -133,6 +167,7 @@ boot() {
 		-m 1G -nographic -no-reboot \
 		-monitor "unix:$mon,server=on,wait=off" \
 		-serial stdio -serial "file:$2.kmsg" \
+		${NIC:+-nic user,model=$NIC} \
 		-kernel "$KERNEL" -initrd "$extra" \
 		-append "console=ttyS1 loglevel=5 panic=-1 kscope.guest=$1 kscope.timeout=$TEST_TIMEOUT kscope.tests=$(IFS=,; echo "${TESTS[*]}") ${KSCOPE_VM_APPEND:-}" \
 		</dev/null >"$2" 2>&1
@@ -303,7 +338,7 @@ done
 mkdir -p "$VM/out"
 
 # which guests can run, before booting any: none at all is a skip
-declare -A KERNEL_OF EXTRA_OF WHY
+declare -A KERNEL_OF EXTRA_OF NIC_OF WHY
 avail=0
 for g in "${GUESTS[@]}"; do
 	fn=guest_${g//[-.]/_}
@@ -311,9 +346,11 @@ for g in "${GUESTS[@]}"; do
 		echo "Bail out! no guest $g (guests: $ALL_GUESTS)"
 		exit 1
 	fi
+	NIC=
 	if $fn; then
 		KERNEL_OF[$g]=$KERNEL
 		EXTRA_OF[$g]=$EXTRA
+		NIC_OF[$g]=$NIC
 		avail=$((avail + 1))
 	else
 		WHY[$g]=$WHY_NOT
@@ -333,6 +370,7 @@ for g in "${GUESTS[@]}"; do
 	fi
 	KERNEL=${KERNEL_OF[$g]}
 	EXTRA=${EXTRA_OF[$g]}
+	NIC=${NIC_OF[$g]}
 	echo "# $g: booting ${KERNEL#$TOP/}"
 	t0=$SECONDS
 	boot "$g" "$VM/out/$g.log"
