@@ -6,9 +6,11 @@
 #                  more: nothing else uses lo there), polls each doing some
 #                  of that work, all in its histogram, in NET_RX softirq,
 #                  whose time napitop measured
-#   nic            pings answered by qemu through eth0's NAPI: an instance
-#                  with a napi_id, its device and namespace, at least the
-#                  replies as packets, polled in softirq
+#   nic            pings answered by qemu through eth0's NAPI: a receive
+#                  instance with a napi_id, its device and namespace, at
+#                  least the replies as packets, polled in softirq (beside
+#                  it virtio-net has a transmit NAPI per queue, no napi_id,
+#                  no packets: it polls for completions)
 #   nic-threaded   the same after napitop --threaded eth0 on: polled by
 #                  its kthread, whose CPU time napitop measured
 # A run whose file is missing, empty or not JSON fails each of its checks.
@@ -62,11 +64,14 @@ perl -MJSON::PP -e '
 		my $j = last_json($run);
 		my ($got) = slurp("napitop.$run.traffic") =~ /(\d+) packets received/;
 		$got //= 0;
-		my @e = grep { $_->{dev} eq "eth0" } @{$j->{napis}};
+		# the receive instance has a napi_id (hashed for busy poll); a
+		# transmit-only one (virtio-net has them) has none, receives nothing
+		my @e = grep { $_->{dev} eq "eth0" && $_->{napi_id} } @{$j->{napis}};
+		my @tx = grep { $_->{dev} eq "eth0" && !$_->{napi_id} } @{$j->{napis}};
 		my $e = $e[0] // {};
-		say_ok(@e == 1 && $e->{napi_id} > 0 && $e->{ifindex} > 0 && $e->{netns} > 0,
-		       sprintf "%s: eth0 has one instance, napi_id %d, ifindex %d, netns %d",
-		       $run, $e->{napi_id} // 0, $e->{ifindex} // 0, $e->{netns} // 0);
+		say_ok(@e == 1 && $e->{ifindex} > 0 && $e->{netns} > 0 && !grep({ $_->{packets} } @tx),
+		       sprintf "%s: eth0 has one receive instance, napi_id %d, ifindex %d, netns %d (and %d transmit-only, no packets)",
+		       $run, $e->{napi_id} // 0, $e->{ifindex} // 0, $e->{netns} // 0, scalar @tx);
 		my ($pk, $polls) = ($e->{packets} // 0, $e->{polls} // 0);
 		say_ok($got > 0 && $pk >= $got && $pk <= $got + 100,
 		       "$run: packets $pk for $got ping replies");
@@ -79,7 +84,7 @@ perl -MJSON::PP -e '
 			next;
 		}
 		my ($th) = grep { $_->{pid} == ($e->{thread_pid} // -1) } @{$j->{threads} // []};
-		say_ok(($e->{mode} // "") eq "threaded" && $t == $polls && $th && $th->{comm} =~ m{^napi/eth0-},
+		say_ok(($e->{mode} // "") eq "threaded" && $t == $polls && $th && $th->{comm} eq "napi/eth0-$e->{napi_id}",
 		       sprintf "%s: all %d polls by its kthread (pid %d, %s)", $run, $t,
 		       $e->{thread_pid} // 0, $th ? $th->{comm} : "not among the threads");
 		say_ok(($e->{kthread_ns} // 0) > 0 && $th && $th->{run_ns} > 0,
