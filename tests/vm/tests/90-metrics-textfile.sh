@@ -1,0 +1,62 @@
+# Each tool's --metrics-textfile on this guest's kernel (the static tools
+# have no HTTP server: the textfile is how they publish), each beside a
+# workload it must count: damontop on an accessgen (the source auto takes
+# here), coretop's what-if with --smt-pairs, iofilter with a deny rule
+# that blkwrite runs into, napitop with loopback pings.  The files are
+# shipped for the host, where checks/90-metrics-textfile.sh runs promtool
+# check metrics on them and reads the figures.
+# kscope-timeout: 120
+. /kscope/lib.sh
+
+# textfile TOOL DESC CMD...: CMD (the tool, --headless -d) writes TOOL.prom,
+# and prints no line of its own on stdout (a -c command's may be there)
+textfile() {
+	tool=$1 desc=$2
+	shift 2
+	"$@" --headless --metrics-textfile $tool.prom >$tool.out 2>$tool.err
+	rc=$?
+	[ $rc = 0 ] && [ -s $tool.prom ] && ! grep -q '^[#{ ]' $tool.out
+	ok $? "$tool --headless --metrics-textfile ($desc): exit $rc, $(wc -l <$tool.prom 2>/dev/null) lines"
+	[ $rc = 0 ] || diag "$(cat $tool.err)"
+	ship $tool.prom $tool.prom
+}
+
+textfile damontop "accessgen" damontop -d 3 -c 'accessgen random --regions 2 --size 8M --duration 20'
+
+textfile coretop "what-if, cpuburn" coretop --what-if --smt-pairs 0-1 -d 2 &
+ct=$!
+cpuburn --cpu 0 2 >/dev/null 2>&1 &
+cpuburn --cpu 1 2 >/dev/null 2>&1
+wait $ct
+
+[ -e /dev/loop-control ] || insmod /kscope/modules/loop.ko 2>/dev/null
+dd if=/dev/zero of=/tmp/m.img bs=1M count=4 2>/dev/null
+dev=$(losetup -f) && losetup "$dev" /tmp/m.img
+if [ -n "$dev" ]; then
+	iofilter --rule "dev=$dev sectors=0-33" --headless --metrics-textfile iofilter.prom \
+		>iofilter.out 2>iofilter.err &
+	iof=$!
+	wait_for iofilter.err 'enforcing\|cannot' 300
+	blkwrite pwrite "$dev" 8 8 0x5a >/dev/null 2>&1
+	blkwrite pwrite "$dev" 8 8 0x5a >/dev/null 2>&1
+	sleep 1.5	# a refresh past the refusals
+	kill -INT $iof
+	wait $iof
+	rc=$?
+	[ $rc = 0 ] && [ -s iofilter.prom ] && [ ! -s iofilter.out ]
+	ok $? "iofilter --headless --metrics-textfile (a deny rule, blkwrite): exit $rc, $(wc -l <iofilter.prom 2>/dev/null) lines, $(grep 'rule 1' iofilter.err)"
+	[ $rc = 0 ] || diag "$(cat iofilter.err)"
+	ship iofilter.prom iofilter.prom
+	losetup -d "$dev"
+else
+	refused loop "iofilter --metrics-textfile" "no loop device in this guest"
+fi
+
+ip link set lo up 2>/dev/null
+textfile napitop "loopback pings" napitop -d 3 &
+nt=$!
+sleep 1
+ping -c 20 -i 0.05 127.0.0.1 >/dev/null 2>&1
+wait $nt
+nothing_left "after the textfiles" 'walk_task|damon_aggr|ct_[a-z_]*|iof_.*|nt_[a-z_]*'
+exit 0
