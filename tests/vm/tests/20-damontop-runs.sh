@@ -29,6 +29,21 @@ ok $? "damontop --budget 100 --batch 0.5 4: exit $rc, $lines lines"
 diag "$(grep -v '^[a-z]' batch.out)"
 nothing_left "after --batch" walk_task
 
+# --source auto (the default) says which source it took: kernel DAMON's
+# vaddr where the features table says the kernel has it, else pte and why
+damontop --budget 100 --batch 0.5 2 -c 'accessgen random --regions 1 --size 4M --duration 20' \
+	>auto.out 2>auto.err
+rc=$?
+head=$(grep '^# damontop:' auto.out)
+if expects damon_vaddr; then
+	echo "$head" | grep -q ', source damon vaddr, kdamond [0-9]* pid [0-9]*$'
+else
+	echo "$head" | grep -q ', source pte (auto: .*)$'
+fi
+[ $? = 0 ] && [ $rc = 0 ]
+ok $? "--source auto says which it took: exit $rc, $head"
+[ $rc = 0 ] || diag "$(cat auto.err)"
+
 # the target exits first: a summary, exit 0 (the default source: kernel
 # DAMON where the kernel has vaddr, else pte)
 damontop --json -c 'accessgen random --regions 1 --size 4M --duration 2' >exit.out 2>exit.err
