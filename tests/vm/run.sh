@@ -11,7 +11,7 @@
 # fetched with apt-get download into build/vm/ once.
 # A guest whose kernel is not available is a skip with the reason; a guest
 # that does not finish within KSCOPE_VM_TIMEOUT seconds (default 480, a
-# hang guard: a guest takes about 4 minutes under TCG) is killed, with
+# hang guard: a guest takes 4 to 6 minutes under TCG) is killed, with
 # what its vCPUs were doing kept, and is a failure.  qemu runs its vCPUs
 # in one thread (tcg,thread=single): with a thread per vCPU, qemu 7.2
 # lets a vCPU go on executing an int3 that the kernel's text patching
