@@ -2,8 +2,12 @@
 # and kernel DAMON (a kdamond of our own on the process's virtual
 # addresses, where the kernel has DAMON vaddr), and their heatmaps as TSV,
 # shipped to the host, where checks/30-damontop-stairs.sh runs
-# tools/stairs_check.  Here: both sources' median WSS agree within 10%,
-# and after exit no kdamond of ours remains.
+# tools/stairs_check.  Here: each source's median WSS is one 8 MiB region
+# (0.8 to 1.25 of it, as on the host), and after exit no kdamond of ours
+# remains.  (The two sources were once checked to agree within 10% of
+# each other; but the pte source's aggregations under TCG are ~0.9 s, the
+# kernel's 250 ms, and a longer aggregation holds more phase changes and
+# adapting regions: 9.9 MB against 8.4 MB in one 6.12 run, both right.)
 # Smaller and slower than on the host (tests/integ/damontop_stairs.t):
 # under TCG everything costs more, so 6 regions of 8 MiB, 6 s phases, two
 # rounds (the second is judged), a few seconds of warm-up before the
@@ -49,6 +53,9 @@ for src in pte damon; do
 	cells=$(grep -vc '^#' $src.tsv)	# the first line says the unit
 	[ $rc = 0 ] && [ "$cells" = $((180 * 60)) ]
 	ok $? "report heatmap --format tsv ($src): exit $rc, $cells cells $(head -1 report.err)"
+	m=$(median_wss $src)
+	[ -n "$m" ] && [ "$m" -ge $(((8 << 20) * 4 / 5)) ] && [ "$m" -le $(((8 << 20) * 5 / 4)) ]
+	ok $? "median WSS ($src) is one 8 MiB region, 0.8 to 1.25 of it: $m bytes"
 	ship $src.agen $src.stairs.agen
 	ship $src.tsv $src.stairs.tsv
 	ship $src.err $src.stairs.err
@@ -58,10 +65,5 @@ if [ -s damon.rec ]; then
 	nr=$(cat $damon/kdamonds/nr_kdamonds)
 	[ "$nr" = 0 ]
 	ok $? "no kdamond of ours remains (nr_kdamonds $nr)"
-	a=$(median_wss pte) b=$(median_wss damon)
-	diff=$((a > b ? a - b : b - a))
-	big=$((a > b ? a : b))
-	[ -n "$a" ] && [ -n "$b" ] && [ "$big" -gt 0 ] && [ $((diff * 10)) -le "$big" ]
-	ok $? "median WSS of pte ($a) and damon ($b) agree within 10%"
 fi
 exit 0
