@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "enforce_priv.h"
@@ -69,6 +70,24 @@ undo:
 	return ret;
 }
 
+/*
+ * Remove one pin.  A link's pin is taken by fd first, so that the last
+ * reference is ours and closing it detaches the program before we return:
+ * the reference bpffs drops on unlink is put through a workqueue (kernels
+ * since 6.4 or so), which left debian-6.12's LSM rule enforcing after
+ * --unpin had exited.
+ */
+static int unpin_one(const char *path)
+{
+	int fd = bpf_obj_get(path), ret = 0;
+
+	if (unlink(path))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int iof_unpin(const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -89,8 +108,8 @@ int iof_unpin(const char *dir, char *err, size_t errlen)
 		if (strncmp(de->d_name, PIN_PREFIX, strlen(PIN_PREFIX)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path)) {
-			ret = -errno;
+		ret = unpin_one(path);
+		if (ret) {
 			snprintf(err, errlen, "cannot remove %s: %s", path, strerror(-ret));
 			closedir(d);
 			return ret;

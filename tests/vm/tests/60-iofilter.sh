@@ -3,11 +3,14 @@
 # LSM in the active list), each against every write method of blkwrite on
 # a loop device, judged by the protected bytes read back from the device;
 # writes elsewhere still land; and tier bio refuses filesystem writeback
-# (a file written on a mounted ext2 never reaches the device).  A tier
+# (a file written on a mounted ext2 never reaches the device); an audit
+# rule blocks nothing and logs every attempt; --pin keeps a rule after
+# iofilter exits, until --unpin (each at the strongest tier the kernel
+# has, iofilter's default).  A tier
 # this kernel lacks (tests/vm/features: bio needs error_injection, lsm
 # needs bpf_lsm) is a skip with iofilter's own reason; a tier it has must
 # enforce.
-# kscope-timeout: 240
+# kscope-timeout: 300
 . /kscope/lib.sh
 
 [ -e /dev/loop-control ] || insmod /kscope/modules/loop.ko 2>/dev/null
@@ -94,4 +97,50 @@ else
 	refused ext2 "tier bio refuses filesystem writeback" "no ext2 on a loop device in this guest"
 fi
 nothing_left "after the writeback test" 'iof_.*'
+
+# sectors SECTOR COUNT: their checksum on the device
+sectors() {
+	blockdev --flushbufs "$dev"
+	dd if="$dev" bs=512 skip="$1" count="$2" 2>/dev/null | md5sum | cut -d' ' -f1
+}
+
+# audit: every write lands and each attempt is a line of the log
+iofilter --json --log audit.log --rule "dev=$dev sectors=100-107 action=audit" \
+	>audit.json 2>audit.err &
+pid=$!
+wait_for audit.err 'enforcing\|auditing\|cannot\|not available' 300
+landed=0 pattern=0x50
+for m in pwrite odirect blkzeroout; do
+	before=$(sectors 100 8)
+	pattern=$((pattern + 1))
+	blkwrite $m "$dev" 100 8 $pattern >/dev/null 2>&1
+	[ "$(sectors 100 8)" != "$before" ] && landed=$((landed + 1))
+done
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+logged=$(grep -c AUDIT audit.log 2>/dev/null)
+[ $rc = 0 ] && [ $landed = 3 ] && [ "${logged:-0}" -ge 3 ] && ! grep -q '"denied":true' audit.json
+ok $? "audit: exit $rc, $landed of 3 writes land, $logged attempts logged, none denied"
+nothing_left "after audit" 'iof_.*'
+
+# --pin: the rule holds after iofilter exits, until --unpin
+# (guest/init mounted the bpf filesystem)
+iofilter --batch --pin /sys/fs/bpf/iof --rule "dev=$dev sectors=200-207" -d 1 \
+	>/dev/null 2>pin.err
+rc=$?
+[ $rc = 0 ] && grep -q pinned pin.err
+ok $? "--pin: exit $rc, and it says the rule stays: $(tail -1 pin.err)"
+before=$(sectors 200 8)
+blkwrite pwrite "$dev" 200 8 0x61 >/dev/null 2>&1
+[ "$(sectors 200 8)" = "$before" ]
+ok $? "--pin: after iofilter exited, a write to the pinned range is refused (bytes unchanged)"
+iofilter --unpin /sys/fs/bpf/iof 2>unpin.err
+rc=$?
+blkwrite pwrite "$dev" 200 8 0x62 >/dev/null 2>&1
+after=$(sectors 200 8)
+[ $rc = 0 ] && [ "$after" != "$before" ]
+ok $? "--unpin: exit $rc, and the range is writable again $(head -1 unpin.err)"
+nothing_left "after --unpin" 'iof_.*'
 exit 0
