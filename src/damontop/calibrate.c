@@ -4,8 +4,10 @@
  * machine, under the settings given (source, intervals, budget).
  *
  * A child of ours touches memory at known rates, as accessgen's rates
- * pattern does: three 10 MiB regions whose every page is touched 100, 20
- * and 2 times a second, and the rest of --size resident and never touched.
+ * pattern does: three 10 MiB regions whose every page is touched 97.3,
+ * 48.7 and 1.9 times a second (the tests' rates: not multiples of the 5 ms
+ * tick, whose sweeps would keep landing in the same part of it), and the
+ * rest of --size resident and never touched.
  * We record it as `damontop record -p` would, then judge the record with
  * the heat grid every report draws from: each rate's heat against the rate
  * the child achieved, hot-cell precision and recall, each aggregation's
@@ -32,7 +34,7 @@
 #include "units.h"
 
 #define NR_RATES	3
-static const double rates_hz[NR_RATES] = { 100, 20, 2 };
+static const double rates_hz[NR_RATES] = { 97.3, 48.7, 1.9 };
 #define RATE_BYTES	(10ull << 20)
 #define GAP_BYTES	(2ull << 20)	/* unmapped, between the regions */
 #define CALIB_MIN_SIZE	(NR_RATES * RATE_BYTES)
@@ -227,11 +229,23 @@ static uint64_t accessed_in(const struct snapshot *s, uint64_t lo, uint64_t hi)
 	return sum;
 }
 
+/*
+ * The rate under which DAMON's merge rule blends a region with unaccessed
+ * neighbours: regions merge when their counts differ by a tenth of the
+ * target's busiest region's, and in a process something (its stack) is
+ * found accessed at every sample, so that is a tenth of 1 / sampling
+ * interval (20 Hz at 5 ms).  Also the hot cells' threshold.
+ */
+static double blend_floor(const struct verdict *v)
+{
+	return v->sample_ns ? 1e9 / v->sample_ns / 10 : 0;
+}
+
 static int judge(const struct recording *rec, const struct workload *w,
 		 struct verdict *v)
 {
 	uint64_t start = rec->hdr.start_mono_ns, from = start + SETTLE_NS, to;
-	double hottest = 0, hot_bytes = 0, hot_true = 0, hot_both = 0;
+	double floor, hot_bytes = 0, hot_true = 0, hot_both = 0;
 	const struct snapshot *last;
 	double *errors;
 	unsigned int n = 0;
@@ -277,13 +291,12 @@ static int judge(const struct recording *rec, const struct workload *w,
 	v->wss_error = n % 2 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
 	free(errors);
 
-	for (int r = 0; r < NR_RATES; r++)
-		hottest = fmax(hottest, v->achieved_hz[r]);
 	/* heat: each region on a grid of its own, one time cell per
 	 * aggregation judged, the cells' mean */
+	floor = blend_floor(v);
 	for (int r = 0; r <= NR_RATES; r++) {
 		struct heat_span span = { w->start[r], w->end[r] };
-		bool hot = r < NR_RATES && v->achieved_hz[r] >= hottest / 10;
+		bool hot = r < NR_RATES && v->achieved_hz[r] >= floor;
 		double sum = 0, cell_bytes;
 		unsigned int cells = 0;
 		struct heatgrid g;
@@ -304,11 +317,11 @@ static int judge(const struct recording *rec, const struct workload *w,
 				continue;
 			sum += h;
 			cells++;
-			if (h >= hottest / 10)
+			if (h >= floor)
 				hot_bytes += cell_bytes;
 			if (hot)
 				hot_true += cell_bytes;
-			if (hot && h >= hottest / 10)
+			if (hot && h >= floor)
 				hot_both += cell_bytes;
 		}
 		heatgrid_free(&g);
@@ -329,10 +342,8 @@ static void print_text(const struct recording *rec, const struct verdict *v,
 		       uint64_t size, double cpu_pct, double slowdown_pct, double secs)
 {
 	char sample[16], aggr[16], bytes[16];
-	double hottest = 0, bound = v->sample_ns ? 1e9 / v->sample_ns : INFINITY;
+	double bound = v->sample_ns ? 1e9 / v->sample_ns : INFINITY, floor = blend_floor(v);
 
-	for (int r = 0; r < NR_RATES; r++)
-		hottest = fmax(hottest, v->achieved_hz[r]);
 	printf("damontop calibrate: %s source, sample %s x %llu = aggr %s, %.1f s on a %s "
 	       "target\n", rec->hdr.source, units_ns(sample, sizeof(sample), v->sample_ns),
 	       (unsigned long long)(v->sample_ns ? v->aggr_ns / v->sample_ns : 0),
@@ -350,13 +361,13 @@ static void print_text(const struct recording *rec, const struct verdict *v,
 		       pct_error(v->heat_hz[r], fmin(a, bound)));
 		if (a > bound)
 			printf("  above 1 / sampling interval: %.0f Hz at most", bound);
-		else if (a < hottest / 10)
-			printf("  under a tenth of the hottest: blended (damontop(8) HEAT)");
+		else if (a < floor)
+			printf("  under a tenth of 1 / sampling interval: blended (damontop(8) HEAT)");
 		putchar('\n');
 	}
 	printf("%-8s %7.1f Hz %7.1f Hz\n", "cold", 0.0, v->heat_hz[NR_RATES]);
-	printf("hot cells (heat >= %.0f Hz, a tenth of the hottest rate): precision %.0f%%, "
-	       "recall %.0f%%\n", hottest / 10, 100 * v->precision, 100 * v->recall);
+	printf("hot cells (heat >= %.1f Hz, a tenth of 1 / sampling interval): precision %.0f%%, "
+	       "recall %.0f%%\n", floor, 100 * v->precision, 100 * v->recall);
 	printf("WSS: median error %.0f%% over %u aggregations (truth %s)\n",
 	       100 * v->wss_error, v->nr_aggrs,
 	       units_bytes(bytes, sizeof(bytes), v->wss_truth));

@@ -4,12 +4,15 @@
 #  - every aggregation counts at least 10 samples (aggr_ns / sample_ns);
 #  - the record says what set its intervals (the plan note, read back by
 #    --replay);
-#  - accessgen stairs (10 regions of 10 MiB, one active at a time, 3 s
+#  - accessgen stairs (10 regions of 10 MiB, one active at a time, 6 s
 #    each): the working set of an aggregation is within 2x of the active
 #    region in at least 90% of the aggregations that lie inside one phase
 #    (one that spans a phase change has no one active region).  DAMON's
-#    regions take a few aggregations to fit each new stair, whatever the
-#    phase: with 2 s phases 89% to 100% passed here, with 3 s 95% to 100%;
+#    regions take one to three aggregations to fit each new stair (they
+#    split once per aggregation), so the phase is counted in aggregations:
+#    at DAMON's 100 ms, 3 s phases (30 aggregations) gave 95% to 100%; at
+#    the default 250 ms 3 s phases (12) gave 88% to 100% in 5 runs, so 6 s
+#    (24), about the share of adapting aggregations of 3 s at 100 ms;
 #  - accessgen rates (10 MiB regions whose every page is touched 97.3,
 #    48.7 and 1.9 times a second): the heatmap over the regions (`report
 #    heatmap --format tsv`, in Hz) reads the rates as man damontop (HEAT)
@@ -48,8 +51,8 @@ samples() {
 }
 
 # --- stairs ---------------------------------------------------------------
-"$dt" record -o "$TMP/stairs.rec" -d 50 \
-	-c "$TOOLS/accessgen stairs --wait --regions 10 --size 10M --phase 3s --rounds 1" \
+"$dt" record -o "$TMP/stairs.rec" -d 80 \
+	-c "$TOOLS/accessgen stairs --wait --regions 10 --size 10M --phase 6s --rounds 1" \
 	>"$TMP/stairs.agen" 2>"$TMP/stairs.err" &
 dpid=$!
 accessgen_start_after 3 "$TMP/stairs.agen"
