@@ -110,6 +110,16 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* damo's percentile: the value p% of the way into the sorted list (the
+ * last for 100), not the lower of the two around it, so that the report
+ * is damo's for every number of snapshots */
+static size_t pct_index(size_t n, int p)
+{
+	size_t i = n * p / 100;
+
+	return i < n ? i : n - 1;
+}
+
 static int report_wss(const struct damontop_opts *o, const struct recording *rec, FILE *out)
 {
 	static const int pct[] = { 0, 1, 25, 50, 75, 99, 100 };
@@ -132,7 +142,7 @@ static int report_wss(const struct damontop_opts *o, const struct recording *rec
 		       (unsigned long long)(sum / n));
 		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
 			fprintf(out, "%s\"%d\":%llu", i ? "," : "", pct[i],
-			       (unsigned long long)wss[(n - 1) * pct[i] / 100]);
+			       (unsigned long long)wss[pct_index(n, pct[i])]);
 		fprintf(out, "}}\n");
 	} else {
 		fprintf(out, "# working set size of %s, %zu snapshots\n", rec->hdr.target, n);
@@ -140,7 +150,7 @@ static int report_wss(const struct damontop_opts *o, const struct recording *rec
 		fprintf(out, "%10s %12s\n", "PERCENTILE", "WSS");
 		for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
 			fprintf(out, "%10d %12s\n", pct[i],
-			       units_bytes(b, sizeof(b), wss[(n - 1) * pct[i] / 100]));
+			       units_bytes(b, sizeof(b), wss[pct_index(n, pct[i])]));
 	}
 	free(wss);
 	return 0;

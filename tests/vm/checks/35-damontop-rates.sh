@@ -6,8 +6,7 @@
 # (tests/vm/features); elsewhere the guest said why it skipped.
 . "$KSCOPE_TOP/tests/vm/guest/lib.sh"
 f=$KSCOPE_FILES
-sources=pte
-expects damon_vaddr && sources="pte damon"
+sources=$(damon_sources)
 echo "1..$(echo $sources | wc -w)"
 for src in $sources; do
 	if [ ! -s "$f/$src.rates.agen" ] || [ ! -s "$f/$src.rates.tsv" ] ||

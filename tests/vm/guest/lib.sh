@@ -57,6 +57,49 @@ nothing_left() {
 # running COMM: a process called COMM runs (busybox has no pgrep)
 running() { grep -qx "$1" /proc/[0-9]*/comm 2>/dev/null; }
 
+# record_judged SRC WHAT RC ENDED: after `damontop record --source SRC` of
+# WHAT exited RC (stderr in SRC.err; ENDED: its summary's "exited" or
+# "ended"), its ok line and that nothing of ours is left; status 1 where
+# kernel DAMON refused in one line (a skip only where tests/vm/features
+# says the kernel lacks DAMON vaddr)
+record_judged() {
+	if [ $1 = damon ] && [ $3 != 0 ] && one_line damon.err; then
+		refused damon_vaddr "damontop record --source damon of $2" "$(cat damon.err)"
+		return 1
+	fi
+	[ $3 = 0 ] && grep -q "$4 after" $1.err
+	ok $? "damontop record --source $1 of $2: exit $3, $(tail -1 $1.err)"
+	prog=walk_task; [ $1 = damon ] && prog=damon_aggr
+	nothing_left "after record --source $1" $prog
+}
+
+# agen_heatmap SRC T A: SRC.tsv, the heatmap of SRC.rec over the regions
+# accessgen reported in SRC.agen, T x A cells, absolute time and address;
+# one ok line
+agen_heatmap() {
+	lo=$(awk '/^region/ { print $3; exit }' $1.agen)
+	hi=$(awk '/^region/ { e = $4 } END { print e }' $1.agen)
+	damontop report heatmap $1.rec --format tsv --abs-time --abs-addr \
+		--address-range $((lo)),$((hi)) --resol $2,$3 -o $1.tsv 2>report.err
+	rc=$?
+	cells=$(grep -vc '^#' $1.tsv)	# the first line says the unit
+	[ $rc = 0 ] && [ "$cells" = $(($2 * $3)) ]
+	ok $? "report heatmap --format tsv ($1): exit $rc, $cells cells $(head -1 report.err)"
+}
+
+# no_kdamond_left: after a test's own kdamonds, none remains
+no_kdamond_left() {
+	nr=$(cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds)
+	[ "$nr" = 0 ]
+	ok $? "no kdamond of ours remains (nr_kdamonds $nr)"
+}
+
+# damon_sources: the damontop sources a host check judges here: pte, and
+# kernel DAMON where tests/vm/features says the guest has DAMON vaddr
+damon_sources() {
+	if expects damon_vaddr; then echo "pte damon"; else echo pte; fi
+}
+
 # one_line FILE: FILE holds exactly one line
 one_line() { [ "$(wc -l <"$1")" = 1 ]; }
 

@@ -18,7 +18,6 @@
 # With 10 MiB regions even half a CPU bought only 29 ms on kscope-6.1-full
 # (clear_refs costs per resident page), and 97.3 Hz read 35 Hz.
 . /kscope/lib.sh
-damon=/sys/kernel/mm/damon/admin
 
 rates() {	# rates SOURCE OPTION...: SOURCE.rec, SOURCE.agen, SOURCE.err
 	src=$1
@@ -44,37 +43,18 @@ kept() {
 for src in pte damon; do
 	opt=; [ $src = pte ] && opt="--budget 50"
 	rates $src $opt
-	rc=$?
-	if [ $src = damon ] && [ $rc != 0 ] && one_line damon.err; then
-		refused damon_vaddr "damontop record --source damon of the rates" "$(cat damon.err)"
-		break
-	fi
-	[ $rc = 0 ] && grep -q 'ended after' $src.err
-	ok $? "damontop record --source $src of the rates: exit $rc, $(tail -1 $src.err)"
-	prog=walk_task; [ $src = damon ] && prog=damon_aggr
-	nothing_left "after record --source $src" $prog
+	record_judged $src "the rates" $? ended || break
 	set -- $(kept $src)
 	[ -n "$1" ] && [ $(($1 * 100)) -ge $(($2 * 98)) ]
 	ok $? "accessgen kept its rates ($src): $1 accesses/s of the $2 its rates make"
 	damontop --replay $src.rec --json 2>/dev/null |
 		grep -o '"sample_ns":[0-9]*' | cut -d: -f2 | sort -n | head -1 >$src.sample
-	lo=$(awk '/^region/ { print $3; exit }' $src.agen)
-	hi=$(awk '/^region/ { e = $4 } END { print e }' $src.agen)
-	damontop report heatmap $src.rec --format tsv --abs-time --abs-addr \
-		--address-range $((lo)),$((hi)) --resol 150,64 -o $src.tsv 2>report.err
-	rc=$?
-	cells=$(grep -vc '^#' $src.tsv)	# the first line says the unit
-	[ $rc = 0 ] && [ "$cells" = $((150 * 64)) ]
-	ok $? "report heatmap --format tsv ($src): exit $rc, $cells cells $(head -1 report.err)"
+	agen_heatmap $src 150 64
 	ship $src.agen $src.rates.agen
 	ship $src.tsv $src.rates.tsv
 	ship $src.sample $src.rates.sample
 	ship $src.err $src.rates.err
 done
 
-if [ -s damon.rec ]; then
-	nr=$(cat $damon/kdamonds/nr_kdamonds)
-	[ "$nr" = 0 ]
-	ok $? "no kdamond of ours remains (nr_kdamonds $nr)"
-fi
+[ -s damon.rec ] && no_kdamond_left
 exit 0
