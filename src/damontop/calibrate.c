@@ -365,7 +365,8 @@ static void print_text(const struct recording *rec, const struct verdict *v,
 			printf("  under a tenth of 1 / sampling interval: blended (damontop(8) HEAT)");
 		putchar('\n');
 	}
-	printf("%-8s %7.1f Hz %7.1f Hz\n", "cold", 0.0, v->heat_hz[NR_RATES]);
+	if (!isnan(v->heat_hz[NR_RATES]))	/* none at --size 30M */
+		printf("%-8s %7.1f Hz %7.1f Hz\n", "cold", 0.0, v->heat_hz[NR_RATES]);
 	printf("hot cells (heat >= %.1f Hz, a tenth of 1 / sampling interval): precision %.0f%%, "
 	       "recall %.0f%%\n", floor, 100 * v->precision, 100 * v->recall);
 	printf("WSS: median error %.0f%% over %u aggregations (truth %s)\n",
@@ -375,6 +376,16 @@ static void print_text(const struct recording *rec, const struct verdict *v,
 	       "touches %+.1f%% slower than unmonitored\n", cpu_pct, slowdown_pct);
 }
 
+/* A figure for JSON: null where there is none (no cold region at --size
+ * 30M, no hot-reading cell), since JSON has no NaN. */
+static const char *json_num(char buf[32], const char *fmt, double v)
+{
+	if (isnan(v))
+		return "null";
+	snprintf(buf, 32, fmt, v);
+	return buf;
+}
+
 static void print_json(const struct recording *rec, const struct verdict *v,
 		       uint64_t size, double cpu_pct, double slowdown_pct, double secs)
 {
@@ -382,14 +393,17 @@ static void print_json(const struct recording *rec, const struct verdict *v,
 	       "\"size_bytes\":%llu,\"rates\":[", rec->hdr.source,
 	       (unsigned long long)v->sample_ns, (unsigned long long)v->aggr_ns, secs,
 	       (unsigned long long)size);
+	char a[32], b[32], c[32], d[32];
+
 	for (int r = 0; r < NR_RATES; r++)
-		printf("%s{\"rate_hz\":%g,\"achieved_hz\":%.3f,\"heat_hz\":%.3f}", r ? "," : "",
-		       rates_hz[r], v->achieved_hz[r], v->heat_hz[r]);
-	printf("],\"cold_heat_hz\":%.3f,\"hot_precision\":%.4f,\"hot_recall\":%.4f,"
+		printf("%s{\"rate_hz\":%g,\"achieved_hz\":%.3f,\"heat_hz\":%s}", r ? "," : "",
+		       rates_hz[r], v->achieved_hz[r], json_num(a, "%.3f", v->heat_hz[r]));
+	printf("],\"cold_heat_hz\":%s,\"hot_precision\":%s,\"hot_recall\":%s,"
 	       "\"wss_median_error\":%.4f,\"wss_truth_bytes\":%llu,\"aggregations\":%u,"
-	       "\"cpu_pct\":%.3f,\"target_slowdown_pct\":%.2f}\n",
-	       v->heat_hz[NR_RATES], v->precision, v->recall, v->wss_error,
-	       (unsigned long long)v->wss_truth, v->nr_aggrs, cpu_pct, slowdown_pct);
+	       "\"cpu_pct\":%.3f,\"target_slowdown_pct\":%s}\n",
+	       json_num(a, "%.3f", v->heat_hz[NR_RATES]), json_num(b, "%.4f", v->precision),
+	       json_num(c, "%.4f", v->recall), v->wss_error, (unsigned long long)v->wss_truth,
+	       v->nr_aggrs, cpu_pct, json_num(d, "%.2f", slowdown_pct));
 }
 
 int calibrate_run(const struct damontop_opts *o)

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v perl >/dev/null && perl -MJSON::PP -e1 2>/dev/null || skip_all "perl JSON::PP not installed"
-plan 13
+plan 14
 
 dt=$BIN/damontop
 tmp_records() { ls /tmp/damontop-calibrate.* 2>/dev/null | wc -l; }
@@ -58,6 +58,11 @@ grep -qE '^48.7 Hz +[0-9.]+ Hz +[0-9.]+ Hz' "$TMP/c.txt" &&
 	grep -q '^cost: ' "$TMP/c.txt"
 ok $? "the text report: a line per rate, 1.9 Hz marked blended, the cost"
 note "$(cat "$TMP/c.txt")"
+
+# the smallest size has no untouched region: JSON says null, never NaN
+"$dt" calibrate --size 30M -d 5 --json 2>/dev/null |
+	perl -MJSON::PP -ne 'my $j = decode_json($_); exit(defined $j->{cold_heat_hz})'
+ok $? "--size 30M: valid JSON, no cold region (cold_heat_hz null)"
 
 # SIGINT mid-run ends the session cleanly: one line why, nothing left
 # (at 2.5 s: its first second is the workload alone, and what the first
