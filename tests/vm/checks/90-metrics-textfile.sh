@@ -39,8 +39,10 @@ info=$(sum "$f/damontop.prom" kscope_damontop_info "source=\"$src\"")
 ok $? "damontop: source $src (info $info), peak working set $wss bytes"
 
 run=$(sum "$f/coretop.prom" kscope_coretop_cpu_run_seconds_total 'core="0"')
-awk -v r="$run" 'BEGIN { exit !(r >= 1) }'
-ok $? "coretop: core 0's CPUs ran $run s of two cpuburns' 2 s each"
+# the cpuburns run inside coretop's window (tests/90-metrics-textfile.sh
+# waits for it to attach): 4 s, less what the guest's other work took
+awk -v r="$run" 'BEGIN { exit !(r >= 3) }'
+ok $? "coretop: core 0's CPUs ran $run s of two cpuburns' 2 s each (at least 3 s)"
 
 denied=$(sum "$f/iofilter.prom" kscope_iofilter_ios_denied_total 'rule="1"')
 awk -v d="$denied" 'BEGIN { exit !(d >= 2) }'

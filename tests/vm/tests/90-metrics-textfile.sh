@@ -14,11 +14,31 @@ textfile() {
 	tool=$1 desc=$2
 	shift 2
 	"$@" --headless --metrics-textfile $tool.prom >$tool.out 2>$tool.err
-	rc=$?
-	[ $rc = 0 ] && [ -s $tool.prom ] && ! grep -q '^[#{ ]' $tool.out
-	ok $? "$tool --headless --metrics-textfile ($desc): exit $rc, $(wc -l <$tool.prom 2>/dev/null) lines"
-	[ $rc = 0 ] || diag "$(cat $tool.err)"
-	ship $tool.prom $tool.prom
+	textfile_judge $tool "$desc" $?
+}
+
+# textfile_judge TOOL DESC RC: the checks on TOOL's exit and files
+textfile_judge() {
+	[ $3 = 0 ] && [ -s $1.prom ] && ! grep -q '^[#{ ]' $1.out
+	ok $? "$1 --headless --metrics-textfile ($2): exit $3, $(wc -l <$1.prom 2>/dev/null) lines"
+	[ $3 = 0 ] || diag "$(cat $1.err)"
+	ship $1.prom $1.prom
+}
+
+# textfile_around TOOL DESC READY WORKLOAD CMD...: CMD (the tool, --headless,
+# no -d) in the background; once its stderr says READY (attached: under TCG
+# that may take seconds) WORKLOAD runs, then SIGINT ends the tool, so the
+# whole workload is inside its window
+textfile_around() {
+	tool=$1 desc=$2 ready=$3 workload=$4
+	shift 4
+	"$@" --headless --metrics-textfile $tool.prom >$tool.out 2>$tool.err &
+	pid=$!
+	wait_for $tool.err "$ready" 600 || diag "$tool did not say \"$ready\" in 60 s"
+	sh -c "$workload" >/dev/null 2>&1
+	kill -INT $pid
+	wait $pid
+	textfile_judge $tool "$desc" $?
 }
 
 # --budget 100 for the pte source (where auto takes it): under TCG at the
@@ -26,11 +46,8 @@ textfile() {
 # 20-damontop-runs); kernel DAMON ignores it
 textfile damontop "accessgen" damontop --budget 100 -d 3 -c 'accessgen random --regions 2 --size 8M --duration 20'
 
-textfile coretop "what-if, cpuburn" coretop --what-if --smt-pairs 0-1 -d 2 &
-ct=$!
-cpuburn --cpu 0 2 >/dev/null 2>&1 &
-cpuburn --cpu 1 2 >/dev/null 2>&1
-wait $ct
+textfile_around coretop "what-if, cpuburn" '^coretop: what-if' \
+	'cpuburn --cpu 0 2 & cpuburn --cpu 1 2; wait' coretop --what-if --smt-pairs 0-1
 
 [ -e /dev/loop-control ] || insmod /kscope/modules/loop.ko 2>/dev/null
 dd if=/dev/zero of=/tmp/m.img bs=1M count=4 2>/dev/null
@@ -56,10 +73,7 @@ else
 fi
 
 ip link set lo up 2>/dev/null
-textfile napitop "loopback pings" napitop -d 3 &
-nt=$!
-sleep 1
-ping -c 20 -i 0.05 127.0.0.1 >/dev/null 2>&1
-wait $nt
+textfile_around napitop "loopback pings" '^napitop: watching' \
+	'ping -c 20 -i 0.05 127.0.0.1' napitop
 nothing_left "after the textfiles" 'walk_task|damon_aggr|ct_[a-z_]*|iof_.*|nt_[a-z_]*'
 exit 0
