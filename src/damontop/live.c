@@ -6,6 +6,7 @@
  * writer and the summary; everything taken down again on every exit path.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,22 +50,42 @@ struct live {
 	 * sampler started (start-up apart) */
 	uint64_t cpu_prev_ns, wall_prev_ns;
 	uint64_t cpu_start_ns, wall_start_ns;
+	/* kernel DAMON: the kdamond's CPU clock (a kernel thread's reads like
+	 * any process's), since the same start, and its last reading */
+	clockid_t kd_clock;
+	bool kd_clocked;
+	uint64_t kd_start_ns, kd_prev_ns, kd_last_ns;
 };
+
+/* The kdamond's CPU time now, or its last reading once it is gone. */
+static uint64_t kdamond_cpu_ns(struct live *l)
+{
+	struct timespec ts;
+
+	if (l->kd_clocked && !clock_gettime(l->kd_clock, &ts))
+		l->kd_last_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return l->kd_last_ns;
+}
 
 
 
 static void update_status(struct live *l)
 {
 	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), wall = clock_ns(CLOCK_MONOTONIC);
+	uint64_t kd = kdamond_cpu_ns(l);
 
 	if (l->sampler)
 		sampler_get_stats(l->sampler, &l->vs.st);
 	else if (l->kdamond)
 		kdamond_get_stats(l->kdamond, &l->vs.st);
 	l->vs.cpu_ns = cpu;
+	l->vs.kdamond_cpu_ns = kd - l->kd_start_ns;
 	if (wall - l->wall_prev_ns >= 250000000ULL) {
 		l->vs.self_cost = (double)(cpu - l->cpu_prev_ns) / (wall - l->wall_prev_ns);
+		if (l->kd_clocked)
+			l->vs.kdamond_cost = (double)(kd - l->kd_prev_ns) / (wall - l->wall_prev_ns);
 		l->cpu_prev_ns = cpu;
+		l->kd_prev_ns = kd;
 		l->wall_prev_ns = wall;
 	}
 }
@@ -227,12 +248,17 @@ static void summary(struct live *l, int why)
 {
 	bool target_gone = why == SAMPLER_TARGET_GONE;
 	const struct snapshot *s = model_latest(&l->model);
-	char wss[16], peak[16], sample[16], aggr[16];
+	char wss[16], peak[16], sample[16], aggr[16], kd[48] = "";
+	double wall;
 
 	update_status(l);
+	wall = clock_ns(CLOCK_MONOTONIC) - l->wall_start_ns + 1;
+	if (l->kd_clocked)
+		snprintf(kd, sizeof(kd), ", the kdamond's %.2f%%",
+			 100.0 * l->vs.kdamond_cpu_ns / wall);
 	fprintf(stderr, "damontop: %s %s after %.1f s: %llu aggregations, WSS %s "
 		"(peak %s), sample %s, aggr %s (%llu samples), monitor cost %.2f%% of "
-		"one CPU (start-up %.0f ms)\n",
+		"one CPU (start-up %.0f ms)%s\n",
 		l->target.desc, target_gone ? "exited" : why == KDAMOND_GONE ?
 		"stopped" : "ended",
 		(clock_ns(CLOCK_MONOTONIC) - l->t0_ns) / 1e9,
@@ -242,9 +268,8 @@ static void summary(struct live *l, int why)
 		units_ns(sample, sizeof(sample), l->vs.st.sample_ns),
 		units_ns(aggr, sizeof(aggr), l->vs.st.aggr_ns),
 		(unsigned long long)(l->vs.st.sample_ns ? l->vs.st.aggr_ns / l->vs.st.sample_ns : 0),
-		100.0 * (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - l->cpu_start_ns) /
-			(double)(clock_ns(CLOCK_MONOTONIC) - l->wall_start_ns + 1),
-		l->cpu_start_ns / 1e6);
+		100.0 * (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - l->cpu_start_ns) / wall,
+		l->cpu_start_ns / 1e6, kd);
 	if (!l->model.total_snaps && l->sampler)
 		fprintf(stderr, "hint: no aggregation completed in that time; within the "
 			"budget one takes %s here (give a longer -d or a larger --budget)\n",
@@ -306,6 +331,7 @@ static int start_kdamond(struct live *l, char *err, size_t errlen)
 		 st.ours ? "" : " (watched)");
 	snprintf(l->ops, sizeof(l->ops), "%s", st.ops);
 	l->vs.kind = st.ours ? "damon" : "kdamond";
+	l->kd_clocked = !clock_getcpuclockid(st.pid, &l->kd_clock);
 	if (st.nr_targets > 1)
 		snprintf(l->source + strlen(l->source), sizeof(l->source) - strlen(l->source),
 			 ", target 0 of %zu", st.nr_targets);
@@ -376,7 +402,7 @@ int damontop_run(const struct damontop_opts *o)
 {
 	static const int needed[] = { CAP_SYS_PTRACE, CAP_SYS_NICE, 0 };
 	bool process = o->pid || o->cmd;
-	struct live l = { .o = o, .target.pidfd = -1 };
+	struct live l = { .o = o, .target.pidfd = -1, .vs.kdamond_cost = NAN };
 	char err[256] = "";
 	int rc = 1, ret;
 
@@ -432,6 +458,7 @@ int damontop_run(const struct damontop_opts *o)
 	}
 	/* the cost shown is the running cost: start-up is reported apart */
 	l.cpu_start_ns = l.cpu_prev_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	l.kd_start_ns = l.kd_prev_ns = kdamond_cpu_ns(&l);
 	l.wall_start_ns = l.wall_prev_ns = clock_ns(CLOCK_MONOTONIC);
 	rc = live_run(&l.lv);
 	if (rc)

@@ -30,6 +30,10 @@ struct view_status {
 	double budget;
 	double self_cost;	/* the whole process, fraction of one CPU */
 	uint64_t cpu_ns;	/* the whole process's CPU time since it started */
+	/* kernel DAMON: the kdamond's share of one CPU over the last refresh
+	 * (NAN: not known), and its CPU time since damontop's start-up */
+	double kdamond_cost;
+	uint64_t kdamond_cpu_ns;
 	uint64_t drops;
 	const char *plan;	/* the pte source's plan (plan_describe()), or NULL */
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* damontop's batch views: one text line or JSON object per aggregation. */
+#include <math.h>
 #include <string.h>
 
 #include "export.h"
@@ -110,13 +111,16 @@ void view_json_line(FILE *out, const struct damon_model *m,
 		return;
 	fprintf(out, "{\"time_ns\":%llu,\"sample_ns\":%llu,\"aggr_ns\":%llu,"
 		"\"nr_regions\":%u,\"wss_bytes\":%llu,\"rss_bytes\":%llu,"
-		"\"cost_ppm\":%.0f,\"drops\":%llu,\"clear\":\"%s\",\"regions\":[",
+		"\"cost_ppm\":%.0f,\"drops\":%llu,\"clear\":\"%s\",",
 		(unsigned long long)s->time_ns, (unsigned long long)s->sample_ns,
 		(unsigned long long)s->aggr_ns, s->nr_regions,
 		(unsigned long long)snapshot_wss(s),
 		(unsigned long long)vs->st.rss_bytes, vs->self_cost * 1e6,
 		(unsigned long long)(vs->drops + vs->st.drops),
 		vs->damon ? "kdamond" : vs->live ? plan_method_name(vs->st.method) : "none");
+	if (vs->live && vs->damon && !isnan(vs->kdamond_cost))
+		fprintf(out, "\"kdamond_cost_ppm\":%.0f,", vs->kdamond_cost * 1e6);
+	fputs("\"regions\":[", out);
 	for (uint32_t i = 0; i < s->nr_regions; i++) {
 		const struct region *r = &s->regions[i];
 		uint32_t n = r->nr_accesses;

@@ -7,6 +7,7 @@
  * buckets, VIEW_METRICS_BUCKETS of them; see damontop(8), METRICS.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,10 @@ void view_metrics(struct metrics *out, const struct damon_model *m,
 	one(out, P "cost_ratio", METRIC_GAUGE,
 	    "CPU used by the damontop process over the last refresh, of one CPU",
 	    vs->self_cost);
+	if (vs->damon && !isnan(vs->kdamond_cost))
+		one(out, P "kdamond_cpu_seconds", METRIC_COUNTER,
+		    "CPU time of the kdamond (kernel DAMON) since damontop started "
+		    "watching it", vs->kdamond_cpu_ns / 1e9);
 	if (pte)
 		one(out, P "budget_ratio", METRIC_GAUGE,
 		    "The pte source's CPU budget, of one CPU (--budget)", vs->budget);

@@ -300,6 +300,16 @@ static int build_grid(struct view_tui *v, const struct damon_model *m,
 	return err;
 }
 
+/* @share of one CPU as "1.25%", or "-" where it is not known */
+static const char *pct(char *buf, size_t len, double share)
+{
+	if (isnan(share))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2f%%", share * 100);
+	return buf;
+}
+
 static void view_tui_draw(void *view)
 {
 	struct view_tui *v = view;
@@ -333,11 +343,12 @@ static void view_tui_draw(void *view)
 		 vs->source_why ? vs->source_why : "",
 		 vs->source_why && *vs->source_why ? ")" : "");
 	if (vs->live && vs->damon)
-		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  cost %.2f%%  drops %llu",
+		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  cost %.2f%%  "
+			 "kdamond %s  drops %llu",
 			 last ? last->nr_regions : 0,
 			 units_bytes(b[2], 16, last ? snapshot_wss(last) : 0),
 			 units_bytes(b[3], 16, m->peak_wss), vs->self_cost * 100,
-			 (unsigned long long)(vs->drops + vs->st.drops));
+			 pct(b[4], 16, vs->kdamond_cost), (unsigned long long)(vs->drops + vs->st.drops));
 	else if (vs->live)
 		snprintf(h2, sizeof(h2), "regions %u  WSS %s (peak %s)  RSS %s  clear %s  "
 			 "cost %.2f%% (budget %.3g%%)  drops %llu",

@@ -132,6 +132,12 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 	(void)fd, (void)events;
 	if (lv->ops->refresh && (ret = pull(lv)))
 		return ret;
+	/* at -d's end this refresh is the last word: the deadline's timer,
+	 * due at the same time, would add a line over a few microseconds */
+	if (lv->ops->refresh && lv->deadline_ns && clock_ns(CLOCK_MONOTONIC) >= lv->deadline_ns) {
+		lv->last_word_said = true;
+		return LIVE_STOP_DEADLINE;
+	}
 	/* paused: the figures keep coming, the picture stays as it is */
 	if (lv->tui && !tui_paused(lv->tui))
 		draw(lv);
@@ -310,6 +316,9 @@ int live_run(struct live_session *lv)
 		return tool_error("%s", lv->why);
 	if (lv->with_view && open_view(lv))
 		return 1;
+	/* before both timers start: a refresh due with the deadline is past it */
+	if (o->duration_ns)
+		lv->deadline_ns = clock_ns(CLOCK_MONOTONIC) + o->duration_ns;
 	lv->refresh_fd = evloop_add_timer(lv->loop, lv->refresh_ns, on_refresh, lv);
 	if (lv->refresh_fd < 0 ||
 	    (o->duration_ns && evloop_add_deadline(lv->loop, o->duration_ns) < 0))
@@ -326,7 +335,7 @@ int live_run(struct live_session *lv)
 	if (stopped(lv) || lv->stop < 0)
 		return ended(lv);
 	if (lv->ops->refresh) {
-		ret = pull(lv);
+		ret = lv->last_word_said ? 0 : pull(lv);
 		if (ret)
 			return failed(lv, ret);
 	} else if (publish(lv)) {

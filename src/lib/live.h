@@ -103,6 +103,8 @@ struct live_session {
 	uint64_t next_print_ns;		/* push: the next line at this update time */
 	bool unprinted;			/* the latest update is not on stdout yet */
 	bool header_printed;
+	uint64_t deadline_ns;		/* -d's end (CLOCK_MONOTONIC), 0: none */
+	bool last_word_said;		/* the refresh at -d's end was printed */
 	int stop;			/* why the loop ended: enum live_stop or the tool's */
 	char why[256];			/* LIVE_STOP_FAILED: the line to say */
 };

@@ -36,7 +36,8 @@ struct live {
 	bool inventory;			/* the netdev family answers napi-get */
 };
 
-/* IRQs from the netdev family, by napi_id (this namespace's devices). */
+/* IRQs and kthreads from the netdev family, by napi_id (this namespace's
+ * devices). */
 static void inventory(struct live *l)
 {
 	struct netdev_napi *napis;
@@ -45,9 +46,7 @@ static void inventory(struct live *l)
 	if (!l->inventory || netdev_napi_list(&napis, &nr, NULL, 0))
 		return;
 	for (size_t i = 0; i < nr; i++)
-		for (size_t j = 0; j < l->s.nr_inst; j++)
-			if (napis[i].napi_id && l->s.inst[j].key.napi_id == napis[i].napi_id)
-				l->s.inst[j].irq = napis[i].irq;
+		nt_session_set_inventory(&l->s, napis[i].napi_id, napis[i].irq, napis[i].pid);
 	free(napis);
 }
 

@@ -23,7 +23,7 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "What to show:", 1 },
 	{ "dev", OPT_DEV, "DEV", 0, "Only the NAPI instances of DEV (repeat for more)", 1 },
 	{ "sort", OPT_SORT, "KEY", 0,
-	  "polls (default), packets, per-poll, full, kthread, dev, napi, mode, irq, cpus", 1 },
+	  "polls (default), packets, per-poll, full, kthread, pid, irq, dev, napi, mode, cpus", 1 },
 	{ NULL, 0, NULL, 0, "Configuring (persists after napitop exits):", 3 },
 	{ "threaded", OPT_THREADED, "DEV", 0,
 	  "Switch DEV's NAPI polling: napitop --threaded DEV on|off|busy-poll", 3 },

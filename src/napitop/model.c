@@ -70,6 +70,21 @@ static struct nt_instance *instance(struct nt_session *s, const struct nt_key *k
 	return in;
 }
 
+void nt_session_set_inventory(struct nt_session *s, uint32_t napi_id, int irq,
+			      uint32_t kthread_pid)
+{
+	for (size_t i = 0; napi_id && i < s->nr_inst; i++)
+		if (s->inst[i].key.napi_id == napi_id) {
+			s->inst[i].irq = irq;
+			s->inst[i].kthread_pid = kthread_pid;
+		}
+}
+
+uint32_t nt_kthread_pid(const struct nt_instance *in)
+{
+	return in->kthread_pid ?: in->thread_pid;
+}
+
 static uint64_t delta(uint64_t now, uint64_t before)
 {
 	return now > before ? now - before : 0;

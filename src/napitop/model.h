@@ -26,9 +26,11 @@ struct nt_instance {
 	struct nt_stat last;		/* the last interval */
 	uint64_t *cpu_polls;		/* [ncpu]: since the start */
 	uint64_t *cpu_last;		/* [ncpu]: the last interval */
-	uint32_t thread_pid;
+	uint32_t thread_pid;		/* the kthread seen polling it (threaded) */
 	uint64_t state;
-	int irq;			/* from the netdev family, -1: unknown */
+	/* from the netdev family's napi-get, where the kernel and driver say */
+	int irq;			/* -1: unknown */
+	uint32_t kthread_pid;		/* its napi/ kthread; 0: none or unknown */
 	double kthread_cpu;		/* share of a CPU its kthread took, last interval */
 	uint64_t kthread_ns;		/* ... since the start */
 	float polls_hist[NT_HISTORY], packets_hist[NT_HISTORY];	/* per second */
@@ -60,6 +62,13 @@ int nt_session_init(struct nt_session *s, unsigned int ncpu, const char *kind);
 void nt_session_free(struct nt_session *s);
 
 /* A refresh: @snap (taken, freed here) and softnet_stat (@sn, may be NULL). */
+/* napi-get's IRQ and kthread pid for the instance @napi_id, if shown. */
+void nt_session_set_inventory(struct nt_session *s, uint32_t napi_id, int irq,
+			      uint32_t kthread_pid);
+
+/* The pid to show for @in's kthread: napi-get's, else the one seen polling. */
+uint32_t nt_kthread_pid(const struct nt_instance *in);
+
 void nt_session_update(struct nt_session *s, struct nt_snapshot *snap,
 		       const struct softnet_cpu *sn, size_t nr_sn);
 

@@ -5,6 +5,8 @@
  * header written, and the whole file read back into a session.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +155,15 @@ static int load_line(struct json_object *line, struct nt_session *s)
 		json_get_u64(lost, "threads", &snap.lost_threads);
 	}
 	nt_session_update(s, &snap, sn, s->ncpu);
+	for (size_t i = 0; i < json_object_array_length(napis); i++) {
+		struct json_object *o = json_object_array_get_idx(napis, i);
+		uint64_t id = 0, irq = UINT64_MAX, pid = 0;
+
+		json_get_u64(o, "napi_id", &id);
+		json_get_u64(o, "irq", &irq);
+		json_get_u64(o, "kthread_pid", &pid);
+		nt_session_set_inventory(s, id, irq <= INT_MAX ? (int)irq : -1, pid);
+	}
 	ret = 0;
 out:
 	nt_snapshot_free(&snap);

@@ -15,7 +15,7 @@
 #include "tui.h"
 #include "view.h"
 
-#define NCOLS		10
+#define NCOLS		11
 #define MAX_ROWS	256
 #define SPARK_W		60
 
@@ -45,13 +45,16 @@ static const struct tui_help help[] = {
 };
 
 static const struct tui_col cols[NCOLS] = {
-	{ "DEV", 12, false }, { "NAPI", 8, true }, { "MODE", 9, false },
-	{ "POLLS/s", 10, true }, { "PKTS/s", 10, true }, { "PKT/POLL", 8, true },
-	{ "FULL%", 6, true }, { "KTHREAD%", 8, true }, { "IRQ", 5, true }, { "CPUS", 0, false },
+	/* all but CPUS fit 80 columns */
+	{ "DEV", 9, false }, { "NAPI", 6, true }, { "MODE", 9, false },
+	{ "POLLS/s", 8, true }, { "PKTS/s", 8, true }, { "PKT/POLL", 8, true },
+	{ "FULL%", 5, true }, { "KTHREAD%", 8, true }, { "PID", 7, true }, { "IRQ", 4, true },
+	{ "CPUS", 0, false },
 };
 
 static const char *const sort_keys[NCOLS] = {
-	"dev", "napi", "mode", "polls", "packets", "per-poll", "full", "kthread", "irq", "cpus",
+	"dev", "napi", "mode", "polls", "packets", "per-poll", "full", "kthread", "pid", "irq",
+	"cpus",
 };
 
 int view_sort_column(const char *key)
@@ -130,11 +133,15 @@ static void instance_row(const struct nt_session *s, const struct nt_instance *i
 		tui_row_set(r, 7, in->kthread_cpu, "%.1f", 100 * in->kthread_cpu);
 	else
 		tui_row_set(r, 7, -1, "-");
-	if (in->irq >= 0)
-		tui_row_set(r, 8, in->irq, "%d", in->irq);
+	if (nt_kthread_pid(in))
+		tui_row_set(r, 8, nt_kthread_pid(in), "%u", nt_kthread_pid(in));
 	else
 		tui_row_set(r, 8, -1, "-");
-	tui_row_set(r, 9, NAN, "%s", nt_cpu_list(s, in, buf, sizeof(buf)));
+	if (in->irq >= 0)
+		tui_row_set(r, 9, in->irq, "%d", in->irq);
+	else
+		tui_row_set(r, 9, -1, "-");
+	tui_row_set(r, 10, NAN, "%s", nt_cpu_list(s, in, buf, sizeof(buf)));
 }
 
 /* "▁▃▅█" (or ".:=#" without UTF-8) of the last @n values of @v. */

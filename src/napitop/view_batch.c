@@ -33,6 +33,8 @@ static struct json_object *instance_json(const struct nt_session *s, const struc
 	json_put_u64(o, "weight", in->total.weight);
 	if (in->irq >= 0)
 		json_put_u64(o, "irq", in->irq);
+	if (in->kthread_pid)
+		json_put_u64(o, "kthread_pid", in->kthread_pid);
 	json_put_fields(o, &in->total, stat_fields, JSON_FIELDS(stat_fields));
 	json_object_object_add(o, "hist", u64_array(in->total.hist, NT_HIST));
 	json_object_object_add(o, "modes", u64_array(in->total.modes, NT_NR_MODES));
@@ -125,24 +127,26 @@ static const char *num(char *buf, size_t len, int width, int prec, double v)
 void nt_session_text(FILE *out, const struct nt_session *s, const struct nt_dev *devs,
 		     size_t nr_devs)
 {
-	char cpus[128], id[16], a[24], b[24], c[24], d[24], e[24];
+	char cpus[128], id[16], a[24], b[24], c[24], d[24], e[24], pid[16], irq[16];
 
-	fprintf(out, "%.1fs  %-12s %8s %-9s %10s %10s %8s %6s %8s  %s\n",
+	fprintf(out, "%.1fs  %-12s %8s %-9s %10s %10s %8s %6s %8s %7s %5s  %s\n",
 		(s->time_ns - s->start_ns) / 1e9, "DEV", "NAPI", "MODE", "POLLS/s", "PKTS/s",
-		"PKT/POLL", "FULL%", "KTHREAD%", "CPUS");
+		"PKT/POLL", "FULL%", "KTHREAD%", "PID", "IRQ", "CPUS");
 	for (size_t i = 0; i < s->nr_inst; i++) {
 		const struct nt_instance *in = &s->inst[i];
 
 		if (!nt_instance_matches(in, devs, nr_devs))
 			continue;
-		fprintf(out, "      %-12s %8s %-9s %s %s %s %s %s  %s\n", in->dev,
+		snprintf(pid, sizeof(pid), nt_kthread_pid(in) ? "%u" : "-", nt_kthread_pid(in));
+		snprintf(irq, sizeof(irq), in->irq >= 0 ? "%d" : "-", in->irq);
+		fprintf(out, "      %-12s %8s %-9s %s %s %s %s %s %7s %5s  %s\n", in->dev,
 			nt_instance_name(in, id, sizeof(id)), nt_mode_name(nt_main_mode(in)),
 			num(a, sizeof(a), 10, 0, nt_rate(s, in->last.polls)),
 			num(b, sizeof(b), 10, 0, nt_rate(s, in->last.packets)),
 			num(c, sizeof(c), 8, 1, nt_per_poll(&in->last)),
 			num(d, sizeof(d), 6, 1, 100 * nt_full_share(&in->last)),
 			num(e, sizeof(e), 8, 1, in->thread_pid ? 100 * in->kthread_cpu : NAN),
-			nt_cpu_list(s, in, cpus, sizeof(cpus)));
+			pid, irq, nt_cpu_list(s, in, cpus, sizeof(cpus)));
 	}
 	for (unsigned int c = 0; c < s->ncpu; c++)
 		if (s->cpu[c].netrx_count || s->cpu[c].softnet.processed)

@@ -2,13 +2,13 @@
 # [interval [count]] as libbpf-tools take them, in every tool: --batch
 # 0.5 4 prints exactly four refreshes half a second apart and exits 0,
 # --json 0.5 4 exactly four JSON lines; a bad count is refused in one
-# line; nothing is left loaded.  Each tool watches what it
+# line; -i 0.5 -d 2 gives four refreshes; nothing is left loaded.  Each tool watches what it
 # watches by default (damontop a command it starts, iofilter a rule on a
 # loop device, coretop a declared SMT pair), with nothing else running.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/iofilter_lib.sh"
 need_bpf
-plan 16
+plan 19
 
 loop_setup 8
 ACCESSGEN="$TOOLS/accessgen random --regions 1 --size 4M --duration 20"
@@ -47,6 +47,14 @@ for tool in damontop coretop napitop iofilter; do
 		ok $? "$tool $mode 0.5 4: exit $rc, $n refreshes in $secs s"
 		[ $FAILED = 0 ] || diag "$(head -5 "$TMP/err")"
 	done
+	# -d a whole number of refreshes: the refresh due at its end is the
+	# last line, not followed by one more over the microseconds between
+	# the two timers (damontop prints per aggregation, not per refresh)
+	if [ $tool != damontop ]; then
+		read -r rc n secs <<<"$(refreshes $tool "${args[@]}" --batch -i 0.5 -d 2)"
+		[ "$rc" = 0 ] && [ "$n" = 4 ]
+		ok $? "$tool --batch -i 0.5 -d 2: exit $rc, $n refreshes in $secs s"
+	fi
 	one_line_error "$tool: a bad count" "bad count '0'" "$BIN/$tool" "${args[@]}" --batch 0.5 0
 	nothing_left "after $tool's runs" "$(eval echo "\$${tool^^}_PROGS")"
 done

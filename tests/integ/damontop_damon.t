@@ -15,7 +15,7 @@ for d in $root/kdamonds/[0-9]*; do
 	[ "$(cat "$d/state" 2>/dev/null)" = on ] && { kd=${d##*/}; break; }
 done
 [ -n "$kd" ] || skip_all "no kdamond is running here to watch"
-plan 19
+plan 21
 
 dt=$BIN/damontop
 ctx=$root/kdamonds/$kd/contexts/0
@@ -113,6 +113,23 @@ wait $pid
 ok $? "SIGINT ends --attach-kdamond with exit 0"
 nothing_left "after SIGINT" "$DAMONTOP_PROGS"
 
+# the kdamond's CPU time, as damontop counts it (its CPU clock), against
+# the kernel's own count in /proc/PID/schedstat around the run: the run's
+# window is inside the test's, apart by damontop's start-up and exit (tens
+# of ms), so it has at least half of the kdamond's CPU time of the test's
+# window unless the kdamond did more than half its work of 4 s in those
+# tens of ms; damontop's own CPU clock (about a tenth here) would not pass
+kpid=$(cat $root/kdamonds/$kd/pid)
+k0=$(cut -d' ' -f1 /proc/$kpid/schedstat)
+"$dt" --attach-kdamond "$kd" --headless --metrics-textfile "$TMP/kd.prom" -d 4 2>"$TMP/kd.err"
+rc=$?
+k1=$(cut -d' ' -f1 /proc/$kpid/schedstat)
+ours=$(awk '/^kscope_damontop_kdamond_cpu_seconds_total / { print $2 }' "$TMP/kd.prom")
+awk -v o="${ours:-0}" -v k=$((k1 - k0)) 'BEGIN { exit !(o > 0 && o * 1e9 <= k + 1000 && o * 1e9 >= k / 2) }'
+ok $? "the kdamond's CPU time: damontop ${ours:-none} s, schedstat $((k1 - k0)) ns around the run (exit $rc)"
+grep -q "the kdamond's [0-9.]*%" "$TMP/kd.err"
+ok $? "the summary gives the kdamond's share of a CPU: $(grep -o "monitor cost.*" "$TMP/kd.err")"
+
 # the live view of the watched kdamond, as a person sees it
 if command -v tmux >/dev/null; then
 	sock=kscope-test-$$
@@ -125,8 +142,9 @@ if command -v tmux >/dev/null; then
 		grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} ' "$TMP/s1" && break
 	done
 	grep -q "source damon $ops, kdamond $kd pid" "$TMP/s1" &&
+		grep -qE "cost [0-9.]+%  kdamond [0-9.]+%" "$TMP/s1" &&
 		grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} +[0-9.]+ [KMG]?i?B +[0-9]+% ' "$TMP/s1"
-	ok $? "live view: the header names the watched kdamond, the table has its regions"
+	ok $? "live view: the header names the watched kdamond and its CPU, the table has its regions"
 	if [ "$ops" = paddr ]; then
 		grep -c 'System RAM' "$TMP/s1" | grep -qv '^0$' && grep -qE 'System RAM +memcg [0-9]+% /' "$TMP/s1"
 		ok $? "physical memory: rows labelled System RAM, hottest regions with their memory cgroup"

@@ -43,6 +43,15 @@ check() {	# check DESCRIPTION COMMAND...
 # diag goes to stderr, where prove shows it without -v (Test::More's habit);
 # note is for what only a verbose run needs.
 diag() { sed 's/^/# /' <<<"$*" >&2; }
+# wait_for FILE PATTERN [TENTHS]: until a line of FILE matches (default 5 s)
+wait_for() {
+	local i
+	for i in $(seq "${3:-50}"); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 note() { sed 's/^/# /' <<<"$*"; }
 
 # one_line_error DESC PATTERN CMD...: bad input gets a non-zero exit, its

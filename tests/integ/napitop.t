@@ -11,7 +11,7 @@
 . "$(dirname "$0")/napi_lib.sh"
 need_bpf
 napi_need gro
-plan 27
+plan 29
 
 NT=$BIN/napitop
 COUNT=200000
@@ -19,15 +19,12 @@ COUNT=200000
 # run NAME: napitop --json beside COUNT datagrams; the last JSON line's
 # figures of vb's instance in NAME.vb, the NET_RX time in NAME.netrx
 run() {
-	local name=$1 pid i
+	local name=$1 pid
 	shift
 	ip netns exec "$NB" "$NT" --json --dev vb -i 0.5 --metrics-textfile "$TMP/$name.prom" "$@" \
 		>"$TMP/$name.json" 2>"$TMP/$name.err" &
 	pid=$!
-	for i in $(seq 50); do
-		grep -q 'watching' "$TMP/$name.err" && break
-		sleep 0.1
-	done
+	wait_for "$TMP/$name.err" watching
 	napi_traffic $COUNT 64
 	sleep 1
 	kill -INT $pid
@@ -38,10 +35,10 @@ run() {
 		my ($vb) = grep { $_->{dev} eq "vb" } @{$j->{napis}};
 		my $netrx = 0; $netrx += $_->{netrx_ns} for @{$j->{cpus}};
 		my %m; @m{qw(softirq ksoftirqd threaded busy_poll)} = @{$vb->{modes} // [0,0,0,0]};
-		printf "%d %d %d %s %d %d %d %d %d %d\n", $vb->{napi_id} // 0, $vb->{packets} // 0,
+		printf "%d %d %d %s %d %d %d %d %d %d %s\n", $vb->{napi_id} // 0, $vb->{packets} // 0,
 			$vb->{polls} // 0, $vb->{mode} // "none", $vb->{thread_pid} // 0,
 			$vb->{kthread_ns} // 0, $netrx, $m{softirq} + $m{ksoftirqd}, $m{threaded},
-			scalar @l;
+			scalar @l, $vb->{kthread_pid} // "none";
 	' <"$TMP/$name.json" >"$TMP/$name.vb"
 }
 
@@ -54,7 +51,7 @@ ip netns exec "$NB" "$NT" --threaded vb off >/dev/null 2>&1
 
 # --- softirq ------------------------------------------------------------------
 run softirq
-read -r id packets polls mode tpid kns netrx_sirq by_sirq by_thr lines <"$TMP/softirq.vb"
+read -r id packets polls mode tpid kns netrx_sirq by_sirq by_thr lines nlpid <"$TMP/softirq.vb"
 ok "$(cat "$TMP/softirq.rc")" "napitop --json in vb's namespace runs and ends on SIGINT ($lines lines)"
 grep -q '^napitop: watching napi:napi_poll \[tp_btf' "$TMP/softirq.err"
 ok $? "it says what it watches: $(head -1 "$TMP/softirq.err")"
@@ -87,15 +84,27 @@ kt=$(napi_kthreads)
 [ -n "$kt" ]
 ok $? "the kernel made vb's NAPI kthread (pid $kt)"
 run threaded
-read -r id2 packets2 polls2 mode2 tpid2 kns2 netrx_thr by_sirq2 by_thr2 lines2 <"$TMP/threaded.vb"
+read -r id2 packets2 polls2 mode2 tpid2 kns2 netrx_thr by_sirq2 by_thr2 lines2 nlpid2 <"$TMP/threaded.vb"
 [ "$mode2" = threaded ] && [ "$tpid2" = "$kt" ]
 ok $? "mode threaded, polled by pid $tpid2 (the kthread: $kt; threaded polls $by_thr2)"
+# the netdev family's napi-get (this kernel has it) names the same kthread,
+# and none in softirq mode
+[ "$nlpid2" = "$kt" ] && [ "$nlpid" = none ]
+ok $? "napi-get's kthread pid: $nlpid2 threaded, $nlpid in softirq"
 within "$packets2" "$RECEIVED" 3
 ok $? "threaded: packets within 3% of those received: $packets2 vs $RECEIVED"
 [ "$kns2" -gt 0 ]
 ok $? "the kthread's CPU time is counted (${kns2} ns)"
 [ "$netrx_thr" -lt $((netrx_sirq / 2)) ]
 ok $? "NET_RX softirq time falls: ${netrx_thr} ns threaded vs ${netrx_sirq} ns in softirq"
+# the text view: the kthread's pid in vb's row
+ip netns exec "$NB" "$NT" --batch --dev vb -d 3 >"$TMP/thr.txt" 2>"$TMP/thr.err" &
+pid=$!
+wait_for "$TMP/thr.err" watching
+napi_traffic 2000 64
+wait $pid
+awk -v kt="$kt" '$1 == "vb" && $3 == "threaded" && $9 == kt { f = 1 } END { exit !f }' "$TMP/thr.txt"
+ok $? "--batch: vb's row says threaded, PID $kt$(grep -m1 '^ *vb ' "$TMP/thr.txt" | tr -s ' ' | sed 's/^/: /')"
 ip netns exec "$NB" "$NT" --threaded vb off >"$TMP/off.out" 2>&1
 grep -q '^vb: threaded on -> off$' "$TMP/off.out"
 ok $? "--threaded vb off switches it back ($(head -1 "$TMP/off.out"))"

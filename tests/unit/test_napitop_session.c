@@ -203,6 +203,9 @@ static void test_file_round_trip(void **state)
 	nt_session_update(&s, &a, NULL, 0);
 	nt_session_json(f, &s, NULL, 0);
 	nt_session_update(&s, &b, NULL, 0);
+	/* napi-get's IRQ and kthread for 77; the backlog (id 0) has none */
+	nt_session_set_inventory(&s, 77, 33, 501);
+	nt_session_set_inventory(&s, 0, 34, 502);
 	nt_session_json(f, &s, NULL, 0);
 	fclose(f);
 
@@ -222,6 +225,11 @@ static void test_file_round_trip(void **state)
 			   1e-6);
 	assert_float_equal(r.inst[0].kthread_cpu, s.inst[0].kthread_cpu, 1e-9);
 	assert_int_equal(r.cpu[0].netrx_ns, s.cpu[0].netrx_ns);
+	assert_int_equal(r.inst[0].irq, 33);
+	assert_int_equal(r.inst[0].kthread_pid, 501);
+	assert_int_equal(nt_kthread_pid(&r.inst[0]), 501);	/* napi-get's over the poller's */
+	assert_int_equal(r.inst[1].irq, -1);
+	assert_int_equal(r.inst[1].kthread_pid, 0);
 	nt_session_free(&r);
 	nt_session_free(&s);
 }

@@ -13,14 +13,20 @@
 #                  no packets: it polls for completions)
 #   nic-threaded   the same after napitop --threaded eth0 on: polled by
 #                  its kthread, whose CPU time napitop measured
+# Where the kernel answers napi-get (netdev netlink, 6.8+), the instance's
+# kthread pid from it: none in softirq, the polling kthread's when
+# threaded; and its IRQ, shown (virtio-net, the 6.12 guest's NIC, does not
+# link its NAPIs to IRQs: napi-get names none there, nor on this host's
+# 6.18).
 # A run whose file is missing, empty or not JSON fails each of its checks.
 # The NIC's runs are judged where the guest has a NIC (tests/vm/features).
 . "$KSCOPE_TOP/tests/vm/guest/lib.sh"
-nic=0
+nic=0 napi_get=0
 expects nic && nic=1
-echo "1..$((6 + nic * 9))"
+expects napi_get && napi_get=1
+echo "1..$((6 + nic * (9 + 2 * napi_get)))"
 perl -MJSON::PP -e '
-	my ($dir, $nic) = @ARGV;
+	my ($dir, $nic, $napi_get) = @ARGV;
 	sub say_ok { printf "%s - napitop %s\n", $_[0] ? "ok" : "not ok", $_[1] }
 	sub slurp { open my $h, "<", "$dir/$_[0]" or return ""; local $/; <$h> }
 	# the last refresh of a run; {} (every check of it fails) when none
@@ -78,6 +84,12 @@ perl -MJSON::PP -e '
 		say_ok($polls > 0 && sum(@{$e->{hist} // []}) == $polls,
 		       "$run: polls $polls, all in the histogram");
 		my ($s, $k, $t) = @{$e->{modes} // [0, 0, 0]};
+		# napi-get: a kthread only when threaded, the one that polled
+		my $kp = $e->{kthread_pid};
+		say_ok($run eq "nic" ? !defined $kp : $kp && $kp == ($e->{thread_pid} // 0),
+		       sprintf "%s: napi-get names kthread pid %s (polled by %s), irq %s", $run,
+		       $e->{kthread_pid} // "none", $e->{thread_pid} || "no kthread", $e->{irq} // "none")
+			if $napi_get;
 		if ($run eq "nic") {
 			say_ok($polls > 0 && $s + $k == $polls && defined $e->{thread_pid} && $e->{thread_pid} == 0,
 			       "$run: polled in NET_RX softirq ($s, ksoftirqd $k, threaded $t), no kthread");
@@ -90,4 +102,4 @@ perl -MJSON::PP -e '
 		say_ok(($e->{kthread_ns} // 0) > 0 && $th && $th->{run_ns} > 0,
 		       sprintf "%s: the kthread\x27s CPU time counted (%.3f ms)", $run, ($e->{kthread_ns} // 0) / 1e6);
 	}
-' "$KSCOPE_FILES" $nic
+' "$KSCOPE_FILES" $nic $napi_get

@@ -61,6 +61,10 @@ ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 if run backlog loopback; then
 	grep -q '^napitop: watching napi:napi_poll \[\(tp_btf\|raw_tp\)' backlog.err
 	ok $? "it says which hooks it took"
+	# the netdev family (napi-get: IRQs, kthreads) only where the kernel has it
+	grep -q 'netdev netlink' backlog.err
+	if expects napi_get; then [ $? = 0 ]; else [ $? = 1 ]; fi
+	ok $? "netdev netlink's napi-get taken where the kernel has it: $(head -1 backlog.err)"
 fi
 nothing_left "after napitop --json" 'nt_[a-z_]*'
 
