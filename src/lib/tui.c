@@ -222,6 +222,13 @@ void tui_layout_compute(struct tui_layout *l, int lines, int cols,
 	l->table_h = avail - l->canvas_h;
 }
 
+void tui_set_header_lines(struct tui *t, unsigned int n)
+{
+	t->opts.header_lines = n < TUI_MAX_HEADER ? n : TUI_MAX_HEADER;
+	if (t->scr)
+		tui_layout_compute(&t->lay, LINES, COLS, &t->opts);
+}
+
 size_t tui_fit(const char *s, unsigned int width, unsigned int *cells)
 {
 	size_t i = 0, n, len = strlen(s);

@@ -23,7 +23,7 @@
 /* Below this the frame draws only "terminal too small". */
 #define TUI_MIN_COLS	80
 #define TUI_MIN_LINES	24
-#define TUI_MAX_HEADER	4	/* header lines the layout reserves at most */
+#define TUI_MAX_HEADER	7	/* header lines the layout reserves at most */
 #define TUI_MSG_SEC	4	/* how long a status message stays */
 
 /* What a key means; tui_read_key() returns one of these. */
@@ -184,6 +184,9 @@ void tui_view_free(void *view);
 int tui_read_key(struct tui *t);
 /* For loops whose signalfd takes SIGWINCH (so curses never sees it). */
 void tui_resize(struct tui *t);
+/* A view whose header grows or shrinks (a detail screen): the layout for
+ * @n header lines from the next draw on. */
+void tui_set_header_lines(struct tui *t, unsigned int n);
 
 /* Grid the canvas shows: size struct tui_heat to nt = cols, na = rows.
  * Both are 0 while the terminal is too small or opts.canvas is false. */

@@ -18,11 +18,16 @@ struct napitop_opts {
 	int sort;			/* --sort: a table column, -1: polls/s */
 	const char *threaded_dev;	/* --threaded DEV MODE: configure, then exit */
 	const char *threaded_mode;
+	const char *set_target;		/* --set DEV|NAPI_ID NAME=VALUE...: configure, exit */
+	const char **set_args;
+	size_t nr_set;
 	struct cliout out;		/* --batch, --json, -o, --replay, -d, -i, ... */
 };
 
 int napitop_run(const struct napitop_opts *o);
 /* --threaded DEV MODE: switch it, say before and after. */
 int napitop_threaded(const char *dev, const char *mode);
+/* --set DEV|NAPI_ID NAME=VALUE...: configure, say before and after. */
+int napitop_set(const char *target, const char *const *assignments, size_t nr);
 
 #endif

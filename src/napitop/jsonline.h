@@ -12,12 +12,22 @@
 
 #include "jsonfields.h"
 #include "trace.h"
+#include "tune.h"
 
 /* An nt_stat's counters by name (the session file, --json). */
 static const struct json_field stat_fields[] = {
 	{ "polls", offsetof(struct nt_stat, polls) },
 	{ "packets", offsetof(struct nt_stat, packets) },
 	{ "full", offsetof(struct nt_stat, full) },
+};
+
+/* An instance's "config" object: its keys by tune_attr (threaded as its
+ * name), and "from": "napi" (napi-get) or "device" (sysfs) */
+static const char *const config_keys[TUNE_NR] = {
+	[TUNE_DEFER_HARD_IRQS] = "defer_hard_irqs",
+	[TUNE_GRO_FLUSH_TIMEOUT] = "gro_flush_timeout_ns",
+	[TUNE_IRQ_SUSPEND_TIMEOUT] = "irq_suspend_timeout_ns",
+	[TUNE_THREADED] = "threaded",
 };
 
 #endif

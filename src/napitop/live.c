@@ -23,6 +23,7 @@
 #include "softnet.h"
 #include "threaded.h"
 #include "trace.h"
+#include "tune.h"
 #include "view.h"
 
 struct live {
@@ -34,20 +35,70 @@ struct live {
 	FILE *out;
 	char status[128];
 	bool inventory;			/* the netdev family answers napi-get */
+	unsigned int netns;		/* ours: where device names mean our devices */
 };
 
-/* IRQs and kthreads from the netdev family, by napi_id (this namespace's
- * devices). */
+/* @n's queues ("rx0 tx0") and the sums of their counters into @info */
+static void queues_of(const struct netdev_inventory *inv, unsigned int napi_id,
+		      struct nt_napi_info *info)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < inv->nr_queues; i++) {
+		const struct netdev_queue *q = &inv->queues[i];
+
+		if (q->napi_id != napi_id)
+			continue;
+		if (used < sizeof(info->queues))
+			used += snprintf(info->queues + used, sizeof(info->queues) - used, "%s%s%u",
+					 used ? " " : "", q->type == NETDEV_QUEUE_TX ? "tx" : "rx",
+					 q->id);
+		for (int k = 0; inv->have_qstats && k < NETDEV_QSTAT_NR; k++) {
+			if (q->stats[k] == UINT64_MAX)
+				continue;
+			if (info->qstats[k] == UINT64_MAX)
+				info->qstats[k] = 0;
+			info->qstats[k] += q->stats[k];
+		}
+	}
+}
+
+/* What the netdev family says of each instance of this namespace's
+ * devices (napi-get, queue-get, qstats-get); where it gives no
+ * configuration (before 6.13, or no napi-get), the device's sysfs values,
+ * which each of its NAPIs takes. */
 static void inventory(struct live *l)
 {
-	struct netdev_napi *napis;
-	size_t nr;
+	struct netdev_inventory inv = {};
+	struct nt_napi_info info;
 
-	if (!l->inventory || netdev_napi_list(&napis, &nr, NULL, 0))
-		return;
-	for (size_t i = 0; i < nr; i++)
-		nt_session_set_inventory(&l->s, napis[i].napi_id, napis[i].irq, napis[i].pid);
-	free(napis);
+	if (l->inventory && netdev_inventory_read(&inv, NULL, 0))
+		memset(&inv, 0, sizeof(inv));
+	for (size_t i = 0; i < inv.nr_napis; i++) {
+		const struct netdev_napi *n = &inv.napis[i];
+
+		nt_napi_info_init(&info);
+		info.irq = n->irq;
+		info.kthread_pid = n->pid;
+		info.conf = n->conf;
+		queues_of(&inv, n->napi_id, &info);
+		if (n->conf.defer_hard_irqs < 0)
+			info.conf_device = !tune_device_read(THREADED_SYSFS_NET, n->ifname,
+							     &info.conf);
+		nt_session_set_info(&l->s, n->napi_id, &info, false);
+	}
+	if (!l->inventory)
+		for (size_t i = 0; i < l->s.nr_inst; i++) {
+			const struct nt_instance *in = &l->s.inst[i];
+
+			if (!in->key.napi_id || in->netns != l->netns)
+				continue;
+			nt_napi_info_init(&info);
+			info.conf_device = !tune_device_read(THREADED_SYSFS_NET, in->dev,
+							     &info.conf);
+			nt_session_set_info(&l->s, in->key.napi_id, &info, false);
+		}
+	netdev_inventory_free(&inv);
 }
 
 /* The kernel's figures into the session (live_ops.refresh). */
@@ -126,6 +177,7 @@ static int resolve_devs(struct live *l, bool here)
 		return tool_error("out of memory");
 	if (here && stat("/proc/self/ns/net", &ns))
 		return tool_error("cannot tell this network namespace: %s", strerror(errno));
+	l->netns = ns.st_ino;
 	for (size_t i = 0; i < o->nr_devs; i++) {
 		l->devs[i].name = o->devs[i];
 		if (!here)
@@ -201,4 +253,140 @@ int napitop_threaded(const char *dev, const char *word)
 	printf("%s: threaded %s -> %s\n", dev, threaded_name(before), threaded_name(after));
 	fprintf(stderr, "napitop: %s stays %s after napitop exits\n", dev, threaded_name(after));
 	return 0;
+}
+
+/* The configuration of each NAPI of @ifindex (all NAPIs: 0), as napi-get
+ * gives it; where it gives none (before 6.13, or no napi-get), one entry
+ * with the device's sysfs values and napi_id 0.  Its number, or -errno. */
+static int conf_of(unsigned int ifindex, const char *dev, struct netdev_napi **out, char *err,
+		   size_t errlen)
+{
+	struct netdev_napi *napis = NULL;
+	size_t nr = 0, kept = 0;
+
+	if (netdev_napi_list(&napis, &nr, err, errlen))
+		nr = 0;
+	for (size_t i = 0; i < nr; i++)
+		if ((!ifindex || napis[i].ifindex == ifindex) && napis[i].conf.defer_hard_irqs >= 0)
+			napis[kept++] = napis[i];
+	if (!kept && dev) {
+		free(napis);
+		napis = calloc(1, sizeof(*napis));
+		if (!napis)
+			return -ENOMEM;
+		if (tune_device_read(THREADED_SYSFS_NET, dev, &napis[0].conf)) {
+			free(napis);
+			errmsg(err, errlen, "'%s' has no NAPI settings here (napi-get or sysfs)", dev);
+			return -EOPNOTSUPP;
+		}
+		kept = 1;
+	}
+	*out = napis;
+	return kept;
+}
+
+static bool all_digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+int napitop_set(const char *target, const char *const *assignments, size_t nr)
+{
+	struct netdev_napi_conf want = NETDEV_NAPI_CONF_NONE, per_napi = NETDEV_NAPI_CONF_NONE;
+	struct netdev_napi *before = NULL, *after = NULL;
+	unsigned int ifindex = 0, napi_id = 0;
+	bool by_id = all_digits(target);
+	int nb, na, rc = 1;
+	char err[256], a[24], b[24];
+
+	for (size_t i = 0; i < nr; i++)
+		if (tune_parse(assignments[i], &want, err, sizeof(err)))
+			return tool_error("--set %s: %s", target, err);
+	if (by_id) {
+		napi_id = strtoul(target, NULL, 10);
+		per_napi = want;
+	} else if (!(ifindex = if_nametoindex(target))) {
+		return tool_error("--set %s: no network device '%s' in this network namespace",
+				  target, target);
+	} else {
+		/* only irq-suspend-timeout has no device file: napi-set it */
+		per_napi.irq_suspend_timeout_ns = want.irq_suspend_timeout_ns;
+	}
+	nb = conf_of(ifindex, by_id ? NULL : target, &before, err, sizeof(err));
+	if (nb < 0) {
+		tool_error("--set %s: %s", target, err);
+		goto out;
+	}
+	if (by_id) {
+		int i = 0;
+
+		while (i < nb && before[i].napi_id != napi_id)
+			i++;
+		if (i == nb) {
+			/* napi-set says why: no such NAPI, or no napi-set */
+			int ret = netdev_napi_set(napi_id, &per_napi, err, sizeof(err));
+
+			if (!ret)
+				tool_error("--set %s: napi-get does not show NAPI %u's settings",
+					   target, napi_id);
+			else if (ret == -EOPNOTSUPP)
+				tool_error("--set %s: one NAPI is set through napi-set (6.13+): %s "
+					   "(--set DEV sets a device's NAPIs)", target, err);
+			else
+				tool_error("--set %s: %s", target, err);
+			goto out;
+		}
+		before[0] = before[i];
+		nb = 1;
+	}
+	/* everything checked before anything changes: napi-set is there and
+	 * takes this NAPI (an empty set changes nothing) */
+	if (tune_get(&per_napi, TUNE_IRQ_SUSPEND_TIMEOUT) >= 0 || by_id)
+		for (int i = 0; i < nb; i++) {
+			struct netdev_napi_conf none = NETDEV_NAPI_CONF_NONE;
+
+			if (!before[i].napi_id || netdev_napi_set(before[i].napi_id, &none, err,
+								   sizeof(err))) {
+				tool_error("--set %s: %s", target, before[i].napi_id ? err :
+					   "irq-suspend-timeout needs napi-set (6.13+)");
+				goto out;
+			}
+		}
+	if (!by_id && tune_device_write(THREADED_SYSFS_NET, target, &want, err, sizeof(err))) {
+		tool_error("--set %s: %s", target, err);
+		goto out;
+	}
+	for (int i = 0; i < nb; i++)
+		if (before[i].napi_id && (by_id || per_napi.irq_suspend_timeout_ns >= 0) &&
+		    netdev_napi_set(before[i].napi_id, &per_napi, err, sizeof(err))) {
+			tool_error("--set %s: %s", target, err);
+			goto out;
+		}
+	na = conf_of(ifindex, by_id ? NULL : target, &after, err, sizeof(err));
+	for (int i = 0; i < nb; i++) {
+		const struct netdev_napi_conf *now = NULL;
+
+		for (int j = 0; j < na; j++)
+			if (after[j].napi_id == before[i].napi_id)
+				now = &after[j].conf;
+		for (int t = 0; t < TUNE_NR; t++) {
+			if (tune_get(&want, t) < 0)
+				continue;
+			if (before[i].napi_id)
+				printf("%s napi %u: ", before[i].ifname[0] ? before[i].ifname : target,
+				       before[i].napi_id);
+			else
+				printf("%s (device): ", target);
+			printf("%s %s -> %s\n", tune_attr_name(t),
+			       tune_format(t, tune_get(&before[i].conf, t), b, sizeof(b)),
+			       tune_format(t, now ? tune_get(now, t) : -1, a, sizeof(a)));
+		}
+	}
+	fprintf(stderr, "napitop: the settings stay after napitop exits (until changed, or %s "
+		"goes)\n", by_id ? "the NAPI" : "the device");
+	rc = 0;
+out:
+	free(before);
+	free(after);
+	return rc;
 }

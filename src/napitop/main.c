@@ -16,7 +16,7 @@ const char *argp_program_version = "napitop (kscope) 0.1";
 
 enum {
 	OPT_DEV = 256, OPT_SORT,
-	OPT_THREADED,
+	OPT_THREADED, OPT_SET,
 };
 
 static const struct argp_option options[] = {
@@ -27,6 +27,9 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Configuring (persists after napitop exits):", 3 },
 	{ "threaded", OPT_THREADED, "DEV", 0,
 	  "Switch DEV's NAPI polling: napitop --threaded DEV on|off|busy-poll", 3 },
+	{ "set", OPT_SET, "DEV|NAPI_ID", 0,
+	  "Configure a device's NAPIs or one NAPI: napitop --set DEV|NAPI_ID "
+	  "defer-hard-irqs=N gro-flush-timeout=NS irq-suspend-timeout=NS threaded=on|off", 3 },
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
 	{},
 };
@@ -58,9 +61,20 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_THREADED:
 		o->threaded_dev = arg;
 		return 0;
+	case OPT_SET:
+		o->set_target = arg;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (o->threaded_dev && !o->threaded_mode) {
 			o->threaded_mode = arg;
+			return 0;
+		}
+		if (o->set_target) {
+			grown = realloc(o->set_args, (o->nr_set + 1) * sizeof(*grown));
+			if (!grown)
+				argp_failure(state, 1, 0, "out of memory");
+			o->set_args = grown;
+			o->set_args[o->nr_set++] = arg;
 			return 0;
 		}
 		return ARGP_ERR_UNKNOWN;	/* [interval [count]]: cliout's */
@@ -69,6 +83,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--threaded %s: on, off or busy-poll?", o->threaded_dev);
 		if (o->out.replay && o->threaded_dev)
 			argp_error(state, "--replay and --threaded exclude each other");
+		if (o->set_target && !o->nr_set)
+			argp_error(state, "--set %s: what to set? (defer-hard-irqs=N, "
+				   "gro-flush-timeout=NS, irq-suspend-timeout=NS, threaded=on|off)",
+				   o->set_target);
+		if (o->set_target && (o->threaded_dev || o->out.replay))
+			argp_error(state, "--set excludes --threaded and --replay");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -90,6 +110,7 @@ static const struct argp argp = {
 	"  napitop --dev eth0 --json -d 10\n"
 	"  napitop --batch 0.5 4                four refreshes half a second apart\n"
 	"  napitop --threaded eth0 on\n"
+	"  napitop --set eth0 defer-hard-irqs=2 gro-flush-timeout=200us\n"
 	"See napitop(8).",
 };
 
@@ -99,7 +120,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	argp_parse(&argp, argc, argv, 0, NULL, &o);
-	rc = o.threaded_dev ? napitop_threaded(o.threaded_dev, o.threaded_mode) : napitop_run(&o);
+	rc = o.threaded_dev ? napitop_threaded(o.threaded_dev, o.threaded_mode) :
+	     o.set_target ? napitop_set(o.set_target, o.set_args, o.nr_set) : napitop_run(&o);
 	free(o.devs);
+	free(o.set_args);
 	return rc;
 }

@@ -41,6 +41,7 @@ void nt_session_free(struct nt_session *s)
 	free(s->inst);
 	free(s->cpu);
 	free(s->threads);
+	free(s->qbase);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -58,7 +59,8 @@ static struct nt_instance *instance(struct nt_session *s, const struct nt_key *k
 	in = &grown[s->nr_inst];
 	memset(in, 0, sizeof(*in));
 	in->key = *key;
-	in->irq = -1;
+	nt_napi_info_init(&in->info);
+	in->rxq_rate = NAN;
 	in->cpu_polls = calloc(s->ncpu, sizeof(*in->cpu_polls));
 	in->cpu_last = calloc(s->ncpu, sizeof(*in->cpu_last));
 	if (!in->cpu_polls || !in->cpu_last) {
@@ -70,19 +72,81 @@ static struct nt_instance *instance(struct nt_session *s, const struct nt_key *k
 	return in;
 }
 
-void nt_session_set_inventory(struct nt_session *s, uint32_t napi_id, int irq,
-			      uint32_t kthread_pid)
+void nt_napi_info_init(struct nt_napi_info *info)
 {
-	for (size_t i = 0; napi_id && i < s->nr_inst; i++)
-		if (s->inst[i].key.napi_id == napi_id) {
-			s->inst[i].irq = irq;
-			s->inst[i].kthread_pid = kthread_pid;
+	memset(info, 0, sizeof(*info));
+	info->irq = -1;
+	info->conf = (struct netdev_napi_conf)NETDEV_NAPI_CONF_NONE;
+	memset(info->qstats, 0xff, sizeof(info->qstats));
+}
+
+static bool conf_known(const struct netdev_napi_conf *c)
+{
+	return c->defer_hard_irqs >= 0 || c->gro_flush_timeout_ns >= 0 ||
+	       c->irq_suspend_timeout_ns >= 0 || c->threaded >= 0;
+}
+
+/* @napi_id's base counts, those of @info when first seen (0s for counts
+ * already since the start); NULL without memory */
+static uint64_t *qstats_base(struct nt_session *s, uint32_t napi_id,
+			     const struct nt_napi_info *info, bool since_start)
+{
+	struct nt_qstats_base *grown;
+
+	for (size_t i = 0; i < s->nr_qbase; i++)
+		if (s->qbase[i].napi_id == napi_id)
+			return s->qbase[i].v;
+	grown = realloc(s->qbase, (s->nr_qbase + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	s->qbase = grown;
+	grown[s->nr_qbase].napi_id = napi_id;
+	for (int k = 0; k < NETDEV_QSTAT_NR; k++)
+		grown[s->nr_qbase].v[k] = since_start ? 0 : info->qstats[k];
+	return grown[s->nr_qbase++].v;
+}
+
+void nt_session_set_info(struct nt_session *s, uint32_t napi_id,
+			 const struct nt_napi_info *info, bool since_start)
+{
+	uint64_t *base = napi_id ? qstats_base(s, napi_id, info, since_start) : NULL;
+
+	for (size_t i = 0; napi_id && i < s->nr_inst; i++) {
+		struct nt_instance *in = &s->inst[i];
+		uint64_t was = in->info.qstats[NETDEV_QSTAT_RX_PACKETS], now;
+
+		if (in->key.napi_id != napi_id)
+			continue;
+		if (conf_known(&in->info.conf) && conf_known(&info->conf) &&
+		    memcmp(&in->info.conf, &info->conf, sizeof(info->conf))) {
+			in->conf_change_ns = s->time_ns;
+			in->at_change = in->total;
 		}
+		in->info = *info;
+		for (int k = 0; k < NETDEV_QSTAT_NR; k++) {
+			uint64_t *q = &in->info.qstats[k];
+
+			if (*q == UINT64_MAX)
+				continue;
+			if (!base) {
+				*q = UINT64_MAX;	/* no base to count from */
+				continue;
+			}
+			/* first reported later, or a driver that reset its
+			 * counters: counted from there */
+			if (base[k] == UINT64_MAX || *q < base[k])
+				base[k] = since_start ? 0 : *q;
+			*q -= base[k];
+		}
+		now = in->info.qstats[NETDEV_QSTAT_RX_PACKETS];
+		in->rxq_rate = was != UINT64_MAX && now != UINT64_MAX && now >= was ?
+			       nt_rate(s, now - was) : NAN;
+	}
 }
 
 uint32_t nt_kthread_pid(const struct nt_instance *in)
 {
-	return in->kthread_pid ?: in->thread_pid;
+	return in->info.kthread_pid ?: in->thread_pid;
 }
 
 static uint64_t delta(uint64_t now, uint64_t before)

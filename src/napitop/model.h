@@ -13,10 +13,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netdev.h"
 #include "softnet.h"
 #include "trace.h"
 
 #define NT_HISTORY	120	/* refreshes kept for the sparklines */
+
+/* What the netdev family says of an instance (napi-get, queue-get,
+ * qstats-get), where the kernel and the driver say it. */
+struct nt_napi_info {
+	int irq;			/* -1: unknown */
+	uint32_t kthread_pid;		/* its napi/ kthread; 0: none or unknown */
+	struct netdev_napi_conf conf;	/* -1: unknown */
+	bool conf_device;		/* conf from the device's sysfs files */
+	char queues[48];		/* "rx0 tx0"; "": none or unknown */
+	uint64_t qstats[NETDEV_QSTAT_NR];	/* its queues' sums since the start
+						 * (as every counter here);
+						 * UINT64_MAX: not kept */
+};
 
 struct nt_instance {
 	struct nt_key key;
@@ -28,9 +42,12 @@ struct nt_instance {
 	uint64_t *cpu_last;		/* [ncpu]: the last interval */
 	uint32_t thread_pid;		/* the kthread seen polling it (threaded) */
 	uint64_t state;
-	/* from the netdev family's napi-get, where the kernel and driver say */
-	int irq;			/* -1: unknown */
-	uint32_t kthread_pid;		/* its napi/ kthread; 0: none or unknown */
+	struct nt_napi_info info;
+	double rxq_rate;		/* qstats' rx-packets a second, last interval */
+	/* the configuration's last change in this session: when, and the
+	 * counters then, so that a view can show its effect */
+	uint64_t conf_change_ns;	/* 0: none seen */
+	struct nt_stat at_change;
 	double kthread_cpu;		/* share of a CPU its kthread took, last interval */
 	uint64_t kthread_ns;		/* ... since the start */
 	float polls_hist[NT_HISTORY], packets_hist[NT_HISTORY];	/* per second */
@@ -55,6 +72,13 @@ struct nt_session {
 	struct nt_thread_row *threads;	/* as last read */
 	size_t nr_threads;
 	uint64_t lost_napis, lost_threads;
+	/* the driver's queue counts of each NAPI when first seen (at the
+	 * start, for those there then), whether or not it has polled yet */
+	struct nt_qstats_base {
+		uint32_t napi_id;
+		uint64_t v[NETDEV_QSTAT_NR];
+	} *qbase;
+	size_t nr_qbase;
 	char kind[8];			/* tp_btf, raw_tp */
 };
 
@@ -62,15 +86,21 @@ int nt_session_init(struct nt_session *s, unsigned int ncpu, const char *kind);
 void nt_session_free(struct nt_session *s);
 
 /* A refresh: @snap (taken, freed here) and softnet_stat (@sn, may be NULL). */
-/* napi-get's IRQ and kthread pid for the instance @napi_id, if shown. */
-void nt_session_set_inventory(struct nt_session *s, uint32_t napi_id, int irq,
-			      uint32_t kthread_pid);
+void nt_session_update(struct nt_session *s, struct nt_snapshot *snap,
+		       const struct softnet_cpu *sn, size_t nr_sn);
+
+/* The netdev family's word on the instance @napi_id (if shown), after the
+ * refresh it goes with: the driver's queue counters as it reports them
+ * (made counts since the start here), or already since the start
+ * (@since_start: a replay's).  A changed configuration marks the
+ * instance's counters, for the view's before and after. */
+void nt_session_set_info(struct nt_session *s, uint32_t napi_id,
+			 const struct nt_napi_info *info, bool since_start);
+/* An nt_napi_info of nothing known. */
+void nt_napi_info_init(struct nt_napi_info *info);
 
 /* The pid to show for @in's kthread: napi-get's, else the one seen polling. */
 uint32_t nt_kthread_pid(const struct nt_instance *in);
-
-void nt_session_update(struct nt_session *s, struct nt_snapshot *snap,
-		       const struct softnet_cpu *sn, size_t nr_sn);
 
 /* Figures of an instance over the last interval (NaN before there is one). */
 double nt_rate(const struct nt_session *s, uint64_t count);

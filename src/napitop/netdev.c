@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The netdev generic netlink family over a raw socket: resolve the family
- * with the controller, dump napi-get and qstats-get, and parse the replies
- * with pure functions over byte buffers.
+ * with the controller, dump napi-get, queue-get and qstats-get, send
+ * napi-set, and parse the replies with pure functions over byte buffers.
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,11 +29,13 @@
 #ifndef NETDEV_FAMILY_NAME
 #define NETDEV_FAMILY_NAME "netdev"
 #endif
-#ifndef NETDEV_CMD_NAPI_GET
+#ifndef NETDEV_CMD_QUEUE_GET
+#define NETDEV_CMD_QUEUE_GET 10
 #define NETDEV_CMD_NAPI_GET 11
-#endif
-#ifndef NETDEV_CMD_QSTATS_GET
 #define NETDEV_CMD_QSTATS_GET 12
+#endif
+#ifndef NETDEV_CMD_NAPI_SET
+#define NETDEV_CMD_NAPI_SET 14
 #endif
 #ifndef NETDEV_A_NAPI_IFINDEX
 #define NETDEV_A_NAPI_IFINDEX 1
@@ -41,14 +43,40 @@
 #define NETDEV_A_NAPI_IRQ 3
 #define NETDEV_A_NAPI_PID 4
 #endif
+#ifndef NETDEV_A_NAPI_DEFER_HARD_IRQS
+#define NETDEV_A_NAPI_DEFER_HARD_IRQS 5
+#define NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT 6
+#endif
+#ifndef NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT
+#define NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT 7
+#endif
 #ifndef NETDEV_A_NAPI_THREADED
 #define NETDEV_A_NAPI_THREADED 8
 #endif
+#ifndef NETDEV_A_QUEUE_ID
+#define NETDEV_A_QUEUE_ID 1
+#define NETDEV_A_QUEUE_IFINDEX 2
+#define NETDEV_A_QUEUE_TYPE 3
+#define NETDEV_A_QUEUE_NAPI_ID 4
+#endif
 #ifndef NETDEV_A_QSTATS_IFINDEX
 #define NETDEV_A_QSTATS_IFINDEX 1
+#define NETDEV_A_QSTATS_QUEUE_TYPE 2
+#define NETDEV_A_QSTATS_QUEUE_ID 3
+#define NETDEV_A_QSTATS_SCOPE 4
 #define NETDEV_A_QSTATS_RX_PACKETS 8
-#define NETDEV_A_QSTATS_RX_BYTES 9
 #endif
+#define QSTATS_SCOPE_QUEUE 1
+
+const char *const netdev_qstat_names[NETDEV_QSTAT_NR] = {
+	"rx-packets", "rx-bytes", "tx-packets", "tx-bytes", "rx-alloc-fail", "rx-hw-drops",
+	"rx-hw-drop-overruns", "rx-csum-complete", "rx-csum-unnecessary", "rx-csum-none",
+	"rx-csum-bad", "rx-hw-gro-packets", "rx-hw-gro-bytes", "rx-hw-gro-wire-packets",
+	"rx-hw-gro-wire-bytes", "rx-hw-drop-ratelimits", "tx-hw-drops", "tx-hw-drop-errors",
+	"tx-csum-none", "tx-needs-csum", "tx-hw-gso-packets", "tx-hw-gso-bytes",
+	"tx-hw-gso-wire-packets", "tx-hw-gso-wire-bytes", "tx-hw-drop-ratelimits", "tx-stop",
+	"tx-wake",
+};
 
 /* errmsg, then the error code: "return fail(...)" */
 #define fail(err, errlen, code, ...) (errmsg(err, errlen, __VA_ARGS__), (code))
@@ -168,20 +196,16 @@ int netdev_parse_napi(const void *msg, size_t len, struct netdev_napi *out)
 		return ret;
 	memset(out, 0, sizeof(*out));
 	out->irq = -1;
-	out->threaded = -1;
+	out->conf = (struct netdev_napi_conf)NETDEV_NAPI_CONF_NONE;
 	while ((ret = attr_next(&a, &type, &data, &dlen)) > 0) {
-		switch (type) {
-		case NETDEV_A_NAPI_IFINDEX:
-		case NETDEV_A_NAPI_ID:
-		case NETDEV_A_NAPI_IRQ:
-		case NETDEV_A_NAPI_PID:
-		case NETDEV_A_NAPI_THREADED:
-			if (attr_uint(data, dlen, &v) || v > INT_MAX)
-				return -EBADMSG;
-			break;
-		default:
+		if (type < NETDEV_A_NAPI_IFINDEX || type > NETDEV_A_NAPI_THREADED)
 			continue;	/* newer attributes */
-		}
+		if (attr_uint(data, dlen, &v))
+			return -EBADMSG;
+		/* the timeouts are u64 nanoseconds; the rest fit an int */
+		if (type != NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT &&
+		    type != NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT ? v > INT_MAX : v > INT64_MAX)
+			return -EBADMSG;
 		switch (type) {
 		case NETDEV_A_NAPI_IFINDEX:
 			out->ifindex = v;
@@ -197,8 +221,17 @@ int netdev_parse_napi(const void *msg, size_t len, struct netdev_napi *out)
 		case NETDEV_A_NAPI_PID:
 			out->pid = v;
 			break;
+		case NETDEV_A_NAPI_DEFER_HARD_IRQS:
+			out->conf.defer_hard_irqs = v;
+			break;
+		case NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT:
+			out->conf.gro_flush_timeout_ns = v;
+			break;
+		case NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT:
+			out->conf.irq_suspend_timeout_ns = v;
+			break;
 		case NETDEV_A_NAPI_THREADED:
-			out->threaded = v;
+			out->conf.threaded = v;
 			break;
 		}
 	}
@@ -207,8 +240,50 @@ int netdev_parse_napi(const void *msg, size_t len, struct netdev_napi *out)
 	return 1;
 }
 
-int netdev_parse_qstats(const void *msg, size_t len, unsigned int *ifindex,
-			uint64_t *rx_packets, uint64_t *rx_bytes)
+int netdev_parse_queue(const void *msg, size_t len, struct netdev_queue *out)
+{
+	bool have_id = false, have_ifindex = false, have_type = false;
+	const unsigned char *data;
+	struct attrs a;
+	uint16_t type;
+	size_t dlen;
+	uint64_t v;
+	int ret;
+
+	ret = genl_frame(msg, len, NETDEV_CMD_QUEUE_GET, &a);
+	if (ret <= 0)
+		return ret;
+	memset(out, 0, sizeof(*out));
+	memset(out->stats, 0xff, sizeof(out->stats));
+	while ((ret = attr_next(&a, &type, &data, &dlen)) > 0) {
+		if (type < NETDEV_A_QUEUE_ID || type > NETDEV_A_QUEUE_NAPI_ID)
+			continue;	/* dmabuf, io_uring, xsk, newer */
+		if (attr_uint(data, dlen, &v) || v > UINT_MAX)
+			return -EBADMSG;
+		switch (type) {
+		case NETDEV_A_QUEUE_ID:
+			out->id = v;
+			have_id = true;
+			break;
+		case NETDEV_A_QUEUE_IFINDEX:
+			out->ifindex = v;
+			have_ifindex = true;
+			break;
+		case NETDEV_A_QUEUE_TYPE:
+			out->type = v;
+			have_type = true;
+			break;
+		case NETDEV_A_QUEUE_NAPI_ID:
+			out->napi_id = v;
+			break;
+		}
+	}
+	if (ret < 0 || !have_id || !have_ifindex || !have_type)
+		return -EBADMSG;
+	return 1;
+}
+
+int netdev_parse_qstats(const void *msg, size_t len, struct netdev_qstats *out)
 {
 	const unsigned char *data;
 	bool have_ifindex = false;
@@ -221,22 +296,30 @@ int netdev_parse_qstats(const void *msg, size_t len, unsigned int *ifindex,
 	ret = genl_frame(msg, len, NETDEV_CMD_QSTATS_GET, &a);
 	if (ret <= 0)
 		return ret;
-	*rx_packets = *rx_bytes = UINT64_MAX;
+	out->queue_type = out->queue_id = -1;
+	memset(out->v, 0xff, sizeof(out->v));
 	while ((ret = attr_next(&a, &type, &data, &dlen)) > 0) {
-		if (type != NETDEV_A_QSTATS_IFINDEX && type != NETDEV_A_QSTATS_RX_PACKETS &&
-		    type != NETDEV_A_QSTATS_RX_BYTES)
-			continue;
+		unsigned int stat = type - NETDEV_A_QSTATS_RX_PACKETS;
+
+		if (type == NETDEV_A_QSTATS_SCOPE ||
+		    (type > NETDEV_A_QSTATS_SCOPE && stat >= NETDEV_QSTAT_NR))
+			continue;	/* the scope echoed, newer counters */
 		if (attr_uint(data, dlen, &v))
 			return -EBADMSG;
-		if (type == NETDEV_A_QSTATS_IFINDEX) {
-			if (v > UINT_MAX)
+		if (type == NETDEV_A_QSTATS_IFINDEX || type == NETDEV_A_QSTATS_QUEUE_TYPE ||
+		    type == NETDEV_A_QSTATS_QUEUE_ID) {
+			if (v > INT_MAX)
 				return -EBADMSG;
-			*ifindex = v;
-			have_ifindex = true;
-		} else if (type == NETDEV_A_QSTATS_RX_PACKETS) {
-			*rx_packets = v;
-		} else {
-			*rx_bytes = v;
+			if (type == NETDEV_A_QSTATS_IFINDEX) {
+				out->ifindex = v;
+				have_ifindex = true;
+			} else if (type == NETDEV_A_QSTATS_QUEUE_TYPE) {
+				out->queue_type = v;
+			} else {
+				out->queue_id = v;
+			}
+		} else if (stat < NETDEV_QSTAT_NR) {
+			out->v[stat] = v;
 		}
 	}
 	if (ret < 0 || !have_ifindex)
@@ -245,7 +328,8 @@ int netdev_parse_qstats(const void *msg, size_t len, unsigned int *ifindex,
 }
 
 /* CTRL_ATTR_OPS: a nest of nests, one per op, of its id and flags */
-static int parse_ops(const unsigned char *data, size_t dlen, uint64_t *dump_ops)
+static int parse_ops(const unsigned char *data, size_t dlen, uint64_t *dump_ops,
+		     uint64_t *do_ops)
 {
 	struct attrs ops = { data, dlen };
 	const unsigned char *d;
@@ -274,11 +358,14 @@ static int parse_ops(const unsigned char *data, size_t dlen, uint64_t *dump_ops)
 			return ret;
 		if (id < 64 && (flags & GENL_CMD_CAP_DUMP))
 			*dump_ops |= 1ull << id;
+		if (id < 64 && (flags & GENL_CMD_CAP_DO))
+			*do_ops |= 1ull << id;
 	}
 	return ret;
 }
 
-int netdev_parse_family(const void *msg, size_t len, uint16_t *id, uint64_t *dump_ops)
+int netdev_parse_family(const void *msg, size_t len, uint16_t *id, uint64_t *dump_ops,
+			uint64_t *do_ops)
 {
 	const unsigned char *data;
 	bool have_id = false;
@@ -291,7 +378,7 @@ int netdev_parse_family(const void *msg, size_t len, uint16_t *id, uint64_t *dum
 	ret = genl_frame(msg, len, CTRL_CMD_NEWFAMILY, &a);
 	if (ret <= 0)
 		return ret;
-	*dump_ops = 0;
+	*dump_ops = *do_ops = 0;
 	while ((ret = attr_next(&a, &type, &data, &dlen)) > 0) {
 		if (type == CTRL_ATTR_FAMILY_ID) {
 			if (dlen != 2 || attr_uint(data, dlen, &v))
@@ -299,7 +386,7 @@ int netdev_parse_family(const void *msg, size_t len, uint16_t *id, uint64_t *dum
 			*id = v;
 			have_id = true;
 		} else if (type == CTRL_ATTR_OPS) {
-			if (parse_ops(data, dlen, dump_ops))
+			if (parse_ops(data, dlen, dump_ops, do_ops))
 				return -EBADMSG;
 		}
 	}
@@ -393,11 +480,17 @@ static void nl_close(struct nl *nl)
 	close(nl->fd);
 }
 
-/* A request of @cmd to @family with one attribute (@atype 0: none). */
+struct nl_attr {
+	uint16_t type;
+	uint16_t len;
+	const void *data;
+};
+
+/* A request of @cmd to @family with @nr attributes. */
 static int nl_send(struct nl *nl, uint16_t family, uint16_t flags, uint8_t cmd,
-		   uint16_t atype, const void *adata, uint16_t alen)
+		   const struct nl_attr *attrs, size_t nr)
 {
-	unsigned char req[NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN + 32] = { 0 };
+	unsigned char req[NLMSG_HDRLEN + GENL_HDRLEN + 8 * (NLA_HDRLEN + 16)] = { 0 };
 	struct nlmsghdr nh = {
 		.nlmsg_type = family,
 		.nlmsg_flags = NLM_F_REQUEST | flags,
@@ -408,13 +501,14 @@ static int nl_send(struct nl *nl, uint16_t family, uint16_t flags, uint8_t cmd,
 	size_t len = NLMSG_HDRLEN + GENL_HDRLEN;
 	ssize_t n;
 
-	if (atype) {
-		struct nlattr nla = { .nla_len = NLA_HDRLEN + alen, .nla_type = atype };
+	for (size_t i = 0; i < nr; i++) {
+		struct nlattr nla = { .nla_len = NLA_HDRLEN + attrs[i].len,
+				      .nla_type = attrs[i].type };
 
-		if (alen > sizeof(req) - len - NLA_HDRLEN)
+		if ((size_t)NLA_ALIGN(nla.nla_len) > sizeof(req) - len)
 			return -E2BIG;
 		memcpy(req + len, &nla, sizeof(nla));
-		memcpy(req + len + NLA_HDRLEN, adata, alen);
+		memcpy(req + len + NLA_HDRLEN, attrs[i].data, attrs[i].len);
 		len += NLA_ALIGN(nla.nla_len);
 	}
 	nh.nlmsg_len = len;
@@ -476,14 +570,14 @@ static int nl_recv(struct nl *nl, int (*each)(const void *msg, size_t len, void 
 
 struct family {
 	uint16_t id;
-	uint64_t dump_ops;
+	uint64_t dump_ops, do_ops;
 	bool found;
 };
 
 static int family_each(const void *msg, size_t len, void *ctx)
 {
 	struct family *f = ctx;
-	int ret = netdev_parse_family(msg, len, &f->id, &f->dump_ops);
+	int ret = netdev_parse_family(msg, len, &f->id, &f->dump_ops, &f->do_ops);
 
 	if (ret == 1)
 		f->found = true;
@@ -491,32 +585,37 @@ static int family_each(const void *msg, size_t len, void *ctx)
 	return ret == 1 ? 0 : ret;
 }
 
-/* The netdev family, able to dump @op (named @opname for the message). */
-static int resolve(struct nl *nl, unsigned int op, const char *opname, uint16_t *id,
-		   char *err, size_t errlen)
+/* The netdev family: its id and the ops it has. */
+static int resolve(struct nl *nl, struct family *f, char *err, size_t errlen)
 {
-	struct family f = { 0 };
+	const struct nl_attr name = { CTRL_ATTR_FAMILY_NAME, sizeof(NETDEV_FAMILY_NAME),
+				      NETDEV_FAMILY_NAME };
 	char why[128] = "";
 	int ret;
 
-	ret = nl_send(nl, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME,
-		      NETDEV_FAMILY_NAME, sizeof(NETDEV_FAMILY_NAME));
+	memset(f, 0, sizeof(*f));
+	ret = nl_send(nl, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, &name, 1);
 	if (!ret)
-		ret = nl_recv(nl, family_each, &f, why, sizeof(why));
+		ret = nl_recv(nl, family_each, f, why, sizeof(why));
 	if (ret == -ENOENT)
 		return fail(err, errlen, -EOPNOTSUPP,
 			    "this kernel has no netdev netlink family (no NAPI inventory)");
 	if (ret)
 		return fail(err, errlen, ret, "netlink: cannot look up the netdev family: %s%s%s",
 			    strerror(-ret), *why ? ": " : "", why);
-	if (!f.found)
+	if (!f->found)
 		return fail(err, errlen, -EBADMSG,
 			    "netlink: the kernel's answer about the netdev family is not one");
-	if (!(f.dump_ops & 1ull << op))
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "this kernel's netdev netlink family has no %s", opname);
-	*id = f.id;
 	return 0;
+}
+
+/* -EOPNOTSUPP and its line where @ops lacks @op */
+static int need_op(uint64_t ops, unsigned int op, const char *opname, char *err, size_t errlen)
+{
+	if (ops & 1ull << op)
+		return 0;
+	return fail(err, errlen, -EOPNOTSUPP, "this kernel's netdev netlink family has no %s",
+		    opname);
 }
 
 /* the op's error as one line */
@@ -529,38 +628,101 @@ static int op_error(int ret, const char *opname, const char *why, char *err, siz
 		    *why ? ": " : "", why);
 }
 
-struct napis {
-	struct netdev_napi *v;
-	size_t nr, cap;
+/* A growing array of @size-byte elements. */
+struct list {
+	void *v;
+	size_t nr, cap, size;
 };
+
+static void *list_add(struct list *l)
+{
+	if (l->nr == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		void *grown = realloc(l->v, cap * l->size);
+
+		if (!grown)
+			return NULL;
+		l->v = grown;
+		l->cap = cap;
+	}
+	return (char *)l->v + l->size * l->nr++;
+}
 
 static int napi_each(const void *msg, size_t len, void *ctx)
 {
-	struct napis *l = ctx;
-	struct netdev_napi napi;
+	struct netdev_napi napi, *slot;
 	int ret = netdev_parse_napi(msg, len, &napi);
 
 	if (ret != 1)
 		return ret;
-	if (l->nr == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct netdev_napi *grown = realloc(l->v, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		l->v = grown;
-		l->cap = cap;
-	}
-	l->v[l->nr++] = napi;
+	slot = list_add(ctx);
+	if (!slot)
+		return -ENOMEM;
+	*slot = napi;
 	return 1;
+}
+
+static int queue_each(const void *msg, size_t len, void *ctx)
+{
+	struct netdev_queue q, *slot;
+	int ret = netdev_parse_queue(msg, len, &q);
+
+	if (ret != 1)
+		return ret;
+	slot = list_add(ctx);
+	if (!slot)
+		return -ENOMEM;
+	*slot = q;
+	return 1;
+}
+
+/* A dump of @cmd with @attrs: 0, or the failure as op_error() says it. */
+static int dump(struct nl *nl, uint16_t family, uint8_t cmd, const char *opname,
+		const struct nl_attr *attrs, size_t nr,
+		int (*each)(const void *msg, size_t len, void *ctx), void *ctx,
+		char *err, size_t errlen)
+{
+	char why[128] = "";
+	int ret = nl_send(nl, family, NLM_F_DUMP, cmd, attrs, nr);
+
+	if (!ret)
+		ret = nl_recv(nl, each, ctx, why, sizeof(why));
+	return ret ? op_error(ret, opname, why, err, errlen) : 0;
+}
+
+/* Every NAPI, named by its device: on @nl, the family resolved. */
+static int napis_read(struct nl *nl, const struct family *f, struct netdev_napi **out,
+		      size_t *nr, char *err, size_t errlen)
+{
+	struct list l = { .size = sizeof(struct netdev_napi) };
+	struct netdev_napi *v;
+	int ret;
+
+	ret = need_op(f->dump_ops, NETDEV_CMD_NAPI_GET, "napi-get", err, errlen);
+	if (!ret)
+		ret = dump(nl, f->id, NETDEV_CMD_NAPI_GET, "napi-get", NULL, 0, napi_each, &l,
+			   err, errlen);
+	if (ret) {
+		free(l.v);
+		return ret;
+	}
+	v = l.v;
+	for (size_t i = 0; i < l.nr; i++) {
+		char name[IF_NAMESIZE];
+
+		/* the device may have gone since: keep its NAPIs, nameless */
+		if (if_indextoname(v[i].ifindex, name))
+			snprintf(v[i].ifname, sizeof(v[i].ifname), "%s", name);
+	}
+	*out = v;
+	*nr = l.nr;
+	return 0;
 }
 
 int netdev_napi_list(struct netdev_napi **out, size_t *nr, char *err, size_t errlen)
 {
-	struct napis l = { 0 };
-	char why[128] = "";
+	struct family f;
 	struct nl nl;
-	uint16_t id;
 	int ret;
 
 	*out = NULL;
@@ -568,48 +730,144 @@ int netdev_napi_list(struct netdev_napi **out, size_t *nr, char *err, size_t err
 	ret = nl_open(&nl, err, errlen);
 	if (ret)
 		return ret;
-	ret = resolve(&nl, NETDEV_CMD_NAPI_GET, "napi-get", &id, err, errlen);
+	ret = resolve(&nl, &f, err, errlen);
+	if (!ret)
+		ret = napis_read(&nl, &f, out, nr, err, errlen);
+	nl_close(&nl);
+	return ret;
+}
+
+/* qstats-get per queue: each reply's counters onto its queue in @inv */
+static int qstats_onto_queue(const void *msg, size_t len, void *ctx)
+{
+	struct netdev_inventory *inv = ctx;
+	struct netdev_qstats q;
+	int ret = netdev_parse_qstats(msg, len, &q);
+
+	if (ret != 1)
+		return ret;
+	for (size_t i = 0; i < inv->nr_queues; i++) {
+		struct netdev_queue *qu = &inv->queues[i];
+
+		if (qu->ifindex == q.ifindex && qu->type == q.queue_type &&
+		    (int)qu->id == q.queue_id)
+			memcpy(qu->stats, q.v, sizeof(q.v));
+	}
+	return 1;
+}
+
+int netdev_inventory_read(struct netdev_inventory *inv, char *err, size_t errlen)
+{
+	struct list queues = { .size = sizeof(struct netdev_queue) };
+	const uint32_t scope = QSTATS_SCOPE_QUEUE;
+	const struct nl_attr by_queue = { NETDEV_A_QSTATS_SCOPE, sizeof(scope), &scope };
+	struct family f;
+	struct nl nl;
+	int ret;
+
+	memset(inv, 0, sizeof(*inv));
+	ret = nl_open(&nl, err, errlen);
+	if (ret)
+		return ret;
+	ret = resolve(&nl, &f, err, errlen);
+	if (!ret)
+		ret = napis_read(&nl, &f, &inv->napis, &inv->nr_napis, err, errlen);
 	if (ret)
 		goto out;
-	ret = nl_send(&nl, id, NLM_F_DUMP, NETDEV_CMD_NAPI_GET, 0, NULL, 0);
-	if (!ret)
-		ret = nl_recv(&nl, napi_each, &l, why, sizeof(why));
-	if (ret) {
-		op_error(ret, "napi-get", why, err, errlen);
-		goto out;
+	/* the rest where the kernel has it: what is missing shows as "-" */
+	if (f.dump_ops & 1ull << NETDEV_CMD_QUEUE_GET &&
+	    !dump(&nl, f.id, NETDEV_CMD_QUEUE_GET, "queue-get", NULL, 0, queue_each, &queues,
+		  NULL, 0)) {
+		inv->queues = queues.v;
+		inv->nr_queues = queues.nr;
+		inv->have_queues = true;
+		queues.v = NULL;
 	}
-	for (size_t i = 0; i < l.nr; i++) {
-		char name[IF_NAMESIZE];
-
-		/* the device may have gone since: keep its NAPIs, nameless */
-		if (if_indextoname(l.v[i].ifindex, name))
-			snprintf(l.v[i].ifname, sizeof(l.v[i].ifname), "%s", name);
-	}
-	*out = l.v;
-	*nr = l.nr;
-	l.v = NULL;
+	if (inv->have_queues && f.dump_ops & 1ull << NETDEV_CMD_QSTATS_GET)
+		inv->have_qstats = !dump(&nl, f.id, NETDEV_CMD_QSTATS_GET, "qstats-get",
+					 &by_queue, 1, qstats_onto_queue, inv, NULL, 0);
 out:
-	free(l.v);
+	free(queues.v);
+	nl_close(&nl);
+	return ret;
+}
+
+void netdev_inventory_free(struct netdev_inventory *inv)
+{
+	free(inv->napis);
+	free(inv->queues);
+	memset(inv, 0, sizeof(*inv));
+}
+
+/* napi-set answers a do request with an ack (asked for): done at 0 */
+static int ack_each(const void *msg, size_t len, void *ctx)
+{
+	const struct nlmsghdr *nh = msg;
+	int32_t e;
+
+	(void)ctx;
+	if (len < NLMSG_HDRLEN + sizeof(e) || nh->nlmsg_type != NLMSG_ERROR)
+		return -EBADMSG;
+	memcpy(&e, (const char *)msg + NLMSG_HDRLEN, sizeof(e));
+	return e > 0 || e < -4095 ? -EBADMSG : e;
+}
+
+int netdev_napi_set(unsigned int napi_id, const struct netdev_napi_conf *conf, char *err,
+		    size_t errlen)
+{
+	const uint32_t id = napi_id, defer = conf->defer_hard_irqs,
+		       threaded = conf->threaded;
+	const uint64_t gro = conf->gro_flush_timeout_ns, suspend = conf->irq_suspend_timeout_ns;
+	struct nl_attr attrs[5] = { { NETDEV_A_NAPI_ID, sizeof(id), &id } };
+	size_t nr = 1;
+	char why[128] = "";
+	struct family f;
+	struct nl nl;
+	int ret;
+
+	if (conf->defer_hard_irqs >= 0)
+		attrs[nr++] = (struct nl_attr){ NETDEV_A_NAPI_DEFER_HARD_IRQS, sizeof(defer), &defer };
+	if (conf->gro_flush_timeout_ns >= 0)
+		attrs[nr++] = (struct nl_attr){ NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT, sizeof(gro), &gro };
+	if (conf->irq_suspend_timeout_ns >= 0)
+		attrs[nr++] = (struct nl_attr){ NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT, sizeof(suspend),
+						&suspend };
+	if (conf->threaded >= 0)
+		attrs[nr++] = (struct nl_attr){ NETDEV_A_NAPI_THREADED, sizeof(threaded), &threaded };
+	ret = nl_open(&nl, err, errlen);
+	if (ret)
+		return ret;
+	ret = resolve(&nl, &f, err, errlen);
+	if (!ret)
+		ret = need_op(f.do_ops, NETDEV_CMD_NAPI_SET, "napi-set", err, errlen);
+	if (ret)
+		goto out;
+	ret = nl_send(&nl, f.id, NLM_F_ACK, NETDEV_CMD_NAPI_SET, attrs, nr);
+	if (!ret)
+		ret = nl_recv(&nl, ack_each, NULL, why, sizeof(why));
+	if (ret == -ENOENT)
+		errmsg(err, errlen, "no NAPI with id %u in this network namespace", napi_id);
+	else if (ret)
+		op_error(ret, "napi-set", why, err, errlen);
+out:
 	nl_close(&nl);
 	return ret;
 }
 
 struct qstats {
 	unsigned int ifindex;
-	uint64_t rx_packets, rx_bytes;
+	struct netdev_qstats q;
 	bool found;
 };
 
 static int qstats_each(const void *msg, size_t len, void *ctx)
 {
 	struct qstats *q = ctx;
-	uint64_t packets, bytes;
-	unsigned int ifindex;
-	int ret = netdev_parse_qstats(msg, len, &ifindex, &packets, &bytes);
+	struct netdev_qstats got;
+	int ret = netdev_parse_qstats(msg, len, &got);
 
-	if (ret == 1 && ifindex == q->ifindex && !q->found) {
-		q->rx_packets = packets;
-		q->rx_bytes = bytes;
+	if (ret == 1 && got.ifindex == q->ifindex && !q->found) {
+		q->q = got;
 		q->found = true;
 	}
 	return ret;
@@ -619,10 +877,11 @@ int netdev_qstats(unsigned int ifindex, uint64_t *rx_packets, uint64_t *rx_bytes
 		  size_t errlen)
 {
 	struct qstats q = { .ifindex = ifindex };
+	const uint32_t idx = ifindex;
+	const struct nl_attr dev = { NETDEV_A_QSTATS_IFINDEX, sizeof(idx), &idx };
 	char why[128] = "", name[IF_NAMESIZE];
-	uint32_t idx = ifindex;
+	struct family f;
 	struct nl nl;
-	uint16_t id;
 	int ret;
 
 	if (!ifindex)
@@ -632,19 +891,20 @@ int netdev_qstats(unsigned int ifindex, uint64_t *rx_packets, uint64_t *rx_bytes
 	ret = nl_open(&nl, err, errlen);
 	if (ret)
 		return ret;
-	ret = resolve(&nl, NETDEV_CMD_QSTATS_GET, "qstats-get", &id, err, errlen);
+	ret = resolve(&nl, &f, err, errlen);
+	if (!ret)
+		ret = need_op(f.dump_ops, NETDEV_CMD_QSTATS_GET, "qstats-get", err, errlen);
 	if (ret)
 		goto out;
 	/* no scope attribute: the device's totals */
-	ret = nl_send(&nl, id, NLM_F_DUMP, NETDEV_CMD_QSTATS_GET, NETDEV_A_QSTATS_IFINDEX,
-		      &idx, sizeof(idx));
+	ret = nl_send(&nl, f.id, NLM_F_DUMP, NETDEV_CMD_QSTATS_GET, &dev, 1);
 	if (!ret)
 		ret = nl_recv(&nl, qstats_each, &q, why, sizeof(why));
 	if (ret == -ENODEV) {
 		errmsg(err, errlen, "no network device with ifindex %u", ifindex);
 		goto out;
 	}
-	/* the op is there (resolve() said so): the driver keeps no counters */
+	/* the op is there (need_op() said so): the driver keeps no counters */
 	if (ret == -EOPNOTSUPP) {
 		errmsg(err, errlen, "the driver of '%s' keeps no queue stats (EOPNOTSUPP)", name);
 		goto out;
@@ -655,14 +915,15 @@ int netdev_qstats(unsigned int ifindex, uint64_t *rx_packets, uint64_t *rx_bytes
 	}
 	/* kernels that skip such devices in silence; counters a driver does
 	 * not keep are left out */
-	if (!q.found || q.rx_packets == UINT64_MAX || q.rx_bytes == UINT64_MAX) {
+	if (!q.found || q.q.v[NETDEV_QSTAT_RX_PACKETS] == UINT64_MAX ||
+	    q.q.v[NETDEV_QSTAT_RX_BYTES] == UINT64_MAX) {
 		ret = fail(err, errlen, -EOPNOTSUPP,
 			   "the driver of '%s' reports no receive packets and bytes (qstats)",
 			   name);
 		goto out;
 	}
-	*rx_packets = q.rx_packets;
-	*rx_bytes = q.rx_bytes;
+	*rx_packets = q.q.v[NETDEV_QSTAT_RX_PACKETS];
+	*rx_bytes = q.q.v[NETDEV_QSTAT_RX_BYTES];
 out:
 	nl_close(&nl);
 	return ret;

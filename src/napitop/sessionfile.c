@@ -13,6 +13,7 @@
 #include "errmsg.h"
 #include "jsonline.h"
 #include "session.h"
+#include "threaded.h"
 
 void nt_session_write_header(FILE *out, const struct nt_session *s)
 {
@@ -95,6 +96,39 @@ static int load_instance(struct json_object *o, unsigned int ncpu, struct nt_nap
 	return 0;
 }
 
+/* What the netdev family said of a recorded instance (view_batch.c's
+ * info_json), as far as the line has it. */
+static void load_info(struct json_object *o, struct nt_napi_info *info)
+{
+	struct json_object *c, *q, *f;
+	enum threaded_mode mode;
+	uint64_t v;
+
+	nt_napi_info_init(info);
+	if (json_get_u64(o, "irq", &v) && v <= INT_MAX)
+		info->irq = v;
+	if (json_get_u64(o, "kthread_pid", &v) && v <= UINT32_MAX)
+		info->kthread_pid = v;
+	if (json_object_object_get_ex(o, "config", &c) && json_object_is_type(c, json_type_object)) {
+		for (int a = 0; a < TUNE_NR; a++) {
+			if (a == TUNE_THREADED) {
+				if (json_object_object_get_ex(c, config_keys[a], &f) &&
+				    !threaded_parse(json_object_get_string(f), &mode))
+					info->conf.threaded = mode;
+			} else if (json_get_u64(c, config_keys[a], &v) && v <= INT64_MAX) {
+				tune_set(&info->conf, a, v);
+			}
+		}
+		info->conf_device = json_object_object_get_ex(c, "from", &f) &&
+				    !strcmp(json_object_get_string(f), "device");
+	}
+	if (json_object_object_get_ex(o, "queues", &f))
+		snprintf(info->queues, sizeof(info->queues), "%s", json_object_get_string(f));
+	if (json_object_object_get_ex(o, "qstats", &q) && json_object_is_type(q, json_type_object))
+		for (int k = 0; k < NETDEV_QSTAT_NR; k++)
+			json_get_u64(q, netdev_qstat_names[k], &info->qstats[k]);
+}
+
 static int load_line(struct json_object *line, struct nt_session *s)
 {
 	struct json_object *napis = json_get_array(line, "napis");
@@ -157,12 +191,12 @@ static int load_line(struct json_object *line, struct nt_session *s)
 	nt_session_update(s, &snap, sn, s->ncpu);
 	for (size_t i = 0; i < json_object_array_length(napis); i++) {
 		struct json_object *o = json_object_array_get_idx(napis, i);
-		uint64_t id = 0, irq = UINT64_MAX, pid = 0;
+		struct nt_napi_info info;
+		uint64_t id = 0;
 
 		json_get_u64(o, "napi_id", &id);
-		json_get_u64(o, "irq", &irq);
-		json_get_u64(o, "kthread_pid", &pid);
-		nt_session_set_inventory(s, id, irq <= INT_MAX ? (int)irq : -1, pid);
+		load_info(o, &info);
+		nt_session_set_info(s, id, &info, true);
 	}
 	ret = 0;
 out:

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * napitop's live terminal view, drawn with the shared frame: four header
- * lines and a table of NAPI instances sorted by any number column (s), or
- * with Enter the selected instance in detail (histogram rows, sparklines
- * in the header) until Backspace.
+ * lines and a table of NAPI instances sorted by any number column (s):
+ * their polling, or with c their configuration and queues (the netdev
+ * family's word); with Enter the selected instance in detail (histogram
+ * rows; sparklines, configuration, queue counters and the polling before
+ * and after its last configuration change in the header) until Backspace.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,9 +15,12 @@
 #include <string.h>
 
 #include "tui.h"
+#include "tune.h"
+#include "units.h"
 #include "view.h"
 
 #define NCOLS		11
+#define NCFG		9
 #define MAX_ROWS	256
 #define SPARK_W		60
 
@@ -31,6 +36,7 @@ struct view {
 	const struct nt_dev *devs;	/* --dev */
 	size_t nr_devs;
 	int sort;
+	bool config;			/* c: the configuration columns */
 	bool detail;
 	struct nt_key shown;		/* the instance in detail */
 	struct row rows[MAX_ROWS];
@@ -39,7 +45,8 @@ struct view {
 };
 
 static const struct tui_help help[] = {
-	{ "Enter", "the selected instance: work per poll, history" },
+	{ "Enter", "the selected instance: work per poll, history, configuration" },
+	{ "c", "configuration and queue columns, or back to polling" },
 	{ "Backspace", "back to the table" },
 	{ NULL, NULL },
 };
@@ -55,6 +62,13 @@ static const struct tui_col cols[NCOLS] = {
 static const char *const sort_keys[NCOLS] = {
 	"dev", "napi", "mode", "polls", "packets", "per-poll", "full", "kthread", "pid", "irq",
 	"cpus",
+};
+
+/* c: the netdev family's word (napi-get, queue-get, qstats-get) */
+static const struct tui_col cfg_cols[NCFG] = {
+	{ "DEV", 9, false }, { "NAPI", 6, true }, { "MODE", 9, false },
+	{ "POLLS/s", 8, true }, { "DEFER", 5, true }, { "GRO-FLUSH", 9, true },
+	{ "IRQ-SUSP", 8, true }, { "RXQ-PKT/s", 9, true }, { "QUEUES", 0, false },
 };
 
 int view_sort_column(const char *key)
@@ -89,7 +103,13 @@ static int view_key(void *view, int key)
 
 	switch (key) {
 	case TUI_KEY_SORT:
-		v->sort = (v->sort + 1) % NCOLS;
+		v->sort = (v->sort + 1) % (v->config ? NCFG : NCOLS);
+		break;
+	case TUI_KEY_OTHER:
+		if (v->tui.ch == 'c') {
+			v->config = !v->config;
+			v->sort = 3;	/* POLLS/s in both */
+		}
 		break;
 	case TUI_KEY_ZOOM_IN:
 		if (!v->detail && tui_selected(&v->tui) < v->nrows) {
@@ -115,7 +135,8 @@ static void figure(struct tui_row *r, int c, double v, double scale, const char 
 	r->num[c] = v;
 }
 
-static void instance_row(const struct nt_session *s, const struct nt_instance *in,
+/* DEV NAPI MODE POLLS/s: the columns both tables start with */
+static void lead_columns(const struct nt_session *s, const struct nt_instance *in,
 			 struct row *row)
 {
 	struct tui_row *r = &row->r;
@@ -126,6 +147,15 @@ static void instance_row(const struct nt_session *s, const struct nt_instance *i
 	tui_row_set(r, 1, in->key.napi_id, "%s", nt_instance_name(in, buf, sizeof(buf)));
 	tui_row_set(r, 2, NAN, "%s", nt_mode_name(nt_main_mode(in)));
 	figure(r, 3, nt_rate(s, in->last.polls), 1, "%.0f");
+}
+
+static void instance_row(const struct nt_session *s, const struct nt_instance *in,
+			 struct row *row)
+{
+	struct tui_row *r = &row->r;
+	char buf[64];
+
+	lead_columns(s, in, row);
 	figure(r, 4, nt_rate(s, in->last.packets), 1, "%.0f");
 	figure(r, 5, nt_per_poll(&in->last), 1, "%.1f");
 	figure(r, 6, nt_full_share(&in->last), 100, "%.1f");
@@ -137,11 +167,33 @@ static void instance_row(const struct nt_session *s, const struct nt_instance *i
 		tui_row_set(r, 8, nt_kthread_pid(in), "%u", nt_kthread_pid(in));
 	else
 		tui_row_set(r, 8, -1, "-");
-	if (in->irq >= 0)
-		tui_row_set(r, 9, in->irq, "%d", in->irq);
+	if (in->info.irq >= 0)
+		tui_row_set(r, 9, in->info.irq, "%d", in->info.irq);
 	else
 		tui_row_set(r, 9, -1, "-");
 	tui_row_set(r, 10, NAN, "%s", nt_cpu_list(s, in, buf, sizeof(buf)));
+}
+
+/* A configuration value, "-" (sorted last) where the kernel does not say. */
+static void setting(struct tui_row *r, int c, const struct nt_instance *in, enum tune_attr a)
+{
+	int64_t v = tune_get(&in->info.conf, a);
+	char buf[24];
+
+	tui_row_set(r, c, v < 0 ? -1 : v, "%s", tune_format(a, v, buf, sizeof(buf)));
+}
+
+static void config_row(const struct nt_session *s, const struct nt_instance *in,
+		       struct row *row)
+{
+	struct tui_row *r = &row->r;
+
+	lead_columns(s, in, row);
+	setting(r, 4, in, TUNE_DEFER_HARD_IRQS);
+	setting(r, 5, in, TUNE_GRO_FLUSH_TIMEOUT);
+	setting(r, 6, in, TUNE_IRQ_SUSPEND_TIMEOUT);
+	figure(r, 7, in->rxq_rate, 1, "%.0f");
+	tui_row_set(r, 8, NAN, "%s", in->info.queues[0] ? in->info.queues : "-");
 }
 
 /* "▁▃▅█" (or ".:=#" without UTF-8) of the last @n values of @v. */
@@ -169,6 +221,54 @@ static void spark(const struct tui *t, const struct nt_session *s, const float *
 				 t->utf8 ? blocks[level] : (char[]){ ascii[level], 0 });
 	}
 	snprintf(out + used, len - used, " max %.0f/s", max);
+}
+
+/* The netdev family's word on @in: its configuration, IRQ and kthread;
+ * its queues' counters; and the polling before and after the last change
+ * of its configuration in this session. */
+static void detail_info(const struct nt_session *s, const struct nt_instance *in, char *h5,
+			char *h6, char *h7, size_t len)
+{
+	const struct nt_napi_info *info = &in->info;
+	size_t n;
+	char buf[24];
+
+	n = snprintf(h5, len, "config (%s):", info->conf_device ? "the device's sysfs" :
+		     "napi-get");
+	for (int a = 0; a < TUNE_NR && n < len; a++)
+		n += snprintf(h5 + n, len - n, " %s %s", tune_attr_name(a),
+			      tune_format(a, tune_get(&info->conf, a), buf, sizeof(buf)));
+	if (n < len) {
+		char pid[16];
+
+		snprintf(buf, sizeof(buf), info->irq >= 0 ? "%d" : "-", info->irq);
+		snprintf(pid, sizeof(pid), nt_kthread_pid(in) ? "%u" : "-", nt_kthread_pid(in));
+		snprintf(h5 + n, len - n, "  IRQ %s  kthread %s", buf, pid);
+	}
+	n = snprintf(h6, len, "queues %s (qstats):", info->queues[0] ? info->queues : "-");
+	for (int k = 0; k < NETDEV_QSTAT_NR && n < len; k++)
+		if (info->qstats[k] != UINT64_MAX)
+			n += snprintf(h6 + n, len - n, " %s %llu", netdev_qstat_names[k],
+				      (unsigned long long)info->qstats[k]);
+	if (n < len && info->qstats[NETDEV_QSTAT_RX_PACKETS] == UINT64_MAX)
+		snprintf(h6 + n, len - n, " none kept (the driver or kernel has none)");
+	if (!in->conf_change_ns) {
+		snprintf(h7, len, "no configuration change seen in this session");
+		return;
+	}
+	{
+		const struct nt_stat *b = &in->at_change, *t = &in->total;
+		double before_s = (in->conf_change_ns - s->start_ns) / 1e9;
+		double after_s = (s->time_ns - in->conf_change_ns) / 1e9;
+		uint64_t polls = t->polls - b->polls, packets = t->packets - b->packets;
+
+		snprintf(h7, len, "before the change at %.1f s: %.1f packets/poll, %.0f polls/s;"
+			 " since: %.1f packets/poll, %.0f polls/s", before_s,
+			 b->polls ? (double)b->packets / b->polls : NAN,
+			 before_s > 0 ? b->polls / before_s : NAN,
+			 polls ? (double)packets / polls : NAN,
+			 after_s > 0 ? polls / after_s : NAN);
+	}
 }
 
 static void detail(struct view *v, const struct nt_session *s, const struct nt_instance *in,
@@ -214,11 +314,13 @@ static void view_draw(void *view)
 	const char *status = v->status;
 	const struct nt_dev *devs = v->devs;
 	size_t nr_devs = v->nr_devs;
-	char h1[256], h2[256], h3[512], h4[512], id[16];
-	const char *header[4] = { h1, h2, h3, h4 };
-	struct tui_table table = { .cols = cols, .ncols = NCOLS, .cells = v->ptrs };
+	char h1[256], h2[256], h3[512], h4[512], h5[512], h6[1024], h7[256], id[16];
+	const char *header[7] = { h1, h2, h3, h4, h5, h6, h7 };
+	struct tui_table table = { .cols = v->config ? cfg_cols : cols,
+				   .ncols = v->config ? NCFG : NCOLS, .cells = v->ptrs };
 	struct tui_frame f = { .header = header, .nheader = 4, .table = &table,
-			       .hint = "q quit  h help  space pause  +/- refresh  s sort  / filter  Enter detail" };
+			       .hint = "q quit  h help  space pause  +/- refresh  s sort  / filter  "
+				       "c config  Enter detail" };
 	const struct nt_instance *shown = NULL;
 	size_t n = 0, m;
 	unsigned int kept = 0;
@@ -243,8 +345,12 @@ static void view_draw(void *view)
 			      isnan(s->cpu[c].netrx_share) ? 0 : 100 * s->cpu[c].netrx_share,
 			      (unsigned long long)s->cpu[c].squeeze_last,
 			      (unsigned long long)s->cpu[c].dropped_last);
+	/* the detail's three lines more: configuration, queues, a change */
+	tui_set_header_lines(&v->tui, shown ? 7 : 4);
 	if (shown) {
 		detail(v, s, shown, h3, h4, sizeof(h3), &table);
+		detail_info(s, shown, h5, h6, h7, sizeof(h5));
+		f.nheader = 7;
 		tui_draw(&v->tui, &f);
 		return;
 	}
@@ -262,10 +368,11 @@ static void view_draw(void *view)
 	for (size_t i = 0; i < s->nr_inst && v->nrows < MAX_ROWS; i++) {
 		if (!nt_instance_matches(&s->inst[i], devs, nr_devs))
 			continue;
-		instance_row(s, &s->inst[i], &v->rows[v->nrows++]);
+		(v->config ? config_row : instance_row)(s, &s->inst[i], &v->rows[v->nrows++]);
 	}
 	tui_rows_sort(v->rows, v->nrows, sizeof(v->rows[0]), v->sort);
-	kept = tui_rows_filter(&v->tui, v->rows, v->nrows, sizeof(v->rows[0]), NCOLS, v->ptrs);
+	kept = tui_rows_filter(&v->tui, v->rows, v->nrows, sizeof(v->rows[0]), table.ncols,
+			       v->ptrs);
 	v->nrows = kept;
 	table.nrows = kept;
 	table.sort_col = v->sort;

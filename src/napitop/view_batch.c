@@ -8,6 +8,7 @@
 
 #include "jsonline.h"
 #include "session.h"
+#include "threaded.h"
 
 static struct json_object *u64_array(const __u64 *v, size_t n)
 {
@@ -16,6 +17,45 @@ static struct json_object *u64_array(const __u64 *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, json_object_new_uint64(v[i]));
 	return a;
+}
+
+/* what the netdev family says: irq, kthread_pid, config, queues, qstats */
+static void info_json(struct json_object *o, const struct nt_instance *in)
+{
+	const struct nt_napi_info *info = &in->info;
+	struct json_object *c = json_object_new_object(), *q = json_object_new_object();
+
+	if (info->irq >= 0)
+		json_put_u64(o, "irq", info->irq);
+	if (info->kthread_pid)
+		json_put_u64(o, "kthread_pid", info->kthread_pid);
+	for (int a = 0; a < TUNE_NR; a++) {
+		int64_t v = tune_get(&info->conf, a);
+
+		if (v < 0)
+			continue;
+		if (a == TUNE_THREADED)
+			json_object_object_add(c, config_keys[a],
+					       json_object_new_string(threaded_name(v)));
+		else
+			json_put_u64(c, config_keys[a], v);
+	}
+	if (json_object_object_length(c)) {
+		json_object_object_add(c, "from",
+				       json_object_new_string(info->conf_device ? "device" : "napi"));
+		json_object_object_add(o, "config", c);
+	} else {
+		json_object_put(c);
+	}
+	if (info->queues[0])
+		json_object_object_add(o, "queues", json_object_new_string(info->queues));
+	for (int k = 0; k < NETDEV_QSTAT_NR; k++)
+		if (info->qstats[k] != UINT64_MAX)
+			json_put_u64(q, netdev_qstat_names[k], info->qstats[k]);
+	if (json_object_object_length(q))
+		json_object_object_add(o, "qstats", q);
+	else
+		json_object_put(q);
 }
 
 static struct json_object *instance_json(const struct nt_session *s, const struct nt_instance *in)
@@ -31,10 +71,7 @@ static struct json_object *instance_json(const struct nt_session *s, const struc
 	json_put_u64(o, "thread_pid", in->thread_pid);
 	json_put_u64(o, "state", in->state);
 	json_put_u64(o, "weight", in->total.weight);
-	if (in->irq >= 0)
-		json_put_u64(o, "irq", in->irq);
-	if (in->kthread_pid)
-		json_put_u64(o, "kthread_pid", in->kthread_pid);
+	info_json(o, in);
 	json_put_fields(o, &in->total, stat_fields, JSON_FIELDS(stat_fields));
 	json_object_object_add(o, "hist", u64_array(in->total.hist, NT_HIST));
 	json_object_object_add(o, "modes", u64_array(in->total.modes, NT_NR_MODES));
@@ -58,6 +95,9 @@ static struct json_object *instance_json(const struct nt_session *s, const struc
 				       json_object_new_double(round(nt_rate(s, in->last.packets))));
 		json_put_pct(o, "full_pct", nt_full_share(&in->last));
 		json_put_pct(o, "kthread_cpu_pct", in->kthread_cpu);
+		if (!isnan(in->rxq_rate))
+			json_object_object_add(o, "rxq_packets_per_s",
+					       json_object_new_double(round(in->rxq_rate)));
 		json_object_object_add(o, "polled_on", json_object_new_string(
 			nt_cpu_list(s, in, buf, sizeof(buf))));
 	}
@@ -138,7 +178,7 @@ void nt_session_text(FILE *out, const struct nt_session *s, const struct nt_dev 
 		if (!nt_instance_matches(in, devs, nr_devs))
 			continue;
 		snprintf(pid, sizeof(pid), nt_kthread_pid(in) ? "%u" : "-", nt_kthread_pid(in));
-		snprintf(irq, sizeof(irq), in->irq >= 0 ? "%d" : "-", in->irq);
+		snprintf(irq, sizeof(irq), in->info.irq >= 0 ? "%d" : "-", in->info.irq);
 		fprintf(out, "      %-12s %8s %-9s %s %s %s %s %s %7s %5s  %s\n", in->dev,
 			nt_instance_name(in, id, sizeof(id)), nt_mode_name(nt_main_mode(in)),
 			num(a, sizeof(a), 10, 0, nt_rate(s, in->last.polls)),

@@ -8,6 +8,7 @@
 
 #include "metrics.h"
 #include "session.h"
+#include "tune.h"
 
 /* An instance exported: its labels device, napi_id and netns (as text). */
 struct inst_series {
@@ -17,6 +18,45 @@ struct inst_series {
 
 #define INST_SAMPLE(m, v, is, ...) metrics_sample(m, v, "device", (is)->in->dev,	\
 	"napi_id", (is)->id, "netns", (is)->netns, ##__VA_ARGS__, NULL)
+
+/* The netdev family's word, where it says: the configuration, and a few
+ * queue counters (summed over the instance's queues) by "stat". */
+static void config_metrics(struct metrics *m, const struct inst_series *is, size_t nr)
+{
+	static const struct {
+		enum tune_attr a;
+		const char *name, *help;
+		double scale;
+	} conf[] = {
+		{ TUNE_DEFER_HARD_IRQS, "kscope_napitop_defer_hard_irqs",
+		  "Polls that keep the interrupt masked after one that found no work", 1 },
+		{ TUNE_GRO_FLUSH_TIMEOUT, "kscope_napitop_gro_flush_timeout_seconds",
+		  "How long a poll may hold GRO packets with the interrupt off", 1e-9 },
+		{ TUNE_IRQ_SUSPEND_TIMEOUT, "kscope_napitop_irq_suspend_timeout_seconds",
+		  "How long busy polling may suspend the interrupt", 1e-9 },
+	};
+	static const enum netdev_qstat stats[] = {
+		NETDEV_QSTAT_RX_PACKETS, NETDEV_QSTAT_RX_BYTES, NETDEV_QSTAT_TX_PACKETS,
+		NETDEV_QSTAT_TX_BYTES, NETDEV_QSTAT_RX_ALLOC_FAIL, NETDEV_QSTAT_RX_HW_DROPS,
+	};
+
+	for (size_t c = 0; c < sizeof(conf) / sizeof(conf[0]); c++) {
+		metrics_family(m, conf[c].name, METRIC_GAUGE, conf[c].help);
+		for (size_t i = 0; i < nr; i++) {
+			int64_t v = tune_get(&is[i].in->info.conf, conf[c].a);
+
+			if (v >= 0)
+				INST_SAMPLE(m, v * conf[c].scale, &is[i]);
+		}
+	}
+	metrics_family(m, "kscope_napitop_queue_stats", METRIC_COUNTER,
+		       "The driver's counters of the instance's queues (qstats), by stat");
+	for (size_t i = 0; i < nr; i++)
+		for (size_t k = 0; k < sizeof(stats) / sizeof(stats[0]); k++)
+			if (is[i].in->info.qstats[stats[k]] != UINT64_MAX)
+				INST_SAMPLE(m, is[i].in->info.qstats[stats[k]], &is[i], "stat",
+					    netdev_qstat_names[stats[k]]);
+}
 
 static void instance_metrics(struct metrics *m, const struct nt_session *s,
 			     const struct nt_dev *devs, size_t nr_devs)
@@ -66,6 +106,7 @@ static void instance_metrics(struct metrics *m, const struct nt_session *s,
 		       "The budget (weight) a poll of the instance gets");
 	for (size_t i = 0; i < nr; i++)
 		INST_SAMPLE(m, is[i].in->total.weight, &is[i]);
+	config_metrics(m, is, nr);
 }
 
 void nt_session_metrics(struct metrics *m, const struct nt_session *s,

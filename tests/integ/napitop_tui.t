@@ -1,7 +1,8 @@
 #!/bin/bash
 # napitop's live view as a person sees it: veth traffic into vb (see
 # napi_lib.sh), napitop in tmux in vb's namespace; the row appears with
-# its rates, s sorts, Enter shows the instance, Backspace goes back,
+# its rates, s sorts, Enter shows the instance, Backspace goes back, c
+# swaps in the configuration columns (and Enter there shows it whole),
 # every shared key works (keys_lib.sh), q quits; nothing is left.  It
 # serves its metrics meanwhile (--metrics, in vb's namespace, where port
 # 9102 is free) and writes the textfile.
@@ -11,7 +12,7 @@
 need_bpf
 command -v tmux >/dev/null || skip_all "tmux not installed"
 napi_need gro
-plan $((12 + KEYS_TESTS))
+plan $((16 + KEYS_TESTS))
 
 napi_setup gro || { echo "Bail out! cannot set up the veth namespaces"; exit 1; }
 sock=kscope-test-$$
@@ -61,6 +62,30 @@ ok $? "... with its totals in the header"
 key BSpace s4
 grep -qE "$row" "$TMP/s4"
 ok $? "Backspace: back to the table"
+# c: the configuration columns, napi-get's values as sysfs has them (this
+# kernel has per-NAPI configuration, 6.13+), and back
+defer=$(ip netns exec "$NB" cat /sys/class/net/vb/napi_defer_hard_irqs)
+key c s6
+grep -qE 'DEV +NAPI +MODE +POLLS/s.* +DEFER +GRO-FLUSH +IRQ-SUSP +RXQ-PKT/s +QUEUES' "$TMP/s6" &&
+	grep -qE "^vb +[0-9]+ +softirq +[0-9]+ +$defer +[0-9.]+ [mun]?s " "$TMP/s6"
+ok $? "c: the configuration columns, vb's defer-hard-irqs $defer: $(grep -E '^vb ' "$TMP/s6" | tr -s ' ')"
+key Enter s7
+grep -qE "^config \(napi-get\): defer-hard-irqs $defer gro-flush-timeout" "$TMP/s7" &&
+	grep -qE '^queues - \(qstats\): none kept' "$TMP/s7" &&
+	grep -qE '^no configuration change seen' "$TMP/s7"
+ok $? "Enter there: the configuration, queue counters (veth keeps none) and changes in the header"
+# a change from elsewhere (napitop --set): its effect, before and since
+ip netns exec "$NB" "$BIN/napitop" --set vb defer-hard-irqs=$((defer + 1)) >/dev/null 2>&1
+sleep 1.5
+screen >"$TMP/s7b"
+ip netns exec "$NB" "$BIN/napitop" --set vb defer-hard-irqs="$defer" >/dev/null 2>&1
+grep -qE "defer-hard-irqs $((defer + 1)) " "$TMP/s7b" &&
+	grep -qE '^before the change at [0-9.]+ s: [0-9.]+ packets/poll, [0-9]+ polls/s; since: [0-9.]+ packets/poll, [0-9]+ polls/s' "$TMP/s7b"
+ok $? "a change made meanwhile shows, with the polling before and since: $(grep -E '^before the change' "$TMP/s7b")"
+key BSpace s8
+key c s9
+grep -qE 'KTHREAD%' "$TMP/s9" && grep -qE "$row" "$TMP/s9"
+ok $? "c again: back to the polling columns"
 keys_check napitop
 key q s5
 sleep 1

@@ -22,15 +22,6 @@
 #include "../../src/coretop/kstat.h"
 #include "../../src/coretop/topo.h"
 
-static void put(const char *name, const char *text)
-{
-	FILE *f = fopen(test_path(name), "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* cpuN/topology/thread_siblings_list under DIR */
 static void sibling(const char *dir, int cpu, const char *list)
 {
@@ -41,7 +32,7 @@ static void sibling(const char *dir, int cpu, const char *list)
 	snprintf(path, sizeof(path), "%s/cpu%d/topology", dir, cpu);
 	mkdir(test_path(path), 0755);
 	snprintf(path, sizeof(path), "%s/cpu%d/topology/thread_siblings_list", dir, cpu);
-	put(path, list);
+	test_put(path, list);
 }
 
 static void test_cpulist(void **state)
@@ -148,7 +139,7 @@ static void test_kstat(void **state)
 	/* /proc/PID/sched of 6.1: milliseconds, aligned with blanks */
 	mkdir(test_path("proc"), 0755);
 	mkdir(test_path("proc/42"), 0755);
-	put("proc/42/sched",
+	test_put("proc/42/sched",
 	    "cpuburn (42, #threads: 1)\n"
 	    "-------------------------------------------------------------------\n"
 	    "se.exec_start                                :          5123.456789\n"
@@ -156,21 +147,21 @@ static void test_kstat(void **state)
 	assert_float_equal(kstat_task_forceidle(test_path("proc"), 42), 1.2345, 1e-9);
 	assert_true(isnan(kstat_task_forceidle(test_path("proc"), 43)));
 	mkdir(test_path("proc/44"), 0755);
-	put("proc/44/sched", "se.exec_start : 1.0\ncore_forceidle_summary : 3\n");
+	test_put("proc/44/sched", "se.exec_start : 1.0\ncore_forceidle_summary : 3\n");
 	assert_true(isnan(kstat_task_forceidle(test_path("proc"), 44)));
 
 	mkdir(test_path("cg"), 0755);
-	put("cg/cpu.stat", "usage_usec 100\nuser_usec 50\nsystem_usec 50\n"
+	test_put("cg/cpu.stat", "usage_usec 100\nuser_usec 50\nsystem_usec 50\n"
 	    "core_sched.force_idle_usec 2500000\n");
 	assert_float_equal(kstat_cgroup_forceidle(test_path("cg")), 2.5, 1e-9);
-	put("cg/cpu.stat", "usage_usec 100\n");
+	test_put("cg/cpu.stat", "usage_usec 100\n");
 	assert_true(isnan(kstat_cgroup_forceidle(test_path("cg"))));
 
-	put("schedstats", "0\n");
+	test_put("schedstats", "0\n");
 	assert_int_equal(kstat_schedstats(test_path("schedstats")), 0);
 	assert_int_equal(kstat_set_schedstats(test_path("schedstats"), 1), 0);
 	assert_int_equal(kstat_schedstats(test_path("schedstats")), 1);
-	put("schedstats", "2\n");
+	test_put("schedstats", "2\n");
 	assert_int_equal(kstat_schedstats(test_path("schedstats")), -EINVAL);
 	assert_int_equal(kstat_schedstats(test_path("none")), -ENOENT);
 	assert_int_equal(kstat_set_schedstats(test_path("no/such"), 1), -ENOENT);

@@ -188,6 +188,37 @@ static void test_metrics(void **state)
 	nt_session_free(&s);
 }
 
+/* A configuration change marks the counters then (the view's before and
+ * after); the queue counters give a rate over the interval. */
+static void test_config_change(void **state)
+{
+	struct nt_snapshot a = snap(1, 1000, 100), b = snap(2, 3000, 300), c = snap(3, 6000, 400);
+	struct nt_napi_info info;
+	struct nt_session s;
+
+	(void)state;
+	assert_int_equal(nt_session_init(&s, NCPU, "tp_btf"), 0);
+	nt_session_update(&s, &a, NULL, 0);
+	nt_napi_info_init(&info);
+	info.conf.defer_hard_irqs = 0;
+	info.qstats[NETDEV_QSTAT_RX_PACKETS] = 100;
+	nt_session_set_info(&s, 77, &info, false);
+	assert_int_equal(s.inst[0].conf_change_ns, 0);	/* the first word is no change */
+	assert_true(isnan(s.inst[0].rxq_rate));
+	nt_session_update(&s, &b, NULL, 0);
+	info.qstats[NETDEV_QSTAT_RX_PACKETS] = 600;
+	nt_session_set_info(&s, 77, &info, false);
+	assert_int_equal(s.inst[0].conf_change_ns, 0);	/* the same configuration */
+	assert_float_equal(s.inst[0].rxq_rate, 500, 1e-9);	/* 500 in 1 s */
+	nt_session_update(&s, &c, NULL, 0);
+	info.conf.defer_hard_irqs = 2;
+	nt_session_set_info(&s, 77, &info, false);
+	assert_int_equal(s.inst[0].conf_change_ns, 3000000000ull);
+	assert_int_equal(s.inst[0].at_change.polls, 6000);
+	assert_float_equal(s.inst[0].rxq_rate, 0, 1e-9);
+	nt_session_free(&s);
+}
+
 static void test_file_round_trip(void **state)
 {
 	struct nt_session s, r;
@@ -203,9 +234,27 @@ static void test_file_round_trip(void **state)
 	nt_session_update(&s, &a, NULL, 0);
 	nt_session_json(f, &s, NULL, 0);
 	nt_session_update(&s, &b, NULL, 0);
-	/* napi-get's IRQ and kthread for 77; the backlog (id 0) has none */
-	nt_session_set_inventory(&s, 77, 33, 501);
-	nt_session_set_inventory(&s, 0, 34, 502);
+	/* the netdev family's word on 77; the backlog (id 0) has none */
+	{
+		struct nt_napi_info info;
+
+		nt_napi_info_init(&info);
+		info.irq = 33;
+		info.kthread_pid = 501;
+		info.conf.defer_hard_irqs = 2;
+		info.conf.gro_flush_timeout_ns = 200000;
+		info.conf.threaded = 1;
+		snprintf(info.queues, sizeof(info.queues), "rx0 tx0");
+		/* the driver's counts at the start, then later: since the start */
+		info.qstats[NETDEV_QSTAT_RX_PACKETS] = 100;
+		info.qstats[NETDEV_QSTAT_NR - 1] = 0;
+		nt_session_set_info(&s, 77, &info, false);
+		info.qstats[NETDEV_QSTAT_RX_PACKETS] = 12445;
+		info.qstats[NETDEV_QSTAT_NR - 1] = 6;
+		nt_session_set_info(&s, 77, &info, false);
+		info.irq = 34;
+		nt_session_set_info(&s, 0, &info, false);
+	}
 	nt_session_json(f, &s, NULL, 0);
 	fclose(f);
 
@@ -225,11 +274,20 @@ static void test_file_round_trip(void **state)
 			   1e-6);
 	assert_float_equal(r.inst[0].kthread_cpu, s.inst[0].kthread_cpu, 1e-9);
 	assert_int_equal(r.cpu[0].netrx_ns, s.cpu[0].netrx_ns);
-	assert_int_equal(r.inst[0].irq, 33);
-	assert_int_equal(r.inst[0].kthread_pid, 501);
+	assert_int_equal(r.inst[0].info.irq, 33);
+	assert_int_equal(r.inst[0].info.kthread_pid, 501);
 	assert_int_equal(nt_kthread_pid(&r.inst[0]), 501);	/* napi-get's over the poller's */
-	assert_int_equal(r.inst[1].irq, -1);
-	assert_int_equal(r.inst[1].kthread_pid, 0);
+	assert_int_equal(r.inst[0].info.conf.defer_hard_irqs, 2);
+	assert_int_equal(r.inst[0].info.conf.gro_flush_timeout_ns, 200000);
+	assert_int_equal(r.inst[0].info.conf.irq_suspend_timeout_ns, -1);
+	assert_int_equal(r.inst[0].info.conf.threaded, 1);
+	assert_false(r.inst[0].info.conf_device);
+	assert_string_equal(r.inst[0].info.queues, "rx0 tx0");
+	assert_int_equal(r.inst[0].info.qstats[NETDEV_QSTAT_RX_PACKETS], 12345);
+	assert_int_equal(r.inst[0].info.qstats[NETDEV_QSTAT_NR - 1], 6);
+	assert_true(r.inst[0].info.qstats[NETDEV_QSTAT_RX_BYTES] == UINT64_MAX);
+	assert_int_equal(r.inst[1].info.irq, -1);
+	assert_int_equal(r.inst[1].info.kthread_pid, 0);
 	nt_session_free(&r);
 	nt_session_free(&s);
 }
@@ -271,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_gone_and_dev),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_config_change),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_bad_files),
 	};

@@ -23,28 +23,6 @@
 
 #include "../../src/napitop/threaded.h"
 
-static void put(const char *name, const char *text)
-{
-	FILE *f = fopen(test_path(name), "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *slurp(const char *name)
-{
-	static char buf[64];
-	FILE *f = fopen(test_path(name), "r");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* net/DEV/threaded holding @text; no file when @text is NULL */
 static void device(const char *dev, const char *text)
 {
@@ -54,7 +32,7 @@ static void device(const char *dev, const char *text)
 	mkdir(test_path(path), 0755);
 	if (text) {
 		snprintf(path, sizeof(path), "net/%s/threaded", dev);
-		put(path, text);
+		test_put(path, text);
 	}
 }
 
@@ -70,7 +48,7 @@ static int group_setup_net(void **state)
 	device("future", "3\n");
 	device("junk", "on\n");
 	device("empty", "");
-	put("net/bonding_masters", "\n");
+	test_put("net/bonding_masters", "\n");
 	return 0;
 }
 
@@ -175,16 +153,16 @@ static void test_set(void **state)
 	enum threaded_mode m;
 
 	(void)state;
-	/* test_path()'s buffers are reused: slurp() calls it */
+	/* test_path()'s buffers are reused: test_slurp() calls it */
 	snprintf(net, sizeof(net), "%s", test_path("net"));
 	assert_int_equal(threaded_set(net, "eth0", THREADED_ON, err, sizeof(err)), 0);
-	assert_string_equal(slurp("net/eth0/threaded"), "1\n");
+	assert_string_equal(test_slurp("net/eth0/threaded"), "1\n");
 	assert_int_equal(threaded_get(net, "eth0", &m, err, sizeof(err)), 0);
 	assert_int_equal(m, THREADED_ON);
 	assert_int_equal(threaded_set(net, "eth0", THREADED_BUSY_POLL, err, sizeof(err)), 0);
-	assert_string_equal(slurp("net/eth0/threaded"), "2\n");
+	assert_string_equal(test_slurp("net/eth0/threaded"), "2\n");
 	assert_int_equal(threaded_set(net, "eth0", THREADED_OFF, err, sizeof(err)), 0);
-	assert_string_equal(slurp("net/eth0/threaded"), "0\n");
+	assert_string_equal(test_slurp("net/eth0/threaded"), "0\n");
 
 	assert_int_equal(threaded_set(net, "old", THREADED_ON, err, sizeof(err)), -EOPNOTSUPP);
 	expect_msg(err, "this kernel has no threaded NAPI (no ");
@@ -194,7 +172,7 @@ static void test_set(void **state)
 	assert_int_equal(threaded_set(net, "eth0", (enum threaded_mode)3, err, sizeof(err)),
 			 -EINVAL);
 	expect_msg(err, "no threaded mode 3");
-	assert_string_equal(slurp("net/eth0/threaded"), "0\n");	/* left alone */
+	assert_string_equal(test_slurp("net/eth0/threaded"), "0\n");	/* left alone */
 
 	/* file permissions stop everyone but root */
 	if (geteuid()) {

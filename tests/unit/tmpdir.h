@@ -25,6 +25,32 @@ static const char *test_path(const char *name)
 	return buf[i];
 }
 
+/* @name in the scratch directory holding @text (cmocka's asserts: include
+ * it first) */
+static inline void test_put(const char *name, const char *text)
+{
+	FILE *f = fopen(test_path(name), "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* What @name in the scratch directory holds (its first 63 bytes; the
+ * buffer is reused) */
+static inline char *test_slurp(const char *name)
+{
+	static char buf[64];
+	FILE *f = fopen(test_path(name), "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag,
 		  struct FTW *ftw)
 {

@@ -24,7 +24,7 @@
 nic=0 napi_get=0
 expects nic && nic=1
 expects napi_get && napi_get=1
-echo "1..$((6 + nic * (9 + 2 * napi_get)))"
+echo "1..$((6 + nic * (10 + 2 * napi_get)))"
 perl -MJSON::PP -e '
 	my ($dir, $nic, $napi_get) = @ARGV;
 	sub say_ok { printf "%s - napitop %s\n", $_[0] ? "ok" : "not ok", $_[1] }
@@ -84,6 +84,18 @@ perl -MJSON::PP -e '
 		say_ok($polls > 0 && sum(@{$e->{hist} // []}) == $polls,
 		       "$run: polls $polls, all in the histogram");
 		my ($s, $k, $t) = @{$e->{modes} // [0, 0, 0]};
+		# the configuration: per NAPI from 6.13, none here: the device
+		# sysfs values, as the guest read them
+		if ($run eq "nic") {
+			my ($defer, $gro) = split /\s+/, slurp("napitop.nic.sysfs");
+			my $c = $e->{config} // {};
+			say_ok(defined $defer && ($c->{from} // "") eq "device" &&
+			       ($c->{defer_hard_irqs} // -1) == $defer &&
+			       ($c->{gro_flush_timeout_ns} // -1) == $gro && !defined $c->{irq_suspend_timeout_ns},
+			       sprintf "nic: config from the device: defer-hard-irqs %s, gro-flush-timeout %s ns (sysfs %s %s), no irq-suspend-timeout",
+			       $c->{defer_hard_irqs} // "none", $c->{gro_flush_timeout_ns} // "none",
+			       $defer // "?", $gro // "?");
+		}
 		# napi-get: a kthread only when threaded, the one that polled
 		my $kp = $e->{kthread_pid};
 		say_ok($run eq "nic" ? !defined $kp : $kp && $kp == ($e->{thread_pid} // 0),

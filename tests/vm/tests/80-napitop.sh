@@ -95,7 +95,24 @@ wait_for /sys/class/net/eth0/operstate '^up$' 200
 # qemu gives every guest its user network: no answer is a failure
 ping -c 3 -W 5 10.0.2.2 >ping.out 2>&1
 ok $? "qemu's user network answers at 10.0.2.2: $(tail -n 1 ping.out)"
+cat /sys/class/net/eth0/napi_defer_hard_irqs /sys/class/net/eth0/gro_flush_timeout \
+	>sysfs.conf 2>&1
+ship sysfs.conf napitop.nic.sysfs
 run nic ping -c 200 -i 0.01 -W 5 10.0.2.2
+# --set through the device's sysfs on every kernel; by NAPI id only with
+# napi-set (6.13+, none of these guests): refused in one line, unchanged
+napitop --set eth0 defer-hard-irqs=3 gro-flush-timeout=50us >set.out 2>set.err
+rc=$?
+after=$(cat /sys/class/net/eth0/napi_defer_hard_irqs /sys/class/net/eth0/gro_flush_timeout | tr '\n' ' ')
+[ $rc = 0 ] && [ "$after" = "3 50000 " ] && grep -q '^eth0.*: defer-hard-irqs 0 -> 3$' set.out
+ok $? "napitop --set eth0 defer-hard-irqs=3 gro-flush-timeout=50us: exit $rc, sysfs $after: $(tr '\n' ';' <set.out)"
+id=$(awk '/napi_id/' nic.last | sed -n 's/.*"dev":"eth0","napi_id":\([1-9][0-9]*\).*/\1/p' | head -1)
+napitop --set "${id:-1}" defer-hard-irqs=1 >set.out 2>set.err
+rc=$?
+[ $rc != 0 ] && [ "$(wc -l <set.err)" = 1 ] && grep -q 'napi-set (6.13+)' set.err &&
+	[ "$(cat /sys/class/net/eth0/napi_defer_hard_irqs)" = 3 ]
+ok $? "napitop --set ${id:-?} (a NAPI id) refused in one line without napi-set: $(cat set.err)"
+napitop --set eth0 defer-hard-irqs=0 gro-flush-timeout=0 >/dev/null 2>&1
 napitop --threaded eth0 on >thr.out 2>thr.err
 [ $? = 0 ] && grep -q '^eth0: threaded off -> on$' thr.out
 ok $? "napitop --threaded eth0 on: $(cat thr.out thr.err | tr '\n' ' ')"
