@@ -32,8 +32,8 @@
 # its ratio the one over the other.  Per poll: that times napitop's own
 # count of vb's packets per poll in the window.  napitop's user-space
 # refreshes run in its own process and are reported apart.  Last, one more
-# napitop window with the kernel timing every run of napitop's programs
-# (BPF_ENABLE_STATS): their own cost per hook, without what calling them
+# napitop window, napitop -v, with the kernel timing every run of its
+# programs (BPF stats): their own cost per hook, without what calling them
 # costs.  About 100 s in all with the defaults.
 #
 # usage: bench/napitop.sh [SECONDS_PER_WINDOW [ROUNDS [RATE]]]
@@ -64,7 +64,7 @@ skip_all() { echo "napitop bench: skipped, $*"; exit 0; }
 napi_need gro
 [ -r /proc/self/schedstat ] || skip_all "no /proc/PID/schedstat (CONFIG_SCHED_INFO)"
 
-spid='' rpid='' npid='' hpid=''
+spid='' rpid='' npid=''
 # stop what we started first, then lib.sh's CLEANUP removes the namespaces
 # (napi_teardown) and $TMP; a signal goes the same way, through exit
 CLEANUP="bench_stop; ${CLEANUP:-}"
@@ -74,17 +74,15 @@ trap 'exit 129' HUP
 
 bench_stop() {
 	napitop_stop
-	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null && wait "$hpid" 2>/dev/null
-	hpid=''
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null
 	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null
 	[ -n "$spid$rpid" ] && wait $spid $rpid 2>/dev/null
 	spid='' rpid=''
 }
 
-# napitop_start: napitop attached and counting; 1 (with $why) if not
+# napitop_start [ARG...]: napitop attached and counting; 1 (with $why) if not
 napitop_start() {
-	"$NT" --json -i 1 >"$TMP/nt.json" 2>"$TMP/nt.err" &
+	"$NT" --json -i 1 "$@" >"$TMP/nt.json" 2>"$TMP/nt.err" &
 	npid=$!
 	for _ in $(seq 200); do
 		grep -q '^napitop: watching' "$TMP/nt.err" && return 0
@@ -252,70 +250,40 @@ bench_mode() {
 	stats_window "$mode"
 }
 
-# stats_window MODE: napitop once more, with the kernel timing every run
-# of every BPF program (BPF_ENABLE_STATS: held by a perl helper for this
-# window only; the kernel counts its holders and stops when the last one
-# is gone, so nothing stays on whatever happens to us).  Prints what
-# napitop's own programs (by id, from its fds) cost per run.
+# stats_window MODE: napitop once more, with -v: the kernel times every
+# run of its programs (BPF stats, on while it runs: the kernel counts who
+# holds them and stops when napitop is gone) and it says at the end what
+# each cost per run
 stats_window() {
-	local mode=$1 ids
+	local mode=$1
 
-	perl -MPOSIX -e '
-		# __NR_bpf; cmd 32 is BPF_ENABLE_STATS, type 0 BPF_STATS_RUN_TIME
-		my %nr = (x86_64 => 321, aarch64 => 280, riscv64 => 280, s390x => 351);
-		my $nr = $nr{(POSIX::uname())[4]} // die "no bpf syscall number for this machine\n";
-		my $attr = pack("L", 0) . "\0" x 124;
-		my $fd = syscall($nr, 32, $attr, length $attr);
-		$fd >= 0 or die "BPF_ENABLE_STATS: $!\n";
-		$| = 1;
-		print "on\n";
-		sleep 600;' >"$TMP/stats.out" 2>"$TMP/stats.err" &
-	hpid=$!
-	for _ in $(seq 100); do
-		grep -qx on "$TMP/stats.out" && break
-		kill -0 "$hpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if ! grep -qx on "$TMP/stats.out"; then
-		echo "napitop's programs ($mode): not timed ($(head -1 "$TMP/stats.err" | grep . || echo "no word from the helper"))"
-		kill "$hpid" 2>/dev/null
-		wait "$hpid" 2>/dev/null
-		hpid=''
-		return 0
-	fi
-	napitop_start || { echo "napitop: could not attach ($why)"; return 1; }
+	napitop_start -v || { echo "napitop: could not attach ($why)"; return 1; }
 	sleep "$W"
-	ids=$(grep -h '^prog_id:' /proc/"$npid"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
-	bpftool prog show --json >"$TMP/progs.json" 2>/dev/null
-	napitop_stop
-	kill "$hpid" 2>/dev/null
-	wait "$hpid" 2>/dev/null
-	hpid=''
-	# shellcheck disable=SC2086  # the ids, one argument each
-	perl -MJSON::PP -e '
-		my %ours = map { $_ => 1 } @ARGV[1 .. $#ARGV];
-		my $progs = eval { local $/; decode_json(<STDIN>) } // [];
+	if ! napitop_stop; then
+		echo "napitop -v: ended badly (exit $stop_rc): $(head -1 "$TMP/nt.err")"
+		return 1
+	fi
+	perl -e '
 		my (%ns, %n);
-		for (grep { $ours{$_->{id}} } @$progs) {
-			(my $hook = $_->{name}) =~ s/^nt_(.*)_[a-z]+$/$1/;
-			$ns{$hook} += $_->{run_time_ns} // 0;
-			$n{$hook} += $_->{run_cnt} // 0;
+		while (<STDIN>) {
+			next unless /^napitop: nt_(\w+)_(?:btf|raw): (\d+) runs, ([\d.]+) ns a run$/;
+			$n{$1} += $2;
+			$ns{$1} += $2 * $3;
 		}
 		if (!$n{poll}) {
 			print "napitop\x27s programs ($ARGV[0]): no timed run of its napi_poll program\n";
 			exit;
 		}
-		my %name = (poll => "napi_poll", switch => "sched_switch",
-			    sirq_in => "softirq_entry", sirq_out => "softirq_exit");
+		my %name = (poll => "napi_poll", sirq_in => "softirq_entry",
+			    sirq_out => "softirq_exit");
 		my $all = 0;
 		$all += $_ for values %ns;
 		printf "napitop\x27s programs (%s, timed by the kernel): %s; " .
-			"all four %.0f ns per napi_poll\n", $ARGV[0],
+			"all of them %.0f ns per napi_poll\n", $ARGV[0],
 			join(", ", map { sprintf "%s %.0f ns x %d", $name{$_} // $_,
-				$ns{$_} / $n{$_}, $n{$_} } grep { $n{$_} }
-				qw(poll sirq_in sirq_out switch)),
+				$ns{$_} / $n{$_}, $n{$_} } grep { $n{$_} } sort keys %n),
 			$all / $n{poll};
-	' "$mode" $ids <"$TMP/progs.json"
+	' "$mode" <"$TMP/nt.err"
 }
 
 # report MODE: the figures of bench_mode's windows

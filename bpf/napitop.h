@@ -15,6 +15,7 @@
 #define NT_HIST		9	/* work per poll: 0, 1, 2-3, 4-7, ... 64-127, 128+ */
 #define NT_NO_BIT	0xff	/* a napi_struct state bit this kernel lacks */
 #define NT_IFNAMSIZ	16
+#define NT_MAX_CPUS	8192	/* ksoftirqd pids known up to this many CPUs */
 
 /* Where a poll ran. */
 enum nt_mode {
@@ -45,7 +46,7 @@ struct nt_stat {
 	__u64 full;		/* polls that used the whole budget: repoll */
 	__u64 hist[NT_HIST];
 	__u64 modes[NT_NR_MODES];
-	__u64 last_ns;		/* last poll on this CPU */
+	__u64 last_tick;	/* last poll on this CPU, in jiffies */
 	__u64 state;		/* napi_struct.state at that poll */
 	__u32 thread_pid;	/* the instance's kthread, 0: none */
 	__u32 weight;		/* the budget a poll gets */
@@ -54,19 +55,11 @@ struct nt_stat {
 	char dev[NT_IFNAMSIZ];	/* "" for the backlog */
 };
 
-/* A NAPI kthread or ksoftirqd: CPU time from sched_switch. */
-struct nt_thread {
-	__u64 run_ns;
-	__u64 switches;
-	char comm[16];
-};
-
 /* Per CPU: NET_RX softirq time. */
 struct nt_cpu {
 	__u64 netrx_ns;
 	__u64 netrx_count;
 	__u64 entry_ns;		/* in NET_RX since, 0: not */
-	__u64 last_switch_ns;	/* the last context switch */
 };
 
 /* Bucket of a poll's work (budget excluded: a full poll also counts in

@@ -210,7 +210,7 @@ int napitop_run(const struct napitop_opts *o)
 	free(napis);
 	if (ret && o->out.verbose)
 		fprintf(stderr, "napitop: no NAPI inventory from netlink: %s\n", err);
-	ret = nt_trace_start(&l.tracer, err, sizeof(err));
+	ret = nt_trace_start(&l.tracer, o->out.verbose, err, sizeof(err));
 	if (ret) {
 		tool_error("%s", err);
 		goto out;
@@ -229,6 +229,8 @@ int napitop_run(const struct napitop_opts *o)
 		nt_session_write_header(l.out, &l.s);
 	fprintf(stderr, "napitop: watching napi:napi_poll %s\n", l.status);
 	rc = live_run(&l.lv);
+	if (o->out.verbose)
+		nt_trace_print_programs(l.tracer, stderr);
 out:
 	nt_trace_stop(l.tracer);
 	live_end(&l.lv);

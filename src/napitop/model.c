@@ -176,8 +176,8 @@ static void add_stat(struct nt_stat *to, const struct nt_stat *from)
 	for (int i = 0; i < NT_NR_MODES; i++)
 		to->modes[i] += from->modes[i];
 	/* the newest CPU's view of the instance */
-	if (from->last_ns >= to->last_ns) {
-		to->last_ns = from->last_ns;
+	if (from->last_tick >= to->last_tick) {
+		to->last_tick = from->last_tick;
 		to->state = from->state;
 		to->thread_pid = from->thread_pid;
 	}

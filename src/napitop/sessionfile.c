@@ -87,7 +87,7 @@ static int load_instance(struct json_object *o, unsigned int ncpu, struct nt_nap
 	r->cpu[first].thread_pid = pid;
 	r->cpu[first].state = state;
 	r->cpu[first].weight = weight;
-	r->cpu[first].last_ns = 1;
+	r->cpu[first].last_tick = 1;
 	r->cpu[first].ifindex = ifindex;
 	r->cpu[first].netns = netns;
 	if (json_object_object_get_ex(o, "dev", &f))

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * napitop's kernel side: tp_btf, else raw_tp; the state bits it needs
- * resolved from BTF; per-CPU maps read whole every refresh.
+ * resolved from BTF; per-CPU maps read whole every refresh, and with them
+ * the polling threads' CPU time (threads.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -14,6 +16,7 @@
 #include "clock.h"
 #include "errmsg.h"
 #include "probe.h"
+#include "threads.h"
 #include "trace.h"
 #include "napitop.skel.h"
 
@@ -21,6 +24,8 @@ struct nt_tracer {
 	struct napitop_bpf *skel;
 	const char *kind;
 	unsigned int ncpu;
+	struct nt_threads *threads;
+	int stats_fd;			/* -v: the kernel times our programs */
 };
 
 const char *nt_trace_kind(const struct nt_tracer *t)
@@ -43,6 +48,8 @@ static int open_load(struct nt_tracer *t, const char *sfx)
 				 t->ncpu > 64 ? 65536 / t->ncpu : 1024);
 	if (!probe_kernel_enum_value("NAPI_STATE_IN_BUSY_POLL", &bit) && bit >= 0 && bit < 64)
 		skel->rodata->bit_busy_poll = bit;
+	for (unsigned int c = 0; c < t->ncpu && c < NT_MAX_CPUS; c++)
+		skel->rodata->ksoftirqd_pid[c] = nt_threads_ksoftirqd(t->threads, c);
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *name = bpf_program__name(prog);
 		size_t n = strlen(name);
@@ -60,7 +67,7 @@ static int open_load(struct nt_tracer *t, const char *sfx)
 	return 0;
 }
 
-int nt_trace_start(struct nt_tracer **out, char *err, size_t errlen)
+int nt_trace_start(struct nt_tracer **out, bool time_programs, char *err, size_t errlen)
 {
 	struct nt_tracer *t = calloc(1, sizeof(*t));
 	int ret;
@@ -70,13 +77,28 @@ int nt_trace_start(struct nt_tracer **out, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	t->ncpu = libbpf_num_possible_cpus();
+	t->threads = nt_threads_new("/proc");
+	if (!t->threads) {
+		free(t);
+		errmsg(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* the kernel counts while this fd is open, and stops when it closes,
+	 * however napitop ends: nothing to restore */
+	t->stats_fd = time_programs ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+	if (time_programs && t->stats_fd < 0) {
+		ret = -errno;
+		errmsg(err, errlen, "cannot have the kernel time our programs: %s", strerror(-ret));
+		nt_trace_stop(t);
+		return ret;
+	}
 	ret = open_load(t, "_btf");
 	if (ret)
 		ret = open_load(t, "_raw");
 	if (ret) {
-		errmsg(err, errlen, "cannot attach to napi:napi_poll, sched_switch and "
-		       "softirq_entry/exit: %s", strerror(-ret));
-		free(t);
+		errmsg(err, errlen, "cannot attach to napi:napi_poll and softirq_entry/exit: %s",
+		       strerror(-ret));
+		nt_trace_stop(t);
 		return ret;
 	}
 	*out = t;
@@ -115,30 +137,14 @@ static int read_napis(struct nt_tracer *t, struct nt_snapshot *s)
 	return 0;
 }
 
+/* The polling threads: those seen polling watched too */
 static int read_threads(struct nt_tracer *t, struct nt_snapshot *s)
 {
-	int fd = bpf_map__fd(t->skel->maps.threads);
-	uint32_t key, next, *prev = NULL;
-	size_t cap = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct nt_thread_row *r;
-
-		key = next;
-		prev = &key;
-		if (s->nr_threads == cap) {
-			cap = cap ? 2 * cap : 16;
-			r = realloc(s->threads, cap * sizeof(*r));
-			if (!r)
-				return -ENOMEM;
-			s->threads = r;
-		}
-		r = &s->threads[s->nr_threads];
-		r->pid = key;
-		if (!bpf_map_lookup_elem(fd, &key, &r->t))
-			s->nr_threads++;
-	}
-	return 0;
+	for (size_t i = 0; i < s->nr_napis; i++)
+		for (unsigned int c = 0; c < t->ncpu; c++)
+			if (s->napis[i].cpu[c].thread_pid)
+				nt_threads_watch(t->threads, s->napis[i].cpu[c].thread_pid);
+	return nt_threads_read(t->threads, &s->threads, &s->nr_threads);
 }
 
 int nt_trace_read(struct nt_tracer *t, struct nt_snapshot *s)
@@ -162,7 +168,7 @@ int nt_trace_read(struct nt_tracer *t, struct nt_snapshot *s)
 		return ret;
 	}
 	s->lost_napis = t->skel->bss->lost_napis;
-	s->lost_threads = t->skel->bss->lost_threads;
+	s->lost_threads = nt_threads_lost(t->threads);
 	return 0;
 }
 
@@ -176,10 +182,30 @@ void nt_snapshot_free(struct nt_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void nt_trace_print_programs(const struct nt_tracer *t, FILE *f)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog) ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		fprintf(f, "napitop: %s: %llu runs, %.1f ns a run\n", bpf_program__name(prog),
+			(unsigned long long)info.run_cnt,
+			info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0.0);
+	}
+}
+
 void nt_trace_stop(struct nt_tracer *t)
 {
 	if (!t)
 		return;
+	if (t->stats_fd >= 0)
+		close(t->stats_fd);
 	napitop_bpf__destroy(t->skel);
+	nt_threads_free(t->threads);
 	free(t);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "napitop.h"
 
@@ -17,6 +18,14 @@ struct nt_tracer;
 struct nt_napi_row {
 	struct nt_key key;
 	struct nt_stat *cpu;		/* [ncpu] */
+};
+
+/* A NAPI kthread or ksoftirqd: its CPU time from the kernel's own
+ * accounting (threads.h), since napitop started. */
+struct nt_thread {
+	uint64_t run_ns;
+	uint64_t switches;		/* the times it ran */
+	char comm[16];
 };
 
 struct nt_thread_row {
@@ -35,9 +44,12 @@ struct nt_snapshot {
 	uint64_t lost_napis, lost_threads;
 };
 
-/* Load and attach (tp_btf, else raw_tp).  0 or -errno with a line in @err;
- * on error nothing stays loaded. */
-int nt_trace_start(struct nt_tracer **out, char *err, size_t errlen);
+/* Load and attach (tp_btf, else raw_tp), with @time_programs the kernel
+ * timing each run of them (BPF stats, while napitop runs).  0 or -errno
+ * with a line in @err; on error nothing stays loaded. */
+int nt_trace_start(struct nt_tracer **out, bool time_programs, char *err, size_t errlen);
+/* Each program's runs and time a run so far, a line each (time_programs) */
+void nt_trace_print_programs(const struct nt_tracer *t, FILE *f);
 /* "tp_btf" or "raw_tp" */
 const char *nt_trace_kind(const struct nt_tracer *t);
 int nt_trace_read(struct nt_tracer *t, struct nt_snapshot *s);

@@ -5,13 +5,14 @@
 # receiver's namespace, must show vb's instance with the id the socket saw,
 # packets within a few % of those received, polls, its mode; softirq first,
 # then threaded after `napitop --threaded vb on`: the kthread's CPU time,
-# and NET_RX softirq time falling.  Then the session file, bad input, and
-# that nothing is left: no program, no namespace.
+# and NET_RX softirq time falling; -v, the kernel timing its programs.  Then
+# the session file, bad input, and that nothing is left: no program, no
+# namespace.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/napi_lib.sh"
 need_bpf
 napi_need gro
-plan 29
+plan 31
 
 NT=$BIN/napitop
 COUNT=200000
@@ -74,7 +75,30 @@ prom=$(awk '/^kscope_napitop_packets_total\{device="vb"/ { n += $2 } END { print
 [ "$prom" = "$packets" ]
 ok $? "the textfile's vb packets are the last --json line's: $prom = $packets"
 nothing_left "after the softirq run" "$NAPITOP_PROGS"
-
+# -v: the kernel times each of its programs while it runs (BPF stats, as
+# bpftop shows them), and times nothing once it is gone: napitop without
+# -v then runs untimed (bpftool shows no run count)
+ip netns exec "$NB" "$NT" -v --batch --dev vb 0.5 2 >/dev/null 2>"$TMP/v.err" &
+pid=$!
+wait_for "$TMP/v.err" watching
+napi_traffic 2000 64
+wait $pid
+grep -qE '^napitop: nt_poll_(btf|raw): [1-9][0-9]* runs, [0-9.]+ ns a run$' "$TMP/v.err"
+ok $? "-v: napi_poll's program timed by the kernel ($(grep -m1 '^napitop: nt_poll' "$TMP/v.err"))"
+ip netns exec "$NB" "$NT" --batch --dev vb 0.5 3 >/dev/null 2>"$TMP/nv.err" &
+pid=$!
+wait_for "$TMP/nv.err" watching
+napi_traffic 2000 64
+runs=$(bpftool prog show --json | perl -MJSON::PP -e '
+	my $n = 0; $n += $_->{run_cnt} // 0 for grep { $_->{name} =~ /^nt_poll_/ } @{decode_json(<STDIN>)};
+	print $n')
+wait $pid
+if [ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = 1 ]; then
+	skip "kernel.bpf_stats_enabled is 1 here: somebody else has the kernel time every program"
+else
+	[ "$runs" = 0 ]
+	ok $? "-v: once it is gone the kernel times nothing (napitop without -v: $runs runs timed)"
+fi
 # --- threaded -----------------------------------------------------------------
 ip netns exec "$NB" "$NT" --threaded vb on >"$TMP/thr.out" 2>"$TMP/thr.err"
 rc=$?

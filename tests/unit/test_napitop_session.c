@@ -55,7 +55,7 @@ static struct nt_snapshot snap(double sec, uint64_t polls, uint64_t kt_ms)
 		st->weight = 64;
 		st->ifindex = 3;
 		st->netns = 4026531840u;
-		st->last_ns = c;
+		st->last_tick = c;
 		strcpy(st->dev, "vb");
 	}
 	s.napis[1].cpu[0].polls = 10 * sec;
