@@ -5,7 +5,9 @@
 # report heatmap` with no option.  The picture must show the memory: most
 # cells monitored (not NaN, the big unmapped gaps left out), the heat in
 # the program's anonymous memory and heap (its /proc/PID/maps, written by
-# the program itself while it runs), and the PNG made.
+# the program itself after it built the table and again after the sort: the
+# sort's arenas are mapped late, and on a busy machine the sort is much of
+# the run), and the PNG made.
 . "$(dirname "$0")/lib.sh"
 need_bpf
 command -v python3 >/dev/null || skip_all "python3 not installed"
@@ -22,6 +24,8 @@ while time.time() - t < 3:
     n = sum(len(table[k]) for k in hot)
 floats = [random.random() for _ in range(2000000)]
 floats.sort()
+with open(sys.argv[1], "a") as out:
+    out.write(open("/proc/self/maps").read())
 EOF
 
 "$BIN/damontop" record -o "$TMP/py.rec" -c "python3 $TMP/table.py $TMP/maps" \
