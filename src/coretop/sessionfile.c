@@ -39,7 +39,7 @@ static int load_header(struct json_object *h, struct ct_session *s, char *err, s
 {
 	struct json_object *f, *cores = json_get_array(h, "cores");
 	struct topo topo = {};
-	const char *mode = "", *by = "";
+	const char *mode, *by;
 	uint64_t version;
 	int by_i = -1, ret;
 
@@ -47,10 +47,8 @@ static int load_header(struct json_object *h, struct ct_session *s, char *err, s
 		errmsg(err, errlen, "not a coretop session file (no header)");
 		return -EINVAL;
 	}
-	if (json_object_object_get_ex(h, "mode", &f))
-		mode = json_object_get_string(f);
-	if (json_object_object_get_ex(h, "group_by", &f))
-		by = json_object_get_string(f);
+	mode = json_get_string(h, "mode");
+	by = json_get_string(h, "group_by");
 	for (int i = 0; i <= CT_BY_LIST; i++)
 		if (by && !strcmp(by, ct_session_group_by_name(i)))
 			by_i = i;
@@ -101,15 +99,14 @@ static int load_cores(struct json_object *line, struct ct_session *s, struct ct_
 		    json_object_array_length(sibs) != k->nr)
 			return -EINVAL;
 		for (unsigned int i = 0; i < k->nr; i++) {
-			struct json_object *so = json_object_array_get_idx(sibs, i), *st;
+			struct json_object *so = json_object_array_get_idx(sibs, i);
 			uint64_t pid = 0, group = 0;
 			const char *state;
 
 			if (!json_get_fields(so, &k->sib[i], sib_fields, JSON_FIELDS(sib_fields)) ||
 			    !json_get_u64(so, "pid", &pid) || !json_get_u64(so, "group", &group) ||
-			    !json_object_object_get_ex(so, "state", &st))
+			    !(state = json_get_string(so, "state")))
 				return -EINVAL;
-			state = json_object_get_string(st);
 			k->slot[i].pid = pid;
 			k->slot[i].group = group;
 			k->slot[i].state = !strcmp(state, "run") ? CT_RUN :
@@ -123,6 +120,7 @@ static int load_line(struct json_object *line, struct ct_session *s)
 {
 	struct ct_snapshot snap = {};
 	struct json_object *a, *f, *lost;
+	const char *name;
 	int ret = -EINVAL;
 
 	snap.nr_cores = s->topo.nr_cores;
@@ -157,8 +155,8 @@ static int load_line(struct json_object *line, struct ct_session *s)
 		r->pid = pid;
 		json_get_u64(t, "tgid", &tgid);
 		r->t.tgid = tgid;
-		if (json_object_object_get_ex(t, "comm", &f))
-			snprintf(r->t.comm, sizeof(r->t.comm), "%s", json_object_get_string(f));
+		if ((name = json_get_string(t, "comm")))
+			snprintf(r->t.comm, sizeof(r->t.comm), "%s", name);
 		if (json_object_object_get_ex(t, "exited", &f))
 			r->exited = json_object_get_boolean(f);
 	}
@@ -172,8 +170,8 @@ static int load_line(struct json_object *line, struct ct_session *s)
 		struct json_object *g = json_object_array_get_idx(a, i);
 		uint64_t id;
 
-		if (json_get_u64(g, "group", &id) && json_object_object_get_ex(g, "name", &f))
-			ct_session_name_group(s, id, json_object_get_string(f));
+		if (json_get_u64(g, "group", &id) && (name = json_get_string(g, "name")))
+			ct_session_name_group(s, id, name);
 	}
 	s->kernel_fi_s = json_object_object_get_ex(line, "kernel_forced_idle_s", &f) ?
 			 json_object_get_double(f) : NAN;

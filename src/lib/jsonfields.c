@@ -26,6 +26,15 @@ bool json_get_u64(struct json_object *o, const char *key, uint64_t *v)
 	return true;
 }
 
+const char *json_get_string(struct json_object *o, const char *key)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_string))
+		return NULL;
+	return json_object_get_string(f);
+}
+
 struct json_object *json_get_array(struct json_object *o, const char *key)
 {
 	struct json_object *f;

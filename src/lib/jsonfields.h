@@ -26,6 +26,8 @@ void json_put_u64(struct json_object *o, const char *key, uint64_t v);
 bool json_get_u64(struct json_object *o, const char *key, uint64_t *v);
 /* An array member, NULL when missing or not an array. */
 struct json_object *json_get_array(struct json_object *o, const char *key);
+/* A JSON string; NULL when missing or not one (null, a number). */
+const char *json_get_string(struct json_object *o, const char *key);
 
 void json_put_fields(struct json_object *o, const void *base, const struct json_field *f,
 		     size_t n);

@@ -292,9 +292,23 @@ static bool all_digits(const char *s)
 	return *s && strspn(s, "0123456789") == strlen(s);
 }
 
+/* What puts back @dev's sysfs values that @want changes, as they are now:
+ * a write that fails part way leaves nothing changed */
+static struct netdev_napi_conf device_undo(const char *dev, const struct netdev_napi_conf *want)
+{
+	struct netdev_napi_conf was = NETDEV_NAPI_CONF_NONE, undo = NETDEV_NAPI_CONF_NONE;
+
+	tune_device_read(THREADED_SYSFS_NET, dev, &was);
+	for (int a = 0; a < TUNE_NR; a++)
+		if (tune_get(want, a) >= 0)
+			tune_set(&undo, a, tune_get(&was, a));
+	return undo;
+}
+
 int napitop_set(const char *target, const char *const *assignments, size_t nr)
 {
 	struct netdev_napi_conf want = NETDEV_NAPI_CONF_NONE, per_napi = NETDEV_NAPI_CONF_NONE;
+	struct netdev_napi_conf undo = NETDEV_NAPI_CONF_NONE;
 	struct netdev_napi *before = NULL, *after = NULL;
 	unsigned int ifindex = 0, napi_id = 0;
 	bool by_id = all_digits(target);
@@ -305,7 +319,13 @@ int napitop_set(const char *target, const char *const *assignments, size_t nr)
 		if (tune_parse(assignments[i], &want, err, sizeof(err)))
 			return tool_error("--set %s: %s", target, err);
 	if (by_id) {
-		napi_id = strtoul(target, NULL, 10);
+		unsigned long long id;
+
+		errno = 0;
+		id = strtoull(target, NULL, 10);
+		if (errno || !id || id > UINT32_MAX)
+			return tool_error("--set %s: not a NAPI id (1 to %u)", target, UINT32_MAX);
+		napi_id = id;
 		per_napi = want;
 	} else if (!(ifindex = if_nametoindex(target))) {
 		return tool_error("--set %s: no network device '%s' in this network namespace",
@@ -325,8 +345,9 @@ int napitop_set(const char *target, const char *const *assignments, size_t nr)
 		while (i < nb && before[i].napi_id != napi_id)
 			i++;
 		if (i == nb) {
-			/* napi-set says why: no such NAPI, or no napi-set */
-			int ret = netdev_napi_set(napi_id, &per_napi, err, sizeof(err));
+			/* napi-set of nothing says why: no such NAPI, or no napi-set */
+			struct netdev_napi_conf none = NETDEV_NAPI_CONF_NONE;
+			int ret = netdev_napi_set(napi_id, &none, err, sizeof(err));
 
 			if (!ret)
 				tool_error("--set %s: napi-get does not show NAPI %u's settings",
@@ -354,13 +375,18 @@ int napitop_set(const char *target, const char *const *assignments, size_t nr)
 				goto out;
 			}
 		}
+	if (!by_id)
+		undo = device_undo(target, &want);
 	if (!by_id && tune_device_write(THREADED_SYSFS_NET, target, &want, err, sizeof(err))) {
-		tool_error("--set %s: %s", target, err);
+		tune_device_write(THREADED_SYSFS_NET, target, &undo, NULL, 0);
+		tool_error("--set %s: %s (the values before are back)", target, err);
 		goto out;
 	}
 	for (int i = 0; i < nb; i++)
 		if (before[i].napi_id && (by_id || per_napi.irq_suspend_timeout_ns >= 0) &&
 		    netdev_napi_set(before[i].napi_id, &per_napi, err, sizeof(err))) {
+			if (!by_id)
+				tune_device_write(THREADED_SYSFS_NET, target, &undo, NULL, 0);
 			tool_error("--set %s: %s", target, err);
 			goto out;
 		}

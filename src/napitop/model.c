@@ -86,6 +86,14 @@ static bool conf_known(const struct netdev_napi_conf *c)
 	       c->irq_suspend_timeout_ns >= 0 || c->threaded >= 0;
 }
 
+/* field by field: the struct's tail padding is nobody's value */
+static bool conf_differs(const struct netdev_napi_conf *a, const struct netdev_napi_conf *b)
+{
+	return a->defer_hard_irqs != b->defer_hard_irqs ||
+	       a->gro_flush_timeout_ns != b->gro_flush_timeout_ns ||
+	       a->irq_suspend_timeout_ns != b->irq_suspend_timeout_ns || a->threaded != b->threaded;
+}
+
 /* @napi_id's base counts, those of @info when first seen (0s for counts
  * already since the start); NULL without memory */
 static uint64_t *qstats_base(struct nt_session *s, uint32_t napi_id,
@@ -118,7 +126,7 @@ void nt_session_set_info(struct nt_session *s, uint32_t napi_id,
 		if (in->key.napi_id != napi_id)
 			continue;
 		if (conf_known(&in->info.conf) && conf_known(&info->conf) &&
-		    memcmp(&in->info.conf, &info->conf, sizeof(info->conf))) {
+		    conf_differs(&in->info.conf, &info->conf)) {
 			in->conf_change_ns = s->time_ns;
 			in->at_change = in->total;
 		}

@@ -46,9 +46,10 @@ static bool get_u64s(struct json_object *o, const char *key, __u64 *v, size_t n)
  * each CPU, the rest of its counters on the first of them. */
 static int load_instance(struct json_object *o, unsigned int ncpu, struct nt_napi_row *r)
 {
-	struct json_object *cpus = json_get_array(o, "cpus"), *f;
+	struct json_object *cpus = json_get_array(o, "cpus");
 	uint64_t id, ifindex, netns, pid = 0, state = 0, weight = 0;
 	struct nt_stat total = {};
+	const char *str;
 	unsigned int first = 0;
 	bool have = false;
 
@@ -90,9 +91,8 @@ static int load_instance(struct json_object *o, unsigned int ncpu, struct nt_nap
 	r->cpu[first].last_tick = 1;
 	r->cpu[first].ifindex = ifindex;
 	r->cpu[first].netns = netns;
-	if (json_object_object_get_ex(o, "dev", &f))
-		snprintf(r->cpu[first].dev, sizeof(r->cpu[first].dev), "%s",
-			 json_object_get_string(f));
+	if ((str = json_get_string(o, "dev")))
+		snprintf(r->cpu[first].dev, sizeof(r->cpu[first].dev), "%s", str);
 	return 0;
 }
 
@@ -100,8 +100,9 @@ static int load_instance(struct json_object *o, unsigned int ncpu, struct nt_nap
  * info_json), as far as the line has it. */
 static void load_info(struct json_object *o, struct nt_napi_info *info)
 {
-	struct json_object *c, *q, *f;
+	struct json_object *c, *q;
 	enum threaded_mode mode;
+	const char *str;
 	uint64_t v;
 
 	nt_napi_info_init(info);
@@ -112,18 +113,17 @@ static void load_info(struct json_object *o, struct nt_napi_info *info)
 	if (json_object_object_get_ex(o, "config", &c) && json_object_is_type(c, json_type_object)) {
 		for (int a = 0; a < TUNE_NR; a++) {
 			if (a == TUNE_THREADED) {
-				if (json_object_object_get_ex(c, config_keys[a], &f) &&
-				    !threaded_parse(json_object_get_string(f), &mode))
+				if ((str = json_get_string(c, config_keys[a])) &&
+				    !threaded_parse(str, &mode))
 					info->conf.threaded = mode;
 			} else if (json_get_u64(c, config_keys[a], &v) && v <= INT64_MAX) {
 				tune_set(&info->conf, a, v);
 			}
 		}
-		info->conf_device = json_object_object_get_ex(c, "from", &f) &&
-				    !strcmp(json_object_get_string(f), "device");
+		info->conf_device = (str = json_get_string(c, "from")) && !strcmp(str, "device");
 	}
-	if (json_object_object_get_ex(o, "queues", &f))
-		snprintf(info->queues, sizeof(info->queues), "%s", json_object_get_string(f));
+	if ((str = json_get_string(o, "queues")))
+		snprintf(info->queues, sizeof(info->queues), "%s", str);
 	if (json_object_object_get_ex(o, "qstats", &q) && json_object_is_type(q, json_type_object))
 		for (int k = 0; k < NETDEV_QSTAT_NR; k++)
 			json_get_u64(q, netdev_qstat_names[k], &info->qstats[k]);
@@ -158,9 +158,10 @@ static int load_line(struct json_object *line, struct nt_session *s)
 	}
 	ret = -EINVAL;
 	for (size_t i = 0; i < json_object_array_length(threads); i++) {
-		struct json_object *t = json_object_array_get_idx(threads, i), *f;
+		struct json_object *t = json_object_array_get_idx(threads, i);
 		struct nt_thread_row *r = &snap.threads[snap.nr_threads++];
 		uint64_t pid, run_ns, switches;
+		const char *str;
 
 		if (!json_get_u64(t, "pid", &pid) || !json_get_u64(t, "run_ns", &run_ns) ||
 		    !json_get_u64(t, "switches", &switches))
@@ -168,8 +169,8 @@ static int load_line(struct json_object *line, struct nt_session *s)
 		r->pid = pid;
 		r->t.run_ns = run_ns;
 		r->t.switches = switches;
-		if (json_object_object_get_ex(t, "comm", &f))
-			snprintf(r->t.comm, sizeof(r->t.comm), "%s", json_object_get_string(f));
+		if ((str = json_get_string(t, "comm")))
+			snprintf(r->t.comm, sizeof(r->t.comm), "%s", str);
 	}
 	for (size_t i = 0; i < json_object_array_length(cpus) && i < s->ncpu; i++) {
 		struct json_object *c = json_object_array_get_idx(cpus, i);
@@ -210,15 +211,15 @@ static int read_header(struct json_object *o, void *ctx, char *err, size_t errle
 {
 	struct nt_session *s = ctx;
 	uint64_t version, ncpu;
-	struct json_object *f;
+	const char *kind;
 
 	if (!json_get_u64(o, "napitop", &version) || version != 1 ||
 	    !json_get_u64(o, "ncpu", &ncpu) || !ncpu || ncpu > 65536) {
 		errmsg(err, errlen, "not a napitop session file (no header)");
 		return -EINVAL;
 	}
-	return nt_session_init(s, ncpu, json_object_object_get_ex(o, "kind", &f) ?
-			       json_object_get_string(f) : "");
+	kind = json_get_string(o, "kind");
+	return nt_session_init(s, ncpu, kind ? kind : "");
 }
 
 static int read_refresh(struct json_object *o, void *s)

@@ -20,6 +20,7 @@
 
 struct watched {
 	uint32_t pid;
+	uint64_t start;			/* its start (ticks): a reused pid is not it */
 	char comm[16];
 	uint64_t base_ns, base_runs;	/* at the start, or 0 for one started since */
 	uint64_t run_ns, runs;		/* the last reading */
@@ -113,8 +114,9 @@ static uint64_t start_ticks(const struct nt_threads *t, uint32_t pid)
 	return stat_fields(t, pid, v, 19) == 19 ? v[18] : 0;
 }
 
-/* @pid watched, its figures counted from now, or from 0 when it started
- * after napitop (@scan: found at the start, counted from now) */
+/* @pid watched if it is a polling thread, its figures counted from now,
+ * or from 0 when it started after napitop (@scan: found at the start,
+ * counted from now) */
 static void add(struct nt_threads *t, uint32_t pid, bool scan)
 {
 	struct watched *grown, *w;
@@ -125,7 +127,7 @@ static void add(struct nt_threads *t, uint32_t pid, bool scan)
 	if (n <= 0)
 		return;
 	comm[strcspn(comm, "\n")] = '\0';
-	if (scan && !polling_comm(comm))
+	if (!polling_comm(comm))
 		return;
 	if (t->nr >= MAX_THREADS) {
 		t->lost++;
@@ -139,9 +141,10 @@ static void add(struct nt_threads *t, uint32_t pid, bool scan)
 	memset(w, 0, sizeof(*w));
 	w->pid = pid;
 	snprintf(w->comm, sizeof(w->comm), "%.15s", comm);
+	w->start = start_ticks(t, pid);
 	if (schedstat(t, pid, &w->run_ns, &w->runs))
 		return;
-	if (scan || start_ticks(t, pid) <= t->start_ticks) {
+	if (scan || w->start <= t->start_ticks) {
 		w->base_ns = w->run_ns;
 		w->base_runs = w->runs;
 	}
@@ -205,9 +208,14 @@ int nt_threads_read(struct nt_threads *t, struct nt_thread_row **rows, size_t *n
 		return -ENOMEM;
 	for (size_t i = 0; i < t->nr; i++) {
 		struct watched *w = &t->w[i];
+		uint64_t ns, runs;
 
-		/* gone: its last figures stay */
-		schedstat(t, w->pid, &w->run_ns, &w->runs);
+		/* gone, or its pid another's now: its last figures stay */
+		if (start_ticks(t, w->pid) == w->start && !schedstat(t, w->pid, &ns, &runs) &&
+		    ns >= w->run_ns) {
+			w->run_ns = ns;
+			w->runs = runs;
+		}
 		r[i].pid = w->pid;
 		r[i].t.run_ns = w->run_ns - w->base_ns;
 		r[i].t.switches = w->runs - w->base_runs;

@@ -20,7 +20,8 @@ struct nt_threads;
 
 /* The polling threads of @proc (normally "/proc"); NULL without memory. */
 struct nt_threads *nt_threads_new(const char *proc);
-/* @pid, a kthread seen polling, watched from now on (if not yet). */
+/* @pid, a kthread seen polling, watched from now on (if not yet, and if
+ * its name is a polling thread's). */
 void nt_threads_watch(struct nt_threads *t, uint32_t pid);
 /* Every thread watched, with its CPU time and runs since the start; a
  * thread gone keeps its last figures.  0 or -ENOMEM; *@rows malloc'ed. */

@@ -314,7 +314,7 @@ static void view_draw(void *view)
 	const char *status = v->status;
 	const struct nt_dev *devs = v->devs;
 	size_t nr_devs = v->nr_devs;
-	char h1[256], h2[256], h3[512], h4[512], h5[512], h6[1024], h7[256], id[16];
+	char h1[256], h2[256], h3[512], h4[512], h5[1024], h6[1024], h7[1024], id[16];
 	const char *header[7] = { h1, h2, h3, h4, h5, h6, h7 };
 	struct tui_table table = { .cols = v->config ? cfg_cols : cols,
 				   .ncols = v->config ? NCFG : NCOLS, .cells = v->ptrs };

@@ -5,14 +5,15 @@
 # napi-get says of vb's instance; --set vb changes defer-hard-irqs and
 # gro-flush-timeout, read back through napitop's own netlink path and
 # through sysfs, --set NAPI_ID irq-suspend-timeout through napi-set; the
-# test restores what it found.  Bad input changes nothing.  Queue counters
+# test restores what it found.  Bad input changes nothing, nor does a set
+# the kernel refuses part way.  Queue counters
 # (qstats-get) need a driver that keeps them (veth does not): this
 # machine's eth0, against the kernel's own counters in sysfs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/napi_lib.sh"
 need_bpf
 napi_need gro
-plan 17
+plan 20
 
 NT=$BIN/napitop
 nsx() { ip netns exec "$NB" "$@"; }
@@ -88,8 +89,18 @@ one_line_error "--set: a device of another namespace" "no network device 'vb' in
 	"$NT" --set vb defer-hard-irqs=1
 one_line_error "--set: nothing to set" "what to set" \
 	ip netns exec "$NB" "$NT" --set vb
+one_line_error "--set: a NAPI id past 32 bits" "not a NAPI id" \
+	ip netns exec "$NB" "$NT" --set 4294975489 defer-hard-irqs=1
 [ "$(state)" = "$before" ]
 ok $? "nothing changed by them (sysfs: $(state))"
+# a write the kernel refuses after one it took (va has no NAPI, so no
+# threaded mode): the one it took is undone
+va_defer() { ip netns exec "$NA" cat /sys/class/net/va/napi_defer_hard_irqs; }
+va0=$(va_defer)
+one_line_error "--set: threaded refused after defer-hard-irqs was written" "the values before are back" \
+	ip netns exec "$NA" "$NT" --set va defer-hard-irqs=$((va0 + 3)) threaded=on
+[ "$(va_defer)" = "$va0" ]
+ok $? "va's defer-hard-irqs as it was: $(va_defer)"
 
 # the test puts back what it found
 nsx "$NT" --set vb defer-hard-irqs="$d0" gro-flush-timeout="$g0" >/dev/null 2>&1 &&

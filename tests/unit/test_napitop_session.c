@@ -290,6 +290,35 @@ static void test_file_round_trip(void **state)
 	assert_int_equal(r.inst[1].info.kthread_pid, 0);
 	nt_session_free(&r);
 	nt_session_free(&s);
+
+	/* names that are null or not strings: read as absent, not followed */
+	{
+		FILE *f = fopen(test_path("rec"), "r");
+		char text[8192], *p;
+		size_t n;
+		const char *swaps[][2] = {
+			{ "\"from\":\"napi\"", "\"from\":null  " },
+			{ "\"queues\":\"rx0 tx0\"", "\"queues\":null     " },
+			{ "\"kind\":\"tp_btf\"", "\"kind\":7       " },
+			{ "\"dev\":\"vb\"", "\"dev\":null" },
+		};
+
+		assert_non_null(f);
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		assert_true(n > 0 && n < sizeof(text) - 1);
+		text[n] = '\0';
+		for (size_t i = 0; i < sizeof(swaps) / sizeof(swaps[0]); i++) {
+			assert_non_null(p = strstr(text, swaps[i][0]));
+			memcpy(p, swaps[i][1], strlen(swaps[i][1]));
+		}
+		test_put("rec-null", text);
+		assert_int_equal(nt_session_load(test_path("rec-null"), &r, err, sizeof(err)), 0);
+		assert_string_equal(r.kind, "");
+		assert_string_equal(r.inst[0].info.queues, "");
+		assert_false(r.inst[0].info.conf_device);
+		nt_session_free(&r);
+	}
 }
 
 static void bad(const char *text, const char *why)

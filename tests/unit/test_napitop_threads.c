@@ -103,6 +103,17 @@ static void test_threads(void **state)
 	assert_int_equal(nt_threads_lost(t), 0);
 	free(r);
 
+	/* its pid another process's now (another start): not that one's
+	 * time; and a pid that is no polling thread is not watched */
+	thread(401, "kworker/0:1", 10, 1, now + 500);
+	nt_threads_watch(t, 1);
+	assert_int_equal(nt_threads_read(t, &r, &nr), 0);
+	assert_int_equal(nr, 4);
+	assert_int_equal(row(r, nr, 401)->t.run_ns, 200);
+	assert_string_equal(row(r, nr, 401)->t.comm, "napi/vb-386");
+	assert_null(row(r, nr, 1));
+	free(r);
+
 	/* no schedstat (no CONFIG_SCHED_INFO): utime and stime, in ticks */
 	unlink(test_path("proc/300/schedstat"));
 	test_put("proc/300/stat", "300 (napi/eth0 (x)) S 2 0 0 0 -1 69238880 0 0 0 0 3 4 0 0 "
