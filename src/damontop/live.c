@@ -67,18 +67,13 @@ static uint64_t kdamond_cpu_ns(struct live *l)
 	return l->kd_last_ns;
 }
 
-/* The source's stats and the costs, read once an update (on_snapshot):
- * every output of an update shows the same figures, the --json line and
- * the textfile's drops among them. */
-static void update_status(struct live *l)
+/* Our CPU time and the kdamond's, now: clocks, read at every write of the
+ * metrics too, so that the last textfile has them up to the exit. */
+static void read_costs(struct live *l)
 {
 	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), wall = clock_ns(CLOCK_MONOTONIC);
 	uint64_t kd = kdamond_cpu_ns(l);
 
-	if (l->sampler)
-		sampler_get_stats(l->sampler, &l->vs.st);
-	else if (l->kdamond)
-		kdamond_get_stats(l->kdamond, &l->vs.st);
 	l->vs.cpu_ns = cpu;
 	l->vs.kdamond_cpu_ns = kd - l->kd_start_ns;
 	if (wall - l->wall_prev_ns >= 250000000ULL) {
@@ -89,6 +84,18 @@ static void update_status(struct live *l)
 		l->kd_prev_ns = kd;
 		l->wall_prev_ns = wall;
 	}
+}
+
+/* The source's stats, read once an update (on_snapshot): the --json line
+ * and the textfile of an update say the same drops (read twice, they
+ * disagreed when a sample was lost in between); and the costs. */
+static void update_status(struct live *l)
+{
+	if (l->sampler)
+		sampler_get_stats(l->sampler, &l->vs.st);
+	else if (l->kdamond)
+		kdamond_get_stats(l->kdamond, &l->vs.st);
+	read_costs(l);
 }
 
 static void on_snapshot(void *ctx, const struct snapshot *s)
@@ -159,6 +166,7 @@ static void metrics(void *ctx, struct metrics *m)
 {
 	struct live *l = ctx;
 
+	read_costs(l);
 	view_metrics(m, &l->model, &l->vs);
 }
 
