@@ -88,13 +88,18 @@ static void read_costs(struct live *l)
 
 /* The source's stats, read once an update (on_snapshot): the --json line
  * and the textfile of an update say the same drops (read twice, they
- * disagreed when a sample was lost in between); and the costs. */
-static void update_status(struct live *l)
+ * disagreed when a sample was lost in between). */
+static void read_stats(struct live *l)
 {
 	if (l->sampler)
 		sampler_get_stats(l->sampler, &l->vs.st);
 	else if (l->kdamond)
 		kdamond_get_stats(l->kdamond, &l->vs.st);
+}
+
+static void update_status(struct live *l)
+{
+	read_stats(l);
 	read_costs(l);
 }
 
@@ -367,7 +372,7 @@ static int start_pte(struct live *l, char *err, size_t errlen)
 	ret = sampler_start(&l->sampler, l->lv.loop, l->target.pid, &l->o->sampler, &sink,
 			    err, errlen);
 	if (!ret) {
-		update_status(l);
+		read_stats(l);
 		l->vs.plan = l->vs.st.plan_line;
 	}
 	return ret;
@@ -449,7 +454,8 @@ int damontop_run(const struct damontop_opts *o)
 		goto out;
 	}
 	l.vs.damon = l.kdamond;
-	update_status(&l);	/* the source's stats: refs_exact for the hint below */
+	read_stats(&l);	/* refs_exact for the hint below; the costs count from
+			 * the start, set below */
 	snprintf(l.doing, sizeof(l.doing), "monitoring %s", l.target.desc);
 	l.lv.doing = l.doing;
 	if (l.sampler && (o->sampler.scan || o->sampler.method == CLEAR_REFS) &&
