@@ -180,10 +180,15 @@ deps:
 		rc=$$?; [ -z "$$policy" ] || rm -f $$policy; exit $$rc; \
 	fi
 
+# a failure's figures are in the test's description: they are listed again
+# last, where a log's tail shows them
 test: deps
 	$(MAKE) all static $(UNIT_TESTS) $(UNIT_TESTS_SAN)
+	rm -f $(BUILD)/failures
 	KSCOPE_BUILD=$(abspath $(BUILD)) KSCOPE_TOP=$(CURDIR) \
-		prove --exec '' $(UNIT_TESTS) $(UNIT_TESTS_SAN) $(sort $(wildcard tests/integ/*.t))
+	KSCOPE_FAILURES=$(abspath $(BUILD))/failures \
+		prove --exec '' $(UNIT_TESTS) $(UNIT_TESTS_SAN) $(sort $(wildcard tests/integ/*.t)) || \
+		{ echo "the failed tests, as they said:"; cat $(BUILD)/failures 2>/dev/null; exit 1; }
 
 test-unit: $(UNIT_TESTS) $(UNIT_TESTS_SAN)
 	prove --exec '' $^

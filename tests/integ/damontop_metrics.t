@@ -103,11 +103,18 @@ wss_prom=$(prom_value "$prom" kscope_damontop_wss_bytes)
 regions_prom=$(prom_value "$prom" kscope_damontop_regions)
 [ -n "$wss_json" ] && [ "$wss_prom" = "$wss_json" ] && [ "$regions_prom" = "$regions_json" ]
 ok $? "textfile = last --json line: WSS $wss_prom = $wss_json, regions $regions_prom = $regions_json"
-# accessgen touches both 8 MiB regions all the time: 5 s in, the working set
-# is their 16 MiB (runs here: 16.0), 0.8 to 1.25 of it
-wss=${wss_json:-0}
+# accessgen touches both 8 MiB regions all the time: the working set is
+# their 16 MiB, 0.8 to 1.25 of it.  Its median over the run's second half
+# (as damontop report wss and damo give it), not one aggregation's: a region
+# is counted whole when any of its samples is hot, and the region holding
+# a workload area's last pages and the 8.5 MiB of libraries above it read
+# 1 of 50 in 2 of 19 aggregations here (24.5 MiB; CI of 154db3b failed
+# on such a last line).
+wss=$(grep '^{' "$TMP/run.json" | perl -MJSON::PP -ne '
+	push @w, decode_json($_)->{wss_bytes};
+	END { @w = sort { $a <=> $b } @w[int(@w / 2) .. $#w]; print $w[$#w / 2] // 0 }')
 [ "$wss" -ge $(((16 << 20) * 4 / 5)) ] && [ "$wss" -le $(((16 << 20) * 5 / 4)) ]
-ok $? "the working set is the workload's: $wss bytes of 16 MiB touched"
+ok $? "the working set is the workload's: median $wss bytes of 16 MiB touched"
 lines=$(grep -c '^{' "$TMP/run.json")
 aggr=$(prom_value "$prom" kscope_damontop_aggregations_total)
 drops_prom=$(awk '$1 ~ /^kscope_damontop_(ringbuf_drops|lost_samples|model_drops)_total$/ { n += $2 }

@@ -6,9 +6,10 @@
 command -v "${QEMU:-qemu-system-x86_64}" >/dev/null ||
 	{ echo "1..0 # SKIP ${QEMU:-qemu-system-x86_64} not installed"; exit 0; }
 # A failure and the comments after it go to stderr too, where prove shows
-# them without -v (CI logs keep only that).
-"$(dirname "$0")/../vm/run.sh" | awk '
+# them without -v (CI logs keep only that), and to make test's list.
+"$(dirname "$0")/../vm/run.sh" | awk -v list="${KSCOPE_FAILURES:-}" '
 	/^not ok/ { bad = 1; print > "/dev/stderr" }
+	/^not ok/ && !/# TODO/ && list != "" { print "vm.t: " $0 >> list }
 	/^ok/ { bad = 0 }
 	/^#/ && bad { print > "/dev/stderr" }
 	{ print; fflush() }'
