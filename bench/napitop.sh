@@ -39,6 +39,8 @@
 # usage: bench/napitop.sh [SECONDS_PER_WINDOW [ROUNDS [RATE]]]
 #        (needs root, ip, ethtool; make bench)   defaults: 1.5 11 60000
 # NAPITOP_BENCH_MODES: the modes, in order ("softirq threaded")
+# NAPITOP_BENCH_ARGS: napitop's options in its windows ("--netrx-time":
+#                     what timing NET_RX costs on top)
 set -u
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/../tests/integ/napi_lib.sh"
@@ -47,6 +49,7 @@ W=${1:-1.5}
 ROUNDS=${2:-11}
 RATE=${3:-60000}
 MODES=${NAPITOP_BENCH_MODES:-softirq threaded}
+read -r -a NT_ARGS <<<"${NAPITOP_BENCH_ARGS:-}"
 NT=$BIN/napitop
 [[ $W =~ ^[0-9]*\.?[0-9]+$ ]] && [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] &&
 	[[ $RATE =~ ^[1-9][0-9]*$ ]] ||
@@ -82,7 +85,7 @@ bench_stop() {
 
 # napitop_start [ARG...]: napitop attached and counting; 1 (with $why) if not
 napitop_start() {
-	"$NT" --json -i 1 "$@" >"$TMP/nt.json" 2>"$TMP/nt.err" &
+	"$NT" --json -i 1 "${NT_ARGS[@]}" "$@" >"$TMP/nt.json" 2>"$TMP/nt.err" &
 	npid=$!
 	for _ in $(seq 200); do
 		grep -q '^napitop: watching' "$TMP/nt.err" && return 0
@@ -328,7 +331,8 @@ SEND_CPU='' RECV_CPU=''
 irqtime=$( (zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null) |
 	grep -c '^CONFIG_IRQ_TIME_ACCOUNTING=y')
 echo "# napitop bench: per-poll cost at $RATE datagrams/s of 64 bytes, veth with GRO," \
-	"$W s windows, $ROUNDS rounds, $(nproc) CPUs, $(uname -r)"
+	"$W s windows, $ROUNDS rounds, $(nproc) CPUs, $(uname -r)," \
+	"napitop --json -i 1${NT_ARGS[*]:+ ${NT_ARGS[*]}}"
 [ "${irqtime:-0}" = 0 ] ||
 	echo "note: this kernel accounts IRQ time apart from tasks' (CONFIG_IRQ_TIME_ACCOUNTING): the softirq mode's task times miss the NET_RX work; the threaded mode's do not"
 napi_setup gro || { echo "napitop bench: cannot set up the veth namespaces"; exit 1; }

@@ -2,9 +2,12 @@
 /*
  * napitop, kernel side: every napi:napi_poll aggregated per NAPI instance
  * and CPU (where it polled, how much work, whether the budget ran out, in
- * which context), and NET_RX softirq time from softirq_entry/exit.  The
- * CPU time of NAPI kthreads and ksoftirqd is the kernel's own (user space
- * reads it): a program at every context switch cost more than all else.
+ * which context); with --netrx-time, NET_RX softirq time from
+ * softirq_entry/exit (two programs a softirq, two thirds of the cost at a
+ * packet a poll: by default user space reads the kernel's own softirq runs
+ * and time).  The
+ * CPU time of NAPI kthreads and ksoftirqd is the kernel's own too: a
+ * program at every context switch cost more than all else.
  *
  * tp_btf, or raw_tp where tp_btf does not load: napi_poll's body is
  * compiled for each (plain loads in tp_btf, CO-RE probe reads in raw_tp),
@@ -138,7 +141,6 @@ static __always_inline int on_softirq(unsigned int vec, bool entry)
 		c->entry_ns = bpf_ktime_get_ns();
 	} else if (c->entry_ns) {
 		c->netrx_ns += bpf_ktime_get_ns() - c->entry_ns;
-		c->netrx_count++;
 		c->entry_ns = 0;
 	}
 	return 0;

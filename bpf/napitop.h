@@ -55,10 +55,9 @@ struct nt_stat {
 	char dev[NT_IFNAMSIZ];	/* "" for the backlog */
 };
 
-/* Per CPU: NET_RX softirq time. */
+/* Per CPU: NET_RX softirq time (napitop --netrx-time). */
 struct nt_cpu {
 	__u64 netrx_ns;
-	__u64 netrx_count;
 	__u64 entry_ns;		/* in NET_RX since, 0: not */
 };
 

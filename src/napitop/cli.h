@@ -16,6 +16,7 @@ struct napitop_opts {
 	const char **devs;		/* --dev DEV: only these devices */
 	size_t nr_devs;
 	int sort;			/* --sort: a table column, -1: polls/s */
+	bool netrx_time;		/* --netrx-time: NET_RX's own time */
 	const char *threaded_dev;	/* --threaded DEV MODE: configure, then exit */
 	const char *threaded_mode;
 	const char *set_target;		/* --set DEV|NAPI_ID NAME=VALUE...: configure, exit */

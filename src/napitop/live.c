@@ -210,7 +210,8 @@ int napitop_run(const struct napitop_opts *o)
 	free(napis);
 	if (ret && o->out.verbose)
 		fprintf(stderr, "napitop: no NAPI inventory from netlink: %s\n", err);
-	ret = nt_trace_start(&l.tracer, o->out.verbose, err, sizeof(err));
+	ret = nt_trace_start(&l.tracer, &(struct nt_trace_opts){ .netrx_time = o->netrx_time,
+				.time_programs = o->out.verbose }, err, sizeof(err));
 	if (ret) {
 		tool_error("%s", err);
 		goto out;
@@ -219,8 +220,9 @@ int napitop_run(const struct napitop_opts *o)
 		tool_error("out of memory");
 		goto out;
 	}
-	snprintf(l.status, sizeof(l.status), "[%s%s]", nt_trace_kind(l.tracer),
-		 l.inventory ? ", netdev netlink" : "");
+	snprintf(l.s.softirq_time, sizeof(l.s.softirq_time), "%s", nt_trace_softirq_time(l.tracer));
+	snprintf(l.status, sizeof(l.status), "[%s%s%s]", nt_trace_kind(l.tracer),
+		 o->netrx_time ? ", NET_RX timed" : "", l.inventory ? ", netdev netlink" : "");
 	if (o->out.output && !(l.out = outfile_fopen(o->out.output, o->out.force))) {
 		tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 		goto out;

@@ -15,7 +15,7 @@
 const char *argp_program_version = "napitop (kscope) 0.1";
 
 enum {
-	OPT_DEV = 256, OPT_SORT,
+	OPT_DEV = 256, OPT_SORT, OPT_NETRX_TIME,
 	OPT_THREADED, OPT_SET,
 };
 
@@ -24,6 +24,9 @@ static const struct argp_option options[] = {
 	{ "dev", OPT_DEV, "DEV", 0, "Only the NAPI instances of DEV (repeat for more)", 1 },
 	{ "sort", OPT_SORT, "KEY", 0,
 	  "polls (default), packets, per-poll, full, kthread, pid, irq, dev, napi, mode, cpus", 1 },
+	{ "netrx-time", OPT_NETRX_TIME, NULL, 0,
+	  "Time the NET_RX softirq itself (two programs a softirq; by default the "
+	  "kernel's softirq time, every vector)", 1 },
 	{ NULL, 0, NULL, 0, "Configuring (persists after napitop exits):", 3 },
 	{ "threaded", OPT_THREADED, "DEV", 0,
 	  "Switch DEV's NAPI polling: napitop --threaded DEV on|off|busy-poll", 3 },
@@ -58,6 +61,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		if (o->sort < 0)
 			argp_error(state, "bad --sort '%s'", arg);
 		return 0;
+	case OPT_NETRX_TIME:
+		o->netrx_time = true;
+		return 0;
 	case OPT_THREADED:
 		o->threaded_dev = arg;
 		return 0;
@@ -89,6 +95,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 				   o->set_target);
 		if (o->set_target && (o->threaded_dev || o->out.replay))
 			argp_error(state, "--set excludes --threaded and --replay");
+		if (o->netrx_time && (o->out.replay || o->threaded_dev || o->set_target))
+			argp_error(state, "--netrx-time is for a live session, not --replay, "
+				   "--threaded or --set");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;

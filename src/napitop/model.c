@@ -254,16 +254,28 @@ static void update_instances(struct nt_session *s, const struct nt_snapshot *sna
 	}
 }
 
+/* The share of a CPU that @ns - @prev_ns is over @dt (or of @dt, a count):
+ * NaN at the first refresh (no @dt) or where either is unknown */
+static double share(uint64_t ns, uint64_t prev_ns, double dt)
+{
+	if (dt <= 0 || ns == NT_UNKNOWN || prev_ns == NT_UNKNOWN)
+		return NAN;
+	return delta(ns, prev_ns) / dt;
+}
+
 static void update_cpus(struct nt_session *s, const struct nt_snapshot *snap,
 			const struct softnet_cpu *sn, size_t nr_sn, double dt)
 {
 	for (unsigned int c = 0; c < snap->ncpu && c < s->ncpu; c++) {
 		struct nt_cpu_figures *f = &s->cpu[c];
-		uint64_t ns = snap->cpus[c].netrx_ns;
+		const struct nt_cpu_counts *k = &snap->cpus[c];
 
-		f->netrx_share = dt > 0 ? delta(ns, f->netrx_ns) / dt : NAN;
-		f->netrx_ns = ns;
-		f->netrx_count = snap->cpus[c].netrx_count;
+		f->netrx_share = share(k->netrx_ns, f->netrx_ns, dt);
+		f->softirq_share = share(k->softirq_ns, f->softirq_ns, dt);
+		f->netrx_rate = 1e9 * share(k->netrx_count, f->netrx_count, dt);
+		f->netrx_ns = k->netrx_ns;
+		f->softirq_ns = k->softirq_ns;
+		f->netrx_count = k->netrx_count;
 	}
 	for (size_t i = 0; sn && i < nr_sn; i++) {
 		struct nt_cpu_figures *f;
@@ -275,6 +287,11 @@ static void update_cpus(struct nt_session *s, const struct nt_snapshot *snap,
 		f->dropped_last = s->refreshes ? delta(sn[i].dropped, f->softnet.dropped) : 0;
 		f->softnet = sn[i];
 	}
+}
+
+bool nt_netrx_timed(const struct nt_session *s)
+{
+	return s->ncpu && s->cpu[0].netrx_ns != NT_UNKNOWN;
 }
 
 void nt_session_update(struct nt_session *s, struct nt_snapshot *snap,

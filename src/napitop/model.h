@@ -3,7 +3,7 @@
  * What a napitop session knows, live or replayed: every NAPI instance seen
  * (totals, the last interval's rates, where it polled, in which context,
  * its kthread's CPU time, a work-per-poll histogram and a short history),
- * NET_RX softirq time and softnet_stat per CPU.  Pure C, no I/O (model.c);
+ * softirq runs and time and softnet_stat per CPU.  Pure C, no I/O (model.c);
  * its outputs and the session file are in session.h.
  */
 #ifndef KSCOPE_NAPITOP_MODEL_H
@@ -54,9 +54,13 @@ struct nt_instance {
 	bool present;			/* in the latest snapshot */
 };
 
+/* NT_UNKNOWN or NaN where there is no figure: netrx_ns when NET_RX is
+ * not timed (--netrx-time), the kernel's counts of an offline CPU */
 struct nt_cpu_figures {
 	uint64_t netrx_ns, netrx_count;		/* since the start */
-	double netrx_share;			/* of the CPU, last interval */
+	uint64_t softirq_ns;			/* ... every vector's */
+	double netrx_share, softirq_share;	/* of the CPU, last interval */
+	double netrx_rate;			/* NET_RX runs a second, ... */
 	struct softnet_cpu softnet;		/* as read */
 	uint64_t squeeze_last, dropped_last;	/* last interval */
 };
@@ -80,6 +84,7 @@ struct nt_session {
 	} *qbase;
 	size_t nr_qbase;
 	char kind[8];			/* tp_btf, raw_tp */
+	char softirq_time[8];		/* exact, ticks; "": not said */
 };
 
 int nt_session_init(struct nt_session *s, unsigned int ncpu, const char *kind);
@@ -98,6 +103,9 @@ void nt_session_set_info(struct nt_session *s, uint32_t napi_id,
 			 const struct nt_napi_info *info, bool since_start);
 /* An nt_napi_info of nothing known. */
 void nt_napi_info_init(struct nt_napi_info *info);
+
+/* NET_RX's own time was measured (--netrx-time) */
+bool nt_netrx_timed(const struct nt_session *s);
 
 /* The pid to show for @in's kthread: napi-get's, else the one seen polling. */
 uint32_t nt_kthread_pid(const struct nt_instance *in);

@@ -22,6 +22,7 @@ void nt_session_write_header(FILE *out, const struct nt_session *s)
 	json_put_u64(o, "napitop", 1);
 	json_put_u64(o, "ncpu", s->ncpu);
 	json_object_object_add(o, "kind", json_object_new_string(s->kind));
+	json_object_object_add(o, "softirq_time", json_object_new_string(s->softirq_time));
 	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
@@ -174,15 +175,17 @@ static int load_line(struct json_object *line, struct nt_session *s)
 	}
 	for (size_t i = 0; i < json_object_array_length(cpus) && i < s->ncpu; i++) {
 		struct json_object *c = json_object_array_get_idx(cpus, i);
-		uint64_t ns, count;
+		struct nt_cpu_counts *k = &snap.cpus[i];
 
-		if (!json_get_u64(c, "netrx_ns", &ns) || !json_get_u64(c, "netrx_count", &count) ||
-		    !json_get_u64(c, "processed", &sn[i].processed) ||
+		if (!json_get_u64(c, "processed", &sn[i].processed) ||
 		    !json_get_u64(c, "dropped", &sn[i].dropped) ||
 		    !json_get_u64(c, "time_squeeze", &sn[i].time_squeeze))
 			goto out;
-		snap.cpus[i].netrx_ns = ns;
-		snap.cpus[i].netrx_count = count;
+		/* absent where there was no figure */
+		k->netrx_ns = k->netrx_count = k->softirq_ns = NT_UNKNOWN;
+		json_get_u64(c, "netrx_ns", &k->netrx_ns);
+		json_get_u64(c, "netrx_count", &k->netrx_count);
+		json_get_u64(c, "softirq_ns", &k->softirq_ns);
 		sn[i].cpu = i;
 	}
 	if (json_object_object_get_ex(line, "lost", &lost)) {
@@ -219,7 +222,11 @@ static int read_header(struct json_object *o, void *ctx, char *err, size_t errle
 		return -EINVAL;
 	}
 	kind = json_get_string(o, "kind");
-	return nt_session_init(s, ncpu, kind ? kind : "");
+	if (nt_session_init(s, ncpu, kind ? kind : ""))
+		return -ENOMEM;
+	kind = json_get_string(o, "softirq_time");
+	snprintf(s->softirq_time, sizeof(s->softirq_time), "%s", kind ? kind : "");
+	return 0;
 }
 
 static int read_refresh(struct json_object *o, void *s)

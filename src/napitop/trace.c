@@ -2,7 +2,8 @@
 /*
  * napitop's kernel side: tp_btf, else raw_tp; the state bits it needs
  * resolved from BTF; per-CPU maps read whole every refresh, and with them
- * the polling threads' CPU time (threads.c).
+ * the kernel's own accounting: the polling threads' CPU time (threads.c),
+ * softirq runs and time (softirqs.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,12 +26,26 @@ struct nt_tracer {
 	const char *kind;
 	unsigned int ncpu;
 	struct nt_threads *threads;
+	struct nt_softirqs *softirqs;
+	bool netrx_time;		/* the softirq programs are attached */
+	bool softirq_exact;		/* the kernel accounts IRQ time */
 	int stats_fd;			/* -v: the kernel times our programs */
 };
 
 const char *nt_trace_kind(const struct nt_tracer *t)
 {
 	return t->kind;
+}
+
+const char *nt_trace_softirq_time(const struct nt_tracer *t)
+{
+	return t->softirq_exact ? "exact" : "ticks";
+}
+
+/* "nt_sirq_in_btf": a program of --netrx-time's */
+static bool is_netrx_program(const char *name)
+{
+	return !strncmp(name, "nt_sirq_", 8);
 }
 
 /* The programs of one attach kind: names end in "_btf" or "_raw". */
@@ -54,7 +69,8 @@ static int open_load(struct nt_tracer *t, const char *sfx)
 		const char *name = bpf_program__name(prog);
 		size_t n = strlen(name);
 
-		bpf_program__set_autoload(prog, n > 4 && !strcmp(name + n - 4, sfx));
+		bpf_program__set_autoload(prog, n > 4 && !strcmp(name + n - 4, sfx) &&
+					  (t->netrx_time || !is_netrx_program(name)));
 	}
 	if (napitop_bpf__load(skel) || napitop_bpf__attach(skel)) {
 		int ret = -errno;
@@ -67,7 +83,8 @@ static int open_load(struct nt_tracer *t, const char *sfx)
 	return 0;
 }
 
-int nt_trace_start(struct nt_tracer **out, bool time_programs, char *err, size_t errlen)
+int nt_trace_start(struct nt_tracer **out, const struct nt_trace_opts *o, char *err,
+		   size_t errlen)
 {
 	struct nt_tracer *t = calloc(1, sizeof(*t));
 	int ret;
@@ -76,17 +93,21 @@ int nt_trace_start(struct nt_tracer **out, bool time_programs, char *err, size_t
 		errmsg(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	t->stats_fd = -1;
 	t->ncpu = libbpf_num_possible_cpus();
+	t->netrx_time = o->netrx_time;
+	t->softirq_exact = probe_kernel_func("irqtime_account_irq");
 	t->threads = nt_threads_new("/proc");
-	if (!t->threads) {
-		free(t);
+	t->softirqs = nt_softirqs_new("/proc", t->ncpu);
+	if (!t->threads || !t->softirqs) {
+		nt_trace_stop(t);
 		errmsg(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* the kernel counts while this fd is open, and stops when it closes,
 	 * however napitop ends: nothing to restore */
-	t->stats_fd = time_programs ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
-	if (time_programs && t->stats_fd < 0) {
+	t->stats_fd = o->time_programs ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+	if (o->time_programs && t->stats_fd < 0) {
 		ret = -errno;
 		errmsg(err, errlen, "cannot have the kernel time our programs: %s", strerror(-ret));
 		nt_trace_stop(t);
@@ -96,8 +117,8 @@ int nt_trace_start(struct nt_tracer **out, bool time_programs, char *err, size_t
 	if (ret)
 		ret = open_load(t, "_raw");
 	if (ret) {
-		errmsg(err, errlen, "cannot attach to napi:napi_poll and softirq_entry/exit: %s",
-		       strerror(-ret));
+		errmsg(err, errlen, "cannot attach to napi:napi_poll%s: %s",
+		       t->netrx_time ? " and softirq_entry/exit" : "", strerror(-ret));
 		nt_trace_stop(t);
 		return ret;
 	}
@@ -147,18 +168,44 @@ static int read_threads(struct nt_tracer *t, struct nt_snapshot *s)
 	return nt_threads_read(t->threads, &s->threads, &s->nr_threads);
 }
 
+/* Each CPU's softirq runs and time, and NET_RX's where timed */
+static int read_cpus(struct nt_tracer *t, struct nt_snapshot *s)
+{
+	struct nt_softirqs_cpu *k = calloc(t->ncpu, sizeof(*k));
+	struct nt_cpu *timed = calloc(t->ncpu, sizeof(*timed));
+	uint32_t zero = 0;
+	int ret = 0;
+
+	s->cpus = calloc(t->ncpu, sizeof(*s->cpus));
+	if (!s->cpus || !k || !timed) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (t->netrx_time &&
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.cpus), &zero, timed)) {
+		ret = -errno;
+		goto out;
+	}
+	nt_softirqs_read(t->softirqs, k);
+	for (unsigned int c = 0; c < t->ncpu; c++) {
+		s->cpus[c].netrx_ns = t->netrx_time ? timed[c].netrx_ns : NT_UNKNOWN;
+		s->cpus[c].netrx_count = k[c].netrx_count;
+		s->cpus[c].softirq_ns = k[c].softirq_ns;
+	}
+out:
+	free(k);
+	free(timed);
+	return ret;
+}
+
 int nt_trace_read(struct nt_tracer *t, struct nt_snapshot *s)
 {
-	uint32_t zero = 0;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->ncpu = t->ncpu;
 	s->time_ns = clock_ns(CLOCK_MONOTONIC);
-	s->cpus = calloc(t->ncpu, sizeof(*s->cpus));
-	ret = s->cpus ? 0 : -ENOMEM;
-	if (!ret && bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.cpus), &zero, s->cpus))
-		ret = -errno;
+	ret = read_cpus(t, s);
 	if (!ret)
 		ret = read_napis(t, s);
 	if (!ret)
@@ -207,5 +254,6 @@ void nt_trace_stop(struct nt_tracer *t)
 		close(t->stats_fd);
 	napitop_bpf__destroy(t->skel);
 	nt_threads_free(t->threads);
+	nt_softirqs_free(t->softirqs);
 	free(t);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "napitop.h"
+#include "softirqs.h"
 
 struct nt_tracer;
 
@@ -33,6 +34,15 @@ struct nt_thread_row {
 	struct nt_thread t;
 };
 
+/* A CPU's softirq figures since the start: NET_RX's time (timed with
+ * --netrx-time, else NT_UNKNOWN), and the kernel's own NET_RX runs and
+ * softirq time (softirqs.h). */
+struct nt_cpu_counts {
+	uint64_t netrx_ns;
+	uint64_t netrx_count;
+	uint64_t softirq_ns;
+};
+
 struct nt_snapshot {
 	uint64_t time_ns;		/* CLOCK_MONOTONIC */
 	unsigned int ncpu;		/* possible CPUs */
@@ -40,18 +50,27 @@ struct nt_snapshot {
 	size_t nr_napis;
 	struct nt_thread_row *threads;
 	size_t nr_threads;
-	struct nt_cpu *cpus;		/* [ncpu] */
+	struct nt_cpu_counts *cpus;	/* [ncpu] */
 	uint64_t lost_napis, lost_threads;
 };
 
-/* Load and attach (tp_btf, else raw_tp), with @time_programs the kernel
- * timing each run of them (BPF stats, while napitop runs).  0 or -errno
- * with a line in @err; on error nothing stays loaded. */
-int nt_trace_start(struct nt_tracer **out, bool time_programs, char *err, size_t errlen);
+struct nt_trace_opts {
+	bool netrx_time;	/* time NET_RX softirqs: two programs more */
+	bool time_programs;	/* the kernel times each run of ours (BPF
+				 * stats, while napitop runs) */
+};
+
+/* Load and attach (tp_btf, else raw_tp).  0 or -errno with a line in
+ * @err; on error nothing stays loaded. */
+int nt_trace_start(struct nt_tracer **out, const struct nt_trace_opts *o, char *err,
+		   size_t errlen);
 /* Each program's runs and time a run so far, a line each (time_programs) */
 void nt_trace_print_programs(const struct nt_tracer *t, FILE *f);
 /* "tp_btf" or "raw_tp" */
 const char *nt_trace_kind(const struct nt_tracer *t);
+/* The softirq time the kernel accounts: "exact" (IRQ time accounting)
+ * or "ticks" (sampled) */
+const char *nt_trace_softirq_time(const struct nt_tracer *t);
 int nt_trace_read(struct nt_tracer *t, struct nt_snapshot *s);
 void nt_snapshot_free(struct nt_snapshot *s);
 void nt_trace_stop(struct nt_tracer *t);

@@ -307,6 +307,27 @@ static void detail(struct view *v, const struct nt_session *s, const struct nt_i
 	table->sort_col = -1;
 }
 
+/* Per CPU: the share of it in softirqs (NET_RX's where timed, else every
+ * vector's, as the kernel accounts it), NET_RX runs a second, softnet_stat's
+ * squeezes and drops */
+static void softirq_line(const struct nt_session *s, char *buf, size_t len)
+{
+	bool timed = nt_netrx_timed(s);
+	size_t n = snprintf(buf, len, "%s:", timed ? "NET_RX softirq" :
+			    !strcmp(s->softirq_time, "ticks") ? "softirq (ticks)" : "softirq");
+
+	for (unsigned int c = 0; c < s->ncpu && n < len; c++) {
+		const struct nt_cpu_figures *f = &s->cpu[c];
+		double share = timed ? f->netrx_share : f->softirq_share;
+
+		n += snprintf(buf + n, len - n, " cpu%u %.1f%% NET_RX %.0f/s squeeze+%llu drop+%llu",
+			      c, isnan(share) ? 0 : 100 * share,
+			      isnan(f->netrx_rate) ? 0 : f->netrx_rate,
+			      (unsigned long long)f->squeeze_last,
+			      (unsigned long long)f->dropped_last);
+	}
+}
+
 static void view_draw(void *view)
 {
 	struct view *v = view;
@@ -322,7 +343,7 @@ static void view_draw(void *view)
 			       .hint = "q quit  h help  space pause  +/- refresh  s sort  / filter  "
 				       "c config  Enter detail" };
 	const struct nt_instance *shown = NULL;
-	size_t n = 0, m;
+	size_t m;
 	unsigned int kept = 0;
 
 	for (size_t i = 0; i < s->nr_inst; i++)
@@ -339,12 +360,7 @@ static void view_draw(void *view)
 		snprintf(h1, sizeof(h1), "napitop  %s  %zu instances  lost %llu/%llu", status,
 			 s->nr_inst, (unsigned long long)s->lost_napis,
 			 (unsigned long long)s->lost_threads);
-	n = snprintf(h2, sizeof(h2), "NET_RX softirq:");
-	for (unsigned int c = 0; c < s->ncpu && n < sizeof(h2); c++)
-		n += snprintf(h2 + n, sizeof(h2) - n, " cpu%u %.1f%% squeeze+%llu drop+%llu", c,
-			      isnan(s->cpu[c].netrx_share) ? 0 : 100 * s->cpu[c].netrx_share,
-			      (unsigned long long)s->cpu[c].squeeze_last,
-			      (unsigned long long)s->cpu[c].dropped_last);
+	softirq_line(s, h2, sizeof(h2));
 	/* the detail's three lines more: configuration, queues, a change */
 	tui_set_header_lines(&v->tui, shown ? 7 : 4);
 	if (shown) {

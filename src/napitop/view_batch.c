@@ -104,6 +104,13 @@ static struct json_object *instance_json(const struct nt_session *s, const struc
 	return o;
 }
 
+/* a per-CPU count, absent where there is none (NT_UNKNOWN) */
+static void put_known(struct json_object *o, const char *key, uint64_t v)
+{
+	if (v != NT_UNKNOWN)
+		json_put_u64(o, key, v);
+}
+
 void nt_session_json(FILE *out, const struct nt_session *s, const struct nt_dev *devs,
 		     size_t nr_devs)
 {
@@ -135,9 +142,11 @@ void nt_session_json(FILE *out, const struct nt_session *s, const struct nt_dev 
 		struct json_object *co = json_object_new_object();
 
 		json_put_u64(co, "cpu", c);
-		json_put_u64(co, "netrx_ns", f->netrx_ns);
-		json_put_u64(co, "netrx_count", f->netrx_count);
+		put_known(co, "netrx_ns", f->netrx_ns);
+		put_known(co, "netrx_count", f->netrx_count);
 		json_put_pct(co, "netrx_pct", f->netrx_share);
+		put_known(co, "softirq_ns", f->softirq_ns);
+		json_put_pct(co, "softirq_pct", f->softirq_share);
 		json_put_u64(co, "processed", f->softnet.processed);
 		json_put_u64(co, "dropped", f->softnet.dropped);
 		json_put_u64(co, "time_squeeze", f->softnet.time_squeeze);
@@ -188,12 +197,20 @@ void nt_session_text(FILE *out, const struct nt_session *s, const struct nt_dev 
 			num(e, sizeof(e), 8, 1, in->thread_pid ? 100 * in->kthread_cpu : NAN),
 			pid, irq, nt_cpu_list(s, in, cpus, sizeof(cpus)));
 	}
-	for (unsigned int c = 0; c < s->ncpu; c++)
-		if (s->cpu[c].netrx_count || s->cpu[c].softnet.processed)
-			fprintf(out, "      cpu %u: NET_RX softirq %.1f%%, time_squeeze +%llu, "
-				"dropped +%llu\n", c, 100 * s->cpu[c].netrx_share,
-				(unsigned long long)s->cpu[c].squeeze_last,
-				(unsigned long long)s->cpu[c].dropped_last);
+	for (unsigned int c = 0; c < s->ncpu; c++) {
+		const struct nt_cpu_figures *f = &s->cpu[c];
+
+		if ((!f->netrx_count || f->netrx_count == NT_UNKNOWN) && !f->softnet.processed)
+			continue;
+		fprintf(out, "      cpu %u: softirq %s%%", c, num(a, sizeof(a), 0, 1,
+								100 * f->softirq_share));
+		if (f->netrx_ns != NT_UNKNOWN)
+			fprintf(out, " (NET_RX %s%%)", num(a, sizeof(a), 0, 1,
+							    100 * f->netrx_share));
+		fprintf(out, ", NET_RX %s/s, time_squeeze +%llu, dropped +%llu\n",
+			num(a, sizeof(a), 0, 0, f->netrx_rate),
+			(unsigned long long)f->squeeze_last, (unsigned long long)f->dropped_last);
+	}
 	if (s->lost_napis || s->lost_threads)
 		fprintf(out, "      lost: %llu instances, %llu threads (maps full)\n",
 			(unsigned long long)s->lost_napis, (unsigned long long)s->lost_threads);

@@ -114,28 +114,35 @@ void nt_session_metrics(struct metrics *m, const struct nt_session *s,
 {
 	static const struct {
 		const char *name, *help;
+		double unit;		/* of the count: ns to seconds */
 	} cpu_families[] = {
-		{ "kscope_napitop_netrx_softirq_seconds", "Time in the NET_RX softirq" },
-		{ "kscope_napitop_netrx_softirqs", "NET_RX softirq runs" },
-		{ "kscope_napitop_softnet_processed", "Packets processed (softnet_stat)" },
+		{ "kscope_napitop_netrx_softirq_seconds",
+		  "Time in the NET_RX softirq (napitop --netrx-time)", 1e9 },
+		{ "kscope_napitop_netrx_softirqs", "NET_RX softirq runs (/proc/softirqs)", 1 },
+		{ "kscope_napitop_softirq_seconds", "Time in softirqs, every vector (/proc/stat; "
+		  "sampled at ticks unless the kernel accounts IRQ time)", 1e9 },
+		{ "kscope_napitop_softnet_processed", "Packets processed (softnet_stat)", 1 },
 		{ "kscope_napitop_softnet_dropped",
-		  "Packets dropped, backlog full (softnet_stat)" },
+		  "Packets dropped, backlog full (softnet_stat)", 1 },
 		{ "kscope_napitop_softnet_time_squeeze",
-		  "NET_RX runs out of budget or time (softnet_stat)" },
+		  "NET_RX runs out of budget or time (softnet_stat)", 1 },
 	};
+	bool timed = nt_netrx_timed(s);
 	char cpu[16];
 
 	instance_metrics(m, s, devs, nr_devs);
-	for (size_t f = 0; f < sizeof(cpu_families) / sizeof(cpu_families[0]); f++) {
+	for (size_t f = timed ? 0 : 1; f < sizeof(cpu_families) / sizeof(cpu_families[0]); f++) {
 		metrics_family(m, cpu_families[f].name, METRIC_COUNTER, cpu_families[f].help);
 		for (unsigned int c = 0; c < s->ncpu; c++) {
 			const struct nt_cpu_figures *fg = &s->cpu[c];
-			const double v[] = { fg->netrx_ns / 1e9, fg->netrx_count,
-					     fg->softnet.processed, fg->softnet.dropped,
-					     fg->softnet.time_squeeze };
+			const uint64_t v[] = { fg->netrx_ns, fg->netrx_count, fg->softirq_ns,
+					       fg->softnet.processed, fg->softnet.dropped,
+					       fg->softnet.time_squeeze };
 
+			if (v[f] == NT_UNKNOWN)
+				continue;
 			snprintf(cpu, sizeof(cpu), "%u", c);
-			metrics_sample(m, v[f], "cpu", cpu, NULL);
+			metrics_sample(m, v[f] / cpu_families[f].unit, "cpu", cpu, NULL);
 		}
 	}
 	metrics_family(m, "kscope_napitop_thread_cpu_seconds", METRIC_COUNTER,

@@ -2,9 +2,9 @@
 /*
  * A napitop session from synthetic snapshots: rates over the interval,
  * work per poll, budget exhaustion, where the polls ran, the CPUs list,
- * the kthread's share of a CPU, NET_RX time, softnet deltas, --dev; and
- * the session file written and read back to the same figures; the
- * refresh's Prometheus metrics.
+ * the kthread's share of a CPU, softirq time (NET_RX's where timed) and
+ * runs, softnet deltas, --dev; and the session file written and read back
+ * to the same figures; the refresh's Prometheus metrics.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +27,8 @@
 
 /* At @sec seconds: instance 77 on vb has polled @polls times on CPUs 1
  * and 2 (half each), 8 packets a poll, a quarter of polls full, from its
- * kthread 500 which ran @kt_ms ms; and the backlog on CPU 0. */
+ * kthread 500 which ran @kt_ms ms; and the backlog on CPU 0, whose NET_RX
+ * took 10% of it, 100 runs a second, all softirqs 20%. */
 static struct nt_snapshot snap(double sec, uint64_t polls, uint64_t kt_ms)
 {
 	struct nt_snapshot s = { .time_ns = sec * 1e9, .ncpu = NCPU };
@@ -67,6 +68,19 @@ static struct nt_snapshot snap(double sec, uint64_t polls, uint64_t kt_ms)
 	s.nr_threads = 1;
 	s.cpus[0].netrx_ns = sec * 1e8;		/* 10% of CPU 0 */
 	s.cpus[0].netrx_count = 100 * sec;
+	s.cpus[0].softirq_ns = sec * 2e8;
+	return s;
+}
+
+/* The same, NET_RX not timed (no --netrx-time) and CPU 3 offline: the
+ * kernel's files had no figures for it. */
+static struct nt_snapshot snap_untimed(double sec, uint64_t polls)
+{
+	struct nt_snapshot s = snap(sec, polls, 0);
+
+	for (int c = 0; c < NCPU; c++)
+		s.cpus[c].netrx_ns = NT_UNKNOWN;
+	s.cpus[3].netrx_count = s.cpus[3].softirq_ns = NT_UNKNOWN;
 	return s;
 }
 
@@ -100,7 +114,11 @@ static void test_rates(void **state)
 	assert_string_equal(nt_cpu_list(&s, &s.inst[1], buf, sizeof(buf)), "0");
 	assert_int_equal(vb->thread_pid, 500);
 	assert_float_equal(vb->kthread_cpu, 0.2, 1e-9);		/* 400 ms in 2 s */
+	assert_true(nt_netrx_timed(&s));
 	assert_float_equal(s.cpu[0].netrx_share, 0.1, 1e-9);
+	assert_float_equal(s.cpu[0].softirq_share, 0.2, 1e-9);
+	assert_float_equal(s.cpu[0].netrx_rate, 100, 1e-9);
+	assert_float_equal(s.cpu[1].softirq_share, 0, 1e-9);
 	assert_int_equal(s.cpu[0].squeeze_last, 7);
 	/* the history: nothing for the first refresh, the rates for the second */
 	assert_int_equal(s.hist_len, 2);
@@ -216,6 +234,56 @@ static void test_config_change(void **state)
 	assert_int_equal(s.inst[0].conf_change_ns, 3000000000ull);
 	assert_int_equal(s.inst[0].at_change.polls, 6000);
 	assert_float_equal(s.inst[0].rxq_rate, 0, 1e-9);
+	nt_session_free(&s);
+}
+
+/* Not timed: NET_RX's time is no figure anywhere (no share, no series, no
+ * JSON key, none after a replay); an offline CPU's counts neither. */
+static void test_untimed(void **state)
+{
+	struct nt_snapshot a = snap_untimed(1, 1000), b = snap_untimed(3, 5000);
+	struct metrics *m = metrics_new();
+	struct nt_session s, r;
+	char err[256], *text;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(nt_session_init(&s, NCPU, "tp_btf"), 0);
+	snprintf(s.softirq_time, sizeof(s.softirq_time), "ticks");
+	f = fopen(test_path("untimed"), "w");
+	assert_non_null(f);
+	nt_session_write_header(f, &s);
+	nt_session_update(&s, &a, NULL, 0);
+	nt_session_update(&s, &b, NULL, 0);
+	nt_session_json(f, &s, NULL, 0);
+	fclose(f);
+	assert_false(nt_netrx_timed(&s));
+	assert_true(isnan(s.cpu[0].netrx_share));
+	assert_float_equal(s.cpu[0].softirq_share, 0.2, 1e-9);
+	assert_float_equal(s.cpu[0].netrx_rate, 100, 1e-9);
+	assert_true(isnan(s.cpu[3].softirq_share));
+	assert_true(isnan(s.cpu[3].netrx_rate));
+
+	metrics_begin(m);
+	nt_session_metrics(m, &s, NULL, 0);
+	assert_int_equal(metrics_end(m), 0);
+	text = metrics_render(m, false, NULL);
+	assert_non_null(text);
+	assert_null(strstr(text, "netrx_softirq_seconds"));
+	assert_non_null(strstr(text, "kscope_napitop_softirq_seconds_total{cpu=\"0\"} 0.6\n"));
+	assert_non_null(strstr(text, "kscope_napitop_netrx_softirqs_total{cpu=\"0\"} 300\n"));
+	assert_null(strstr(text, "kscope_napitop_softirq_seconds_total{cpu=\"3\"}"));
+	free(text);
+	metrics_free(m);
+
+	assert_int_equal(nt_session_load(test_path("untimed"), &r, err, sizeof(err)), 0);
+	assert_string_equal(r.softirq_time, "ticks");
+	assert_false(nt_netrx_timed(&r));
+	assert_int_equal(r.cpu[0].softirq_ns, 600000000);
+	assert_int_equal(r.cpu[0].netrx_count, 300);
+	assert_true(r.cpu[3].softirq_ns == NT_UNKNOWN);
+	nt_session_free(&r);
 	nt_session_free(&s);
 }
 
@@ -359,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_gone_and_dev),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_config_change),
+		cmocka_unit_test(test_untimed),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_bad_files),
 	};

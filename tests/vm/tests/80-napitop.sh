@@ -68,20 +68,25 @@ if run backlog loopback; then
 fi
 nothing_left "after napitop --json" 'nt_[a-z_]*'
 
-# the text view, with a few datagrams more: a row for the backlog
-udpflood recv --port $PORT --expect 500 --idle 2 --timeout 60 >/dev/null 2>&1 &
+# the text view, with a few datagrams more: a row for the backlog; and
+# --netrx-time, whose programs at softirq_entry/exit time NET_RX
+# (a second of datagrams: an interval with NET_RX work in it)
+udpflood recv --port $PORT --expect 2000 --idle 2 --timeout 60 >/dev/null 2>&1 &
 rv=$!
-napitop --batch -d 3 >nt.txt 2>nt.err &
+napitop --batch --netrx-time -d 3 >nt.txt 2>nt.err &
 nt=$!
 wait_for nt.err '^napitop: watching' 600
-udpflood send --port $PORT --count 500 --rate 2000 127.0.0.1 >/dev/null 2>&1
+udpflood send --port $PORT --count 2000 --rate 2000 127.0.0.1 >/dev/null 2>&1
 wait $nt
 rc=$?
 wait $rv
 [ $rc = 0 ] && grep -qE '^ +backlog +- +(softirq|ksoftirqd) ' nt.txt
-ok $? "napitop --batch -d 3 ends by itself (exit $rc) with a row for the backlog"
+ok $? "napitop --batch --netrx-time -d 3 ends by itself (exit $rc) with a row for the backlog"
 [ $rc = 0 ] || diag "$(cat nt.err)"
 grep -qE '^ +backlog +- +(softirq|ksoftirqd) ' nt.txt || diag "$(tail -n 8 nt.txt)"
+sirq='^ +cpu [0-9]+: softirq [0-9.]+% \(NET_RX (0\.[1-9]|[1-9][0-9]*\.)[0-9]*%\)'
+grep -qE "$sirq" nt.txt
+ok $? "--netrx-time: NET_RX's own time beside all softirqs': $(grep -m1 -E "$sirq" nt.txt || grep -m1 -E '^ +cpu [0-9]+: ' nt.txt)"
 nothing_left "after napitop --batch" 'nt_[a-z_]*'
 
 # --- a NIC's NAPI: qemu's user network answers pings at 10.0.2.2 ---------
