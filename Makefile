@@ -52,10 +52,10 @@ SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 TOOL_HELPER_SRCS := $(wildcard tools/*.c)
 
-BINS := $(TOOLS:%=$(BUILD)/bin/%)
+BINS := $(TOOLS:%=$(BUILD)/bin/%) $(BUILD)/bin/kscope
 HELPERS := $(TOOL_HELPER_SRCS:tools/%.c=$(BUILD)/tools/%)
 STATIC_HELPERS := $(TOOL_HELPER_SRCS:tools/%.c=$(BUILD)/static/%)
-STATIC := $(TOOLS:%=$(BUILD)/static/%) $(STATIC_HELPERS)
+STATIC := $(TOOLS:%=$(BUILD)/static/%) $(BUILD)/static/kscope $(STATIC_HELPERS)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.t)
 UNIT_TESTS_SAN := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit-san/%.t)
 
@@ -117,6 +117,17 @@ $(foreach t,$(TOOLS),$(eval $(call TOOL_RULES,$(t))))
 
 TOOL_LIBS := $(TOOLS:%=$(BUILD)/lib%.a)
 TOOL_LIBS_SAN := $(TOOLS:%=$(BUILD)/san/lib%.a)
+
+# kscope, the session of several tools at once: its own sources, the parts'
+# archives (each tool's, main.c aside), then libkscope
+KSCOPE_PARTS := napitop coretop
+KSCOPE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/kscope/*.c))
+$(BUILD)/bin/kscope: $(KSCOPE_OBJS) $(KSCOPE_PARTS:%=$(BUILD)/lib%.a) $(BUILD)/libkscope.a
+$(BUILD)/static/kscope: $(KSCOPE_OBJS) $(KSCOPE_PARTS:%=$(BUILD)/lib%.a) $(NO_HTTPD_OBJ) \
+	$(BUILD)/libkscope.a
+$(BUILD)/bin/kscope $(BUILD)/static/kscope:
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # --- workload helpers: single-file programs, libc only but for bpfls --------
 # One rule for the host's build/tools/X and the guests' build/static/X.
@@ -225,7 +236,8 @@ vmlinux:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(TOOLS:%=man/man8/%.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 $(TOOLS:%=man/man8/%.8) man/man8/kscope.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf $(BUILD)

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for the session files of coretop, napitop and
- * iofilter (JSON lines, read back by --replay): each reader on the same
- * arbitrary bytes.  A load fails with a one-line reason and leaves
- * nothing allocated, or gives a session whose figures hold together.
+ * iofilter (JSON lines, read back by --replay) and kscope's records that
+ * bundle them: each reader on the same arbitrary bytes.  A load fails with
+ * a one-line reason and leaves nothing allocated, or gives a session whose
+ * figures hold together (a record's parts within it, each one openable).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "fuzz.h"
 #include "../src/coretop/session.h"
 #include "../src/iofilter/session.h"
@@ -65,5 +67,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one_line(ret, err);
 	if (!ret)
 		session_free(&io);
+
+	err[0] = 0;
+	{
+		struct bundle_part *parts;
+		size_t nr;
+
+		ret = bundle_index(path, &parts, &nr, err, sizeof(err));
+		one_line(ret, err);
+		for (size_t i = 0; !ret && i < nr; i++) {
+			int part = bundle_open_part(path, parts[i].tool, err, sizeof(err));
+
+			fuzz_assert(parts[i].off + parts[i].len <= size && part >= 0);
+			fuzz_assert(lseek(part, 0, SEEK_END) == (off_t)parts[i].len);
+			close(part);
+		}
+		if (!ret)
+			free(parts);
+	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cliout.h"
 #include "errmsg.h"
@@ -32,5 +33,19 @@ struct coretop_opts {
 };
 
 int coretop_run(const struct coretop_opts *o);
+
+/*
+ * coretop as a part of a host's session (kscope record): started (NULL,
+ * with the reason in @err, when it cannot: kernel.sched_schedstats as
+ * --schedstats asks, put back at the stop), its session file (coretop's,
+ * as -o writes it) going to @rec; at each of the host's refreshes its
+ * figures read and recorded (0 or -errno); stopped, nothing left attached.
+ */
+struct coretop_part;
+struct coretop_part *coretop_part_start(const struct coretop_opts *o, FILE *rec, char *err,
+					size_t errlen);
+const char *coretop_part_status(const struct coretop_part *p);
+int coretop_part_refresh(struct coretop_part *p);
+void coretop_part_stop(struct coretop_part *p);
 
 #endif

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,22 @@ struct live {
 	bool schedstats_set;		/* we turned it on: off again at exit */
 	int schedstats_reaper;
 	struct ct_core *sample;		/* the cores as last sampled */
+	uint32_t *tgids;		/* --group's pids, */
+	uint64_t *groups;		/* ... and their groups */
+	char err[256];			/* why it cannot start (refuse()) */
 };
+
+/* Why coretop cannot start (or put kernel.sched_schedstats back), in
+ * @l->err for its caller to say; returns 1. */
+static int refuse(struct live *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->err, sizeof(l->err), fmt, ap);
+	va_end(ap);
+	return 1;
+}
 
 /* /proc/PID/FILE's first line, newline cut. */
 static bool proc_line(uint32_t pid, const char *file, char *buf, size_t len)
@@ -251,17 +267,17 @@ static int parse_groups(struct live *l, uint32_t **tgid, uint64_t **group, size_
 	*nr = 0;
 	l->list_names = calloc(o->nr_groups, sizeof(*l->list_names));
 	if (!l->list_names)
-		return tool_error("out of memory");
+		return refuse(l, "out of memory");
 	for (size_t g = 0; g < o->nr_groups; g++) {
 		const char *eq = strchr(o->groups[g], '='), *p;
 		char *end;
 
 		if (!eq || eq == o->groups[g] || !eq[1])
-			return tool_error("bad --group '%s' (want NAME=PID[,PID...])",
-					     o->groups[g]);
+			return refuse(l, "bad --group '%s' (want NAME=PID[,PID...])",
+				      o->groups[g]);
 		l->list_names[g] = strndup(o->groups[g], eq - o->groups[g]);
 		if (!l->list_names[g])
-			return tool_error("out of memory");
+			return refuse(l, "out of memory");
 		l->nr_list_names++;
 		for (p = eq + 1; *p; p = *end ? end + 1 : end) {
 			unsigned long pid = strtoul(p, &end, 10);
@@ -269,10 +285,10 @@ static int parse_groups(struct live *l, uint32_t **tgid, uint64_t **group, size_
 			uint64_t *gr;
 
 			if (end == p || (*end && *end != ',') || !pid || pid > 0x3fffffff)
-				return tool_error("bad pid in --group '%s'", o->groups[g]);
+				return refuse(l, "bad pid in --group '%s'", o->groups[g]);
 			if (kill(pid, 0) && errno == ESRCH)
-				return tool_error("--group %s: no process %lu", l->list_names[g],
-						     pid);
+				return refuse(l, "--group %s: no process %lu", l->list_names[g],
+					      pid);
 			t = realloc(*tgid, (*nr + 1) * sizeof(**tgid));
 			if (t)
 				*tgid = t;
@@ -280,7 +296,7 @@ static int parse_groups(struct live *l, uint32_t **tgid, uint64_t **group, size_
 			if (gr)
 				*group = gr;
 			if (!t || !gr)
-				return tool_error("out of memory");
+				return refuse(l, "out of memory");
 			(*tgid)[*nr] = pid;
 			(*group)[(*nr)++] = g + 1;
 		}
@@ -299,12 +315,12 @@ static int choose_mode(struct live *l, struct topo *topo, bool *measured, int *b
 
 	if (o->smt_pairs) {
 		if (topo_parse(topo, o->smt_pairs, ncpu > 0 ? ncpu : 1, err, sizeof(err)))
-			return tool_error("%s", err);
+			return refuse(l, "%s", err);
 	} else if (topo_read(topo, "/sys/devices/system/cpu", err, sizeof(err))) {
-		return tool_error("%s", err);
+		return refuse(l, "%s", err);
 	} else if (!topo->nr_cores) {
-		return tool_error("this machine has no SMT siblings (each CPU is its own "
-				     "core): declare some with --smt-pairs 0-1,2-3 to estimate");
+		return refuse(l, "this machine has no SMT siblings (each CPU is its own "
+			      "core): declare some with --smt-pairs 0-1,2-3 to estimate");
 	}
 	/* BTF parsing costs tens of ms: only once there are cores to watch */
 	core_sched = ct_kernel_has_core_sched();
@@ -314,18 +330,18 @@ static int choose_mode(struct live *l, struct topo *topo, bool *measured, int *b
 	*by = o->group_by >= 0 ? o->group_by : o->nr_groups ? GROUP_BY_LIST :
 	      *measured ? GROUP_BY_COOKIE : GROUP_BY_TGID;
 	if (o->nr_groups && *by != GROUP_BY_LIST)
-		return tool_error("--group lists and --group-by %s exclude each other",
-				     ct_session_group_by_name((enum ct_group_by)*by));
+		return refuse(l, "--group lists and --group-by %s exclude each other",
+			      ct_session_group_by_name((enum ct_group_by)*by));
 	if (*measured && *by != GROUP_BY_COOKIE)
-		return tool_error("measured mode groups by the kernel's cookies: add "
-				     "--what-if to estimate by %s",
-				     ct_session_group_by_name((enum ct_group_by)*by));
+		return refuse(l, "measured mode groups by the kernel's cookies: add "
+			      "--what-if to estimate by %s",
+			      ct_session_group_by_name((enum ct_group_by)*by));
 	if (!*measured && *by == GROUP_BY_COOKIE && !core_sched)
-		return tool_error("--group-by cookie: this kernel has no core-scheduling "
-				     "cookies (CONFIG_SCHED_CORE); use cgroup, uid, tgid or --group");
+		return refuse(l, "--group-by cookie: this kernel has no core-scheduling "
+			      "cookies (CONFIG_SCHED_CORE); use cgroup, uid, tgid or --group");
 	if (o->schedstats && !*measured)
-		return tool_error("--schedstats is for measured mode (the kernel counts "
-				     "forced idle only where it schedules by cookie)");
+		return refuse(l, "--schedstats is for measured mode (the kernel counts "
+			      "forced idle only where it schedules by cookie)");
 	if (*measured)
 		snprintf(l->status, sizeof(l->status), "measured: the kernel's core scheduling, "
 			 "%u core%s", topo->nr_cores, topo->nr_cores == 1 ? "" : "s");
@@ -347,7 +363,8 @@ static void schedstats_reap(const void *data, size_t len)
 }
 
 /* kernel.sched_schedstats on for the session, if asked and off: armed in
- * the reaper first, to go back off even if coretop is killed; 0 or 1 (said). */
+ * the reaper first, to go back off even if coretop is killed; 0, or 1
+ * with the reason in @l->err. */
 static int schedstats_start(struct live *l)
 {
 	int on = kstat_schedstats(KSTAT_SCHEDSTATS), ret;
@@ -365,12 +382,12 @@ static int schedstats_start(struct live *l)
 	 * already changes nothing */
 	l->schedstats_reaper = reaper_arm(schedstats_reap, NULL, 0);
 	if (l->schedstats_reaper < 0)
-		return tool_error("cannot arm turning kernel.sched_schedstats back off if "
-				  "coretop is killed: %s", strerror(-l->schedstats_reaper));
+		return refuse(l, "cannot arm turning kernel.sched_schedstats back off if "
+			      "coretop is killed: %s", strerror(-l->schedstats_reaper));
 	ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 1);
 	if (ret) {
 		reaper_disarm(l->schedstats_reaper);
-		return tool_error("cannot turn kernel.sched_schedstats on: %s", strerror(-ret));
+		return refuse(l, "cannot turn kernel.sched_schedstats on: %s", strerror(-ret));
 	}
 	l->schedstats_set = true;
 	l->schedstats_on = true;
@@ -379,7 +396,7 @@ static int schedstats_start(struct live *l)
 	return 0;
 }
 
-/* Back as it was: 0, or 1 (said). */
+/* Back as it was: 0, or 1 with the reason in @l->err. */
 static int schedstats_stop(struct live *l)
 {
 	int ret;
@@ -388,22 +405,78 @@ static int schedstats_stop(struct live *l)
 		return 0;
 	ret = kstat_set_schedstats(KSTAT_SCHEDSTATS, 0);
 	if (ret)
-		return tool_error("cannot turn kernel.sched_schedstats back off: %s",
-				  strerror(-ret));
+		return refuse(l, "cannot turn kernel.sched_schedstats back off: %s",
+			      strerror(-ret));
 	reaper_disarm(l->schedstats_reaper);
 	return 0;
+}
+
+/* The mode chosen, the kernel side started, the session made: 0, or 1
+ * with the reason in @l->err (the caller stops what started). */
+static int start(struct live *l)
+{
+	struct ct_trace_opts topts = {};
+	struct topo topo = {};
+	bool measured = false;
+	int by = 0, ret, rc = 1;
+
+	if (choose_mode(l, &topo, &measured, &by) ||
+	    parse_groups(l, &l->tgids, &l->groups, &topts.nr_list))
+		goto out;
+	if (cgroupfs_mount("/proc/self/mountinfo", NULL, l->cgroup_root, sizeof(l->cgroup_root)))
+		l->cgroup_root[0] = 0;
+	if (by == GROUP_BY_CGROUP && l->cgroup_root[0])
+		l->cgroups = cgroupfs_index_new(l->cgroup_root);
+	if (measured && schedstats_start(l))
+		goto out;
+	topts.measured = measured;
+	topts.by = (enum ct_group_by)by;
+	topts.topo = &topo;
+	topts.list_tgid = l->tgids;
+	topts.list_group = l->groups;
+	ret = ct_trace_start(&l->tracer, &topts, l->err, sizeof(l->err));
+	if (ret)
+		goto out;
+	l->sample = calloc(topo.nr_cores, sizeof(*l->sample));
+	if (!l->sample || ct_session_init(&l->s, measured, (enum ct_group_by)by, &topo)) {
+		refuse(l, "out of memory");
+		goto out;
+	}
+	/* the kernel's count from the first snapshot on, like ours (and past
+	 * the first tick after schedstats came on, which may charge a stale
+	 * start) */
+	if (l->schedstats_on && l->cgroup_root[0])
+		l->kernel_fi_base = kstat_cgroup_forceidle(l->cgroup_root);
+	rc = 0;
+out:
+	topo_free(&topo);
+	return rc;
+}
+
+/* What start() made, given back, kernel.sched_schedstats off again if we
+ * turned it on: 0, or 1 with the reason in @l->err. */
+static int stop(struct live *l)
+{
+	int rc;
+
+	ct_trace_stop(l->tracer);
+	l->tracer = NULL;
+	rc = schedstats_stop(l);
+	ct_session_free(&l->s);
+	free(l->sample);
+	cgroupfs_index_free(l->cgroups);
+	for (size_t i = 0; i < l->nr_list_names; i++)
+		free(l->list_names[i]);
+	free(l->list_names);
+	free(l->tgids);
+	free(l->groups);
+	return rc;
 }
 
 int coretop_run(const struct coretop_opts *o)
 {
 	struct live l = { .o = o, .kernel_fi_base = NAN };
-	struct ct_trace_opts topts = {};
-	struct topo topo = {};
-	uint32_t *tgids = NULL;
-	uint64_t *groups = NULL;
-	bool measured = false;
-	int by = 0, rc = 1, ret;
-	char err[256];
+	int rc = 1;
 
 	l.lv.doing = "reading the kernel's counts";
 	if (live_begin(&l.lv, &ops, &l, &o->out, NULL))
@@ -412,29 +485,8 @@ int coretop_run(const struct coretop_opts *o)
 		rc = live_replay(&l.lv);
 		goto out;
 	}
-	if (choose_mode(&l, &topo, &measured, &by) ||
-	    parse_groups(&l, &tgids, &groups, &topts.nr_list))
-		goto out;
-	if (cgroupfs_mount("/proc/self/mountinfo", NULL, l.cgroup_root, sizeof(l.cgroup_root)))
-		l.cgroup_root[0] = 0;
-	if (by == GROUP_BY_CGROUP && l.cgroup_root[0])
-		l.cgroups = cgroupfs_index_new(l.cgroup_root);
-	if (measured && schedstats_start(&l))
-		goto out;
-
-	topts.measured = measured;
-	topts.by = (enum ct_group_by)by;
-	topts.topo = &topo;
-	topts.list_tgid = tgids;
-	topts.list_group = groups;
-	ret = ct_trace_start(&l.tracer, &topts, err, sizeof(err));
-	if (ret) {
-		tool_error("%s", err);
-		goto out;
-	}
-	l.sample = calloc(topo.nr_cores, sizeof(*l.sample));
-	if (!l.sample || ct_session_init(&l.s, measured, (enum ct_group_by)by, &topo)) {
-		tool_error("out of memory");
+	if (start(&l)) {
+		tool_error("%s", l.err);
 		goto out;
 	}
 	if (o->out.output && !(l.out = outfile_fopen(o->out.output, o->out.force))) {
@@ -443,11 +495,6 @@ int coretop_run(const struct coretop_opts *o)
 	}
 	if (l.out)
 		ct_session_write_header(l.out, &l.s);
-	/* the kernel's count from the first snapshot on, like ours (and past
-	 * the first tick after schedstats came on, which may charge a stale
-	 * start) */
-	if (l.schedstats_on && l.cgroup_root[0])
-		l.kernel_fi_base = kstat_cgroup_forceidle(l.cgroup_root);
 	if (l.lv.with_view && evloop_add_timer(l.lv.loop, SAMPLE_NS, on_sample, &l) < 0) {
 		tool_error("cannot start timers: %s", strerror(errno));
 		goto out;
@@ -456,23 +503,62 @@ int coretop_run(const struct coretop_opts *o)
 	rc = live_run(&l.lv);
 	if (!rc)
 		fprintf(stderr, "coretop: %.1f s, %s: %s %.1f%%\n",
-			(l.s.cur.time_ns - l.s.start_ns) / 1e9, measured ? "measured" : "what-if",
-			measured ? "forced idle" : "estimated cost", 100 * ct_session_cost(&l.s));
+			(l.s.cur.time_ns - l.s.start_ns) / 1e9, l.s.measured ? "measured" : "what-if",
+			l.s.measured ? "forced idle" : "estimated cost", 100 * ct_session_cost(&l.s));
 out:
-	ct_trace_stop(l.tracer);
+	if (stop(&l))
+		rc = tool_error("%s", l.err);
 	live_end(&l.lv);
-	if (schedstats_stop(&l))
-		rc = 1;
 	if (l.out && fclose(l.out) && !rc)
 		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
-	ct_session_free(&l.s);
-	free(l.sample);
-	cgroupfs_index_free(l.cgroups);
-	for (size_t i = 0; i < l.nr_list_names; i++)
-		free(l.list_names[i]);
-	free(l.list_names);
-	free(tgids);
-	free(groups);
-	topo_free(&topo);
 	return rc;
+}
+
+/* --- coretop as a part of a host's session (kscope record) ---------------- */
+
+struct coretop_part {
+	struct live l;
+};
+
+struct coretop_part *coretop_part_start(const struct coretop_opts *o, FILE *rec, char *err,
+					size_t errlen)
+{
+	struct coretop_part *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->l.o = o;
+	p->l.kernel_fi_base = NAN;
+	if (start(&p->l)) {
+		snprintf(err, errlen, "%s", p->l.err);
+		stop(&p->l);
+		free(p);
+		return NULL;
+	}
+	p->l.out = rec;
+	ct_session_write_header(rec, &p->l.s);
+	return p;
+}
+
+const char *coretop_part_status(const struct coretop_part *p)
+{
+	return p->l.status;
+}
+
+int coretop_part_refresh(struct coretop_part *p)
+{
+	int ret = refresh(&p->l);
+
+	return ret ? ret : record(&p->l);
+}
+
+void coretop_part_stop(struct coretop_part *p)
+{
+	if (!p)
+		return;
+	if (stop(&p->l))
+		fprintf(stderr, "coretop: %s\n", p->l.err);
+	free(p);
 }

@@ -42,7 +42,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		[GROUP_BY_UID] = "uid", [GROUP_BY_TGID] = "tgid",
 	};
 	struct coretop_opts *o = state->input;
-	const char **grown;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
@@ -63,11 +62,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "bad --group-by '%s' (cookie, cgroup, uid or tgid)", arg);
 		return 0;
 	case OPT_GROUP:
-		grown = realloc(o->groups, (o->nr_groups + 1) * sizeof(*grown));
-		if (!grown)
-			argp_failure(state, 1, 0, "out of memory");
-		o->groups = grown;
-		o->groups[o->nr_groups++] = arg;
+		cliout_push(state, &o->groups, &o->nr_groups, arg);
 		return 0;
 	case OPT_SMT_PAIRS:
 		o->smt_pairs = arg;

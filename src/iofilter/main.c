@@ -39,16 +39,6 @@ static const struct argp_option options[] = {
 	{},
 };
 
-static void push(const char ***list, size_t *nr, const char *s, struct argp_state *state)
-{
-	const char **grown = realloc(*list, (*nr + 1) * sizeof(**list));
-
-	if (!grown)
-		argp_failure(state, 1, 0, "out of memory");
-	*list = grown;
-	(*list)[(*nr)++] = s;
-}
-
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct iofilter_opts *o = state->input;
@@ -61,10 +51,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case OPT_RULE:
-		push(&o->rules, &o->nr_rules, arg, state);
+		cliout_push(state, &o->rules, &o->nr_rules, arg);
 		return 0;
 	case 'f':
-		push(&o->rule_files, &o->nr_rule_files, arg, state);
+		cliout_push(state, &o->rule_files, &o->nr_rule_files, arg);
 		return 0;
 	case OPT_GPT:
 		o->protect_gpt = arg;

@@ -2,6 +2,8 @@
 /*
  * The output options every live kscope tool shares.
  */
+#include <stdlib.h>
+
 #include "cliout.h"
 #include "units.h"
 
@@ -19,6 +21,28 @@ static const struct argp_option options[] = {
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
 };
+
+void cliout_parse_duration(struct argp_state *state, const char *arg, uint64_t *ns)
+{
+	if (units_parse_seconds(arg, ns) || !*ns)
+		argp_error(state, "bad duration '%s'", arg);
+}
+
+void cliout_parse_interval(struct argp_state *state, const char *arg, uint64_t *ns)
+{
+	if (units_parse_seconds(arg, ns) || *ns < 10000000ULL)
+		argp_error(state, "bad interval '%s' (at least 0.01 s)", arg);
+}
+
+void cliout_push(struct argp_state *state, const char ***list, size_t *nr, const char *s)
+{
+	const char **grown = realloc(*list, (*nr + 1) * sizeof(**list));
+
+	if (!grown)
+		argp_failure(state, 1, 0, "out of memory");
+	*list = grown;
+	(*list)[(*nr)++] = s;
+}
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
@@ -44,12 +68,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->replay = arg;
 		return 0;
 	case 'd':
-		if (units_parse_seconds(arg, &o->duration_ns) || !o->duration_ns)
-			argp_error(state, "bad duration '%s'", arg);
+		cliout_parse_duration(state, arg, &o->duration_ns);
 		return 0;
 	case 'i':
-		if (units_parse_seconds(arg, &o->refresh_ns) || o->refresh_ns < 10000000ULL)
-			argp_error(state, "bad interval '%s' (at least 0.01 s)", arg);
+		cliout_parse_interval(state, arg, &o->refresh_ns);
 		return 0;
 	case OPT_NO_COLOR:
 		o->no_color = true;

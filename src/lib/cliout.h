@@ -37,4 +37,11 @@ static inline bool cliout_no_view(const struct cliout *o)
 
 extern const struct argp cliout_argp;
 
+/* For a tool's own argp parser: -d SEC (more than 0) and -i SEC (0.01 s
+ * at least) into @ns, or argp's usage error; and @s added to the list
+ * *@list of *@nr (--dev DEV, repeated), or argp's failure. */
+void cliout_parse_duration(struct argp_state *state, const char *arg, uint64_t *ns);
+void cliout_parse_interval(struct argp_state *state, const char *arg, uint64_t *ns);
+void cliout_push(struct argp_state *state, const char ***list, size_t *nr, const char *s);
+
 #endif

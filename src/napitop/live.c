@@ -156,7 +156,7 @@ static int load(void *ctx, const char *path, char *err, size_t errlen)
 {
 	struct live *l = ctx;
 
-	snprintf(l->status, sizeof(l->status), "[replay of %s]", path);
+	snprintf(l->status, sizeof(l->status), "[replay of %s]", l->o->out.replay);
 	return nt_session_load(path, &l->s, err, errlen);
 }
 
@@ -166,17 +166,21 @@ static const struct live_ops ops = {
 };
 
 /* --dev: by name, and live in this network namespace: its ifindex there
- * (a name may be taken in every namespace). */
-static int resolve_devs(struct live *l, bool here)
+ * (a name may be taken in every namespace).  0, or -errno with @err. */
+static int resolve_devs(struct live *l, bool here, char *err, size_t errlen)
 {
 	const struct napitop_opts *o = l->o;
 	struct stat ns = {};
 
 	l->devs = calloc(o->nr_devs + 1, sizeof(*l->devs));
 	if (!l->devs)
-		return tool_error("out of memory");
-	if (here && stat("/proc/self/ns/net", &ns))
-		return tool_error("cannot tell this network namespace: %s", strerror(errno));
+		return errmsg(err, errlen, "out of memory"), -ENOMEM;
+	if (here && stat("/proc/self/ns/net", &ns)) {
+		int e = errno;
+
+		errmsg(err, errlen, "cannot tell this network namespace: %s", strerror(e));
+		return -e;
+	}
 	l->netns = ns.st_ino;
 	for (size_t i = 0; i < o->nr_devs; i++) {
 		l->devs[i].name = o->devs[i];
@@ -185,44 +189,72 @@ static int resolve_devs(struct live *l, bool here)
 		l->devs[i].ifindex = if_nametoindex(o->devs[i]);
 		l->devs[i].netns = ns.st_ino;
 		if (!l->devs[i].ifindex)
-			return tool_error("--dev %s: no such network device here", o->devs[i]);
+			return errmsg(err, errlen, "--dev %s: no such network device here",
+				      o->devs[i]), -ENODEV;
 	}
 	return 0;
+}
+
+/* The kernel side started and the session made: 0, or -errno with @err
+ * (the caller stops what started). */
+static int start(struct live *l, char *err, size_t errlen)
+{
+	const struct napitop_opts *o = l->o;
+	struct netdev_napi *napis = NULL;
+	size_t nr;
+	int ret = resolve_devs(l, true, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = netdev_napi_list(&napis, &nr, err, errlen);
+	l->inventory = !ret;
+	free(napis);
+	if (ret && o->out.verbose)
+		fprintf(stderr, "napitop: no NAPI inventory from netlink: %s\n", err);
+	ret = nt_trace_start(&l->tracer, &(struct nt_trace_opts){ .netrx_time = o->netrx_time,
+				.time_programs = o->out.verbose }, err, errlen);
+	if (ret)
+		return ret;
+	if (nt_session_init(&l->s, libbpf_num_possible_cpus(), nt_trace_kind(l->tracer)))
+		return errmsg(err, errlen, "out of memory"), -ENOMEM;
+	snprintf(l->s.softirq_time, sizeof(l->s.softirq_time), "%s",
+		 nt_trace_softirq_time(l->tracer));
+	snprintf(l->status, sizeof(l->status), "[%s%s%s]", nt_trace_kind(l->tracer),
+		 o->netrx_time ? ", NET_RX timed" : "", l->inventory ? ", netdev netlink" : "");
+	return 0;
+}
+
+/* What start() made, given back (the record file is the caller's). */
+static void stop(struct live *l)
+{
+	nt_trace_stop(l->tracer);
+	l->tracer = NULL;
+	nt_session_free(&l->s);
+	free(l->devs);
+	l->devs = NULL;
 }
 
 int napitop_run(const struct napitop_opts *o)
 {
 	struct live l = { .o = o };
-	struct netdev_napi *napis = NULL;
 	char err[256];
-	size_t nr;
 	int rc = 1, ret;
 
 	l.lv.doing = "reading the kernel's counts";
-	if (live_begin(&l.lv, &ops, &l, &o->out, NULL) || resolve_devs(&l, !o->out.replay))
+	if (live_begin(&l.lv, &ops, &l, &o->out, NULL))
 		goto out;
 	if (o->out.replay) {
-		rc = live_replay(&l.lv);
+		if (resolve_devs(&l, false, err, sizeof(err)))
+			tool_error("%s", err);
+		else
+			rc = live_replay(&l.lv);
 		goto out;
 	}
-	ret = netdev_napi_list(&napis, &nr, err, sizeof(err));
-	l.inventory = !ret;
-	free(napis);
-	if (ret && o->out.verbose)
-		fprintf(stderr, "napitop: no NAPI inventory from netlink: %s\n", err);
-	ret = nt_trace_start(&l.tracer, &(struct nt_trace_opts){ .netrx_time = o->netrx_time,
-				.time_programs = o->out.verbose }, err, sizeof(err));
+	ret = start(&l, err, sizeof(err));
 	if (ret) {
 		tool_error("%s", err);
 		goto out;
 	}
-	if (nt_session_init(&l.s, libbpf_num_possible_cpus(), nt_trace_kind(l.tracer))) {
-		tool_error("out of memory");
-		goto out;
-	}
-	snprintf(l.s.softirq_time, sizeof(l.s.softirq_time), "%s", nt_trace_softirq_time(l.tracer));
-	snprintf(l.status, sizeof(l.status), "[%s%s%s]", nt_trace_kind(l.tracer),
-		 o->netrx_time ? ", NET_RX timed" : "", l.inventory ? ", netdev netlink" : "");
 	if (o->out.output && !(l.out = outfile_fopen(o->out.output, o->out.force))) {
 		tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 		goto out;
@@ -234,13 +266,57 @@ int napitop_run(const struct napitop_opts *o)
 	if (o->out.verbose)
 		nt_trace_print_programs(l.tracer, stderr);
 out:
-	nt_trace_stop(l.tracer);
+	stop(&l);
 	live_end(&l.lv);
 	if (l.out && fclose(l.out) && !rc)
 		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
-	nt_session_free(&l.s);
-	free(l.devs);
 	return rc;
+}
+
+/* --- napitop as a part of a host's session (kscope record) ---------------- */
+
+struct napitop_part {
+	struct live l;
+};
+
+struct napitop_part *napitop_part_start(const struct napitop_opts *o, FILE *rec, char *err,
+					size_t errlen)
+{
+	struct napitop_part *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		errmsg(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->l.o = o;
+	if (start(&p->l, err, errlen)) {
+		stop(&p->l);
+		free(p);
+		return NULL;
+	}
+	p->l.out = rec;
+	nt_session_write_header(rec, &p->l.s);
+	return p;
+}
+
+const char *napitop_part_status(const struct napitop_part *p)
+{
+	return p->l.status;
+}
+
+int napitop_part_refresh(struct napitop_part *p)
+{
+	int ret = refresh(&p->l);
+
+	return ret ? ret : record(&p->l);
+}
+
+void napitop_part_stop(struct napitop_part *p)
+{
+	if (!p)
+		return;
+	stop(&p->l);
+	free(p);
 }
 
 int napitop_threaded(const char *dev, const char *word)

@@ -40,7 +40,6 @@ static const struct argp_option options[] = {
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct napitop_opts *o = state->input;
-	const char **grown;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
@@ -50,11 +49,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		return 0;
 	case OPT_DEV:
-		grown = realloc(o->devs, (o->nr_devs + 1) * sizeof(*grown));
-		if (!grown)
-			argp_failure(state, 1, 0, "out of memory");
-		o->devs = grown;
-		o->devs[o->nr_devs++] = arg;
+		cliout_push(state, &o->devs, &o->nr_devs, arg);
 		return 0;
 	case OPT_SORT:
 		o->sort = view_sort_column(arg);
@@ -76,11 +71,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			return 0;
 		}
 		if (o->set_target) {
-			grown = realloc(o->set_args, (o->nr_set + 1) * sizeof(*grown));
-			if (!grown)
-				argp_failure(state, 1, 0, "out of memory");
-			o->set_args = grown;
-			o->set_args[o->nr_set++] = arg;
+			cliout_push(state, &o->set_args, &o->nr_set, arg);
 			return 0;
 		}
 		return ARGP_ERR_UNKNOWN;	/* [interval [count]]: cliout's */

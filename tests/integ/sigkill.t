@@ -1,5 +1,6 @@
 #!/bin/bash
-# Nothing left behind by a tool killed with SIGKILL: each tool is killed
+# Nothing left behind by a tool killed with SIGKILL: each tool (and kscope
+# record, which hosts two of them) is killed
 # 20 times at a random moment (during start-up and attach, with a few
 # kills in its first 30 ms, or while it runs and records with -o), and
 # after each: no program or link of that tool, no BPF map created during
@@ -14,7 +15,7 @@
 . "$(dirname "$0")/iofilter_lib.sh"
 need_bpf
 KILLS=20
-plan $((4 * (KILLS + 1)))
+plan $((5 * (KILLS + 1)))
 
 loop_setup 8
 
@@ -30,7 +31,9 @@ kernel_state() {
 	find /sys/fs/cgroup -type d 2>/dev/null | sort | md5sum | sed 's/^/cgroups /'
 }
 
-map_ids() { bpftool map show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort -n; }
+# in comm's order (sorted as text: "10" before "9"; a numeric sort made
+# comm warn and could have it miss a map left or see one that was not)
+map_ids() { bpftool map show 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | LC_ALL=C sort; }
 
 # kill_at TOOL PATTERN DELAY CMD...: CMD started, SIGKILLed after DELAY
 # seconds, and one test line on what it left
@@ -55,7 +58,7 @@ kill_at() {
 	pgrep -x "${tool:0:8}-reaper" >/dev/null && left="$left a reaper still running;"
 	for i in $(seq 20); do
 		p=$(our_progs "$pat") && l=$(our_links "$pat") || { p=? l=?; break; }
-		new=$(comm -13 <(echo "$maps_before") <(map_ids) | tr '\n' ' ')
+		new=$(LC_ALL=C comm -13 <(echo "$maps_before") <(map_ids) | tr '\n' ' ')
 		[ "$p$l" = 00 ] && [ -z "$new" ] && break
 		sleep 0.1
 	done
@@ -100,4 +103,7 @@ run_kills iofilter "$IOFILTER_PROGS" $BIN/iofilter --rule "dev=$LOOP_DEV sectors
 run_kills coretop "$CORETOP_PROGS" $BIN/coretop --what-if --smt-pairs 0-1 --json \
 	-o "$TMP/c.jsonl" --force
 run_kills napitop "$NAPITOP_PROGS" $BIN/napitop --json -i 0.2 -o "$TMP/n.jsonl" --force
+# kscope record hosts napitop's and coretop's parts in one process
+run_kills kscope "$NAPITOP_PROGS|$CORETOP_PROGS" $BIN/kscope record -o "$TMP/k.kscope" --force \
+	-i 0.2 --napi --cores --smt-pairs 0-1
 done_testing

@@ -8,8 +8,9 @@
 # run.  Where the kernel has no
 # DAMON paddr or no core scheduling (tests/vm/features) the tool sets no
 # state: damontop's pte source and coretop's what-if mode are killed the
-# same way, for their BPF objects.
-# kscope-timeout: 240
+# same way, for their BPF objects.  kscope record, hosting coretop's part
+# with --schedstats, is killed the same way where the kernel has it.
+# kscope-timeout: 300
 . /kscope/lib.sh
 KILLS=20
 damon=/sys/kernel/mm/damon/admin/kdamonds
@@ -93,5 +94,16 @@ done
 if expects sched_core; then
 	[ $set_knob -ge 5 ] && [ $reapers -ge 5 ]
 	ok $? "coretop had turned sched_schedstats on at $set_knob of $KILLS kills, its reaper ran at $reapers"
+fi
+
+# kscope record hosts coretop's part (and napitop's): the same undo
+if expects sched_core; then
+	set_knob=0 reapers=0
+	for n in $(seq $KILLS); do
+		kill_at kscope 'nt_[a-z_]*|ct_[a-z_]*' "$(delay $n)" \
+			kscope record -o k.kscope --force --schedstats
+	done
+	[ $set_knob -ge 5 ] && [ $reapers -ge 5 ]
+	ok $? "kscope record had turned sched_schedstats on at $set_knob of $KILLS kills, its reaper ran at $reapers"
 fi
 exit 0

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kscope: what the toolkit is, and `kscope record`, the session of several
+ * views at once.  This file is the command line only.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cliout.h"
+#include "record.h"
+#include "report.h"
+
+const char *argp_program_version = "kscope 0.1";
+
+static const char overview[] =
+	"kscope: live, recordable views of what the kernel does, from CO-RE BPF\n"
+	"\n"
+	"  damontop   memory access heatmaps (address x time) of a process or of\n"
+	"             physical memory, DAMON-style\n"
+	"  coretop    core scheduling: SMT siblings forced idle, cookie mismatches\n"
+	"  iofilter   a rule-based block IO filter that blocks, and what it refused\n"
+	"  napitop    NAPI polling: softirq vs threaded, cost, configuration\n"
+	"\n"
+	"  kscope record -o FILE [--napi [--dev DEV]...] [--cores [--smt-pairs LIST]]\n"
+	"                [-d SEC] [-- COMMAND]\n"
+	"             several views at once, on one clock, into one file; each\n"
+	"             tool's --replay FILE opens its part\n"
+	"  kscope report FILE [--tool TOOL [-o OUT]]\n"
+	"             the parts a record holds; one in its tool's own format\n"
+	"\n"
+	"See kscope(8) and each tool's man page.\n";
+
+enum { OPT_NAPI = 256, OPT_DEV, OPT_FORCE, OPT_CORES, OPT_SMT_PAIRS, OPT_WHAT_IF,
+	OPT_SCHEDSTATS };
+
+static const struct argp_option record_options[] = {
+	{ "output", 'o', "FILE", 0, "The record (created 0600, never over a file but with --force)", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Replace FILE if it exists", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "interval", 'i', "SEC", 0, "Every view's refresh (default 1)", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf's messages", 0 },
+	{ NULL, 0, NULL, 0, "Views (none given: every one this build has):", 1 },
+	{ "napi", OPT_NAPI, NULL, 0, "NAPI polling (napitop)", 1 },
+	{ "dev", OPT_DEV, "DEV", 0, "napi: only DEV's instances (repeat for more)", 1 },
+	{ "cores", OPT_CORES, NULL, 0, "Core scheduling, SMT siblings forced idle (coretop)", 1 },
+	{ "smt-pairs", OPT_SMT_PAIRS, "LIST", 0,
+	  "cores: declare the cores (0-1,2-3) and estimate (what-if)", 1 },
+	{ "what-if", OPT_WHAT_IF, NULL, 0, "cores: estimate even where the kernel measures", 1 },
+	{ "schedstats", OPT_SCHEDSTATS, NULL, 0,
+	  "cores: kernel.sched_schedstats on for the session (measured)", 1 },
+	{},
+};
+
+static error_t parse_record(int key, char *arg, struct argp_state *state)
+{
+	struct record_opts *o = state->input;
+
+	switch (key) {
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case 'd':
+		cliout_parse_duration(state, arg, &o->duration_ns);
+		return 0;
+	case 'i':
+		cliout_parse_interval(state, arg, &o->interval_ns);
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_NAPI:
+		o->napi = true;
+		return 0;
+	case OPT_CORES:
+		o->cores = true;
+		return 0;
+	case OPT_SMT_PAIRS:
+		o->smt_pairs = arg;
+		return 0;
+	case OPT_WHAT_IF:
+		o->what_if = true;
+		return 0;
+	case OPT_SCHEDSTATS:
+		o->schedstats = true;
+		return 0;
+	case OPT_DEV:
+		cliout_push(state, &o->devs, &o->nr_devs, arg);
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "'%s': a command goes after --", arg);
+		return 0;
+	case ARGP_KEY_END:
+		if (!o->output)
+			argp_error(state, "where to? (-o FILE)");
+		/* none named: every view, each with its options */
+		if (!o->napi && !o->cores)
+			o->napi = o->cores = true;
+		if (o->nr_devs && !o->napi)
+			argp_error(state, "--dev is the napi view's: add --napi");
+		if ((o->smt_pairs || o->what_if || o->schedstats) && !o->cores)
+			argp_error(state, "--smt-pairs, --what-if and --schedstats are the cores "
+				   "view's: add --cores");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp record_argp = {
+	.options = record_options, .parser = parse_record,
+	.args_doc = "[-- COMMAND [ARG...]]",
+	.doc = "Record several views at once, on one clock, into one file: "
+	       "until -d, the command's end, or Ctrl-C.\v"
+	       "  kscope record -o s.kscope -d 10\n"
+	       "  kscope record -o s.kscope --napi --dev eth0 -- ./reproduce.sh\n"
+	       "  napitop --replay s.kscope\n"
+	       "See kscope(8).",
+};
+
+static const struct argp_option report_options[] = {
+	{ "tool", 't', "TOOL", 0, "Export TOOL's part (napitop, coretop), as TOOL -o writes it", 0 },
+	{ "output", 'o', "FILE", 0, "To FILE, not stdout (created 0600, never over a file "
+	  "but with --force)", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Replace FILE if it exists", 0 },
+	{},
+};
+
+static error_t parse_report(int key, char *arg, struct argp_state *state)
+{
+	struct report_opts *o = state->input;
+
+	switch (key) {
+	case 't':
+		o->tool = arg;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (o->input)
+			argp_error(state, "one record at a time ('%s'?)", arg);
+		o->input = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!o->input)
+			argp_error(state, "which record? (kscope report FILE)");
+		if (o->output && !o->tool)
+			argp_error(state, "-o is for --tool's part");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp report_argp = {
+	.options = report_options, .parser = parse_report, .args_doc = "FILE",
+	.doc = "The parts a record holds, checked whole; or one of them, byte for byte "
+	       "as its tool records it.\v"
+	       "  kscope report s.kscope\n"
+	       "  kscope report s.kscope --tool napitop -o napi.jsonl\n"
+	       "See kscope(8).",
+};
+
+/* "kscope NAME" as the program name in argp's messages */
+static char *subcommand_name(const char *name)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "kscope %s", name);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	struct record_opts o = { .interval_ns = 1000000000ULL };
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(overview, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("%s\n", argp_program_version);
+		return 0;
+	}
+	if (!strcmp(argv[1], "report")) {
+		struct report_opts r = {};
+
+		argv[1] = subcommand_name("report");
+		argp_parse(&report_argp, argc - 1, argv + 1, 0, NULL, &r);
+		return kscope_report(&r);
+	}
+	if (strcmp(argv[1], "record")) {
+		fprintf(stderr, "kscope: no command '%s' (record, report; kscope --help)\n",
+			argv[1]);
+		return 1;
+	}
+	/* what follows "--" is the command */
+	argv[1] = subcommand_name("record");
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			o.cmd = argv + i + 1;
+			argv[i] = NULL;
+			argc = i;
+			break;
+		}
+	if (o.cmd && !o.cmd[0]) {
+		fprintf(stderr, "kscope record: what command? (-- COMMAND [ARG...])\n");
+		return 1;
+	}
+	argp_parse(&record_argp, argc - 1, argv + 1, 0, NULL, &o);
+	rc = kscope_record(&o);
+	free(o.devs);
+	return rc;
+}

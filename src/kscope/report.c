@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kscope report (report.h): the record's parts, checked whole, listed; or
+ * one exported as its tool writes it with -o, for that tool's --replay and
+ * reports or anything that reads its format.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "errmsg.h"
+#include "outfile.h"
+#include "report.h"
+#include "units.h"
+
+/* A line a part: its tool, its size, how to look at it */
+static int list(const struct report_opts *o)
+{
+	struct bundle_part *parts;
+	char err[256], size[16];
+	size_t nr;
+
+	if (bundle_index(o->input, &parts, &nr, err, sizeof(err)))
+		return tool_error("cannot read %s: %s", o->input, err);
+	for (size_t i = 0; i < nr; i++)
+		printf("%-8s %10s   %s --replay %s\n", parts[i].tool,
+		       units_bytes(size, sizeof(size), parts[i].len), parts[i].tool, o->input);
+	free(parts);
+	return 0;
+}
+
+/* The part of --tool, byte for byte, to -o or stdout */
+static int export(const struct report_opts *o)
+{
+	char err[256], buf[65536];
+	int in, out = STDOUT_FILENO, rc = 0;
+	ssize_t n;
+
+	in = bundle_open_part(o->input, o->tool, err, sizeof(err));
+	if (in < 0)
+		return tool_error("cannot read %s: %s", o->input, err);
+	if (o->output && (out = outfile_open(o->output, o->force)) < 0) {
+		close(in);
+		return tool_error("cannot create %s: %s", o->output, strerror(-out));
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if ((rc = outfile_write_all(out, buf, n)))
+			break;
+	if (n < 0 || rc)
+		rc = tool_error("cannot write %s: %s", o->output ? o->output : "stdout",
+				strerror(n < 0 ? errno : -rc));
+	close(in);
+	if (o->output && close(out) && !rc)
+		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
+	return rc;
+}
+
+int kscope_report(const struct report_opts *o)
+{
+	return o->tool ? export(o) : list(o);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kscope report: what a record (kscope record -o FILE) holds, and a part
+ * of it in its own tool's format.
+ */
+#ifndef KSCOPE_REPORT_H
+#define KSCOPE_REPORT_H
+
+#include <stdbool.h>
+
+struct report_opts {
+	const char *input;		/* the record */
+	const char *tool;		/* --tool NAME: export that part */
+	const char *output;		/* -o FILE (else stdout) */
+	bool force;
+};
+
+/* 0, or 1 (said). */
+int kscope_report(const struct report_opts *o);
+
+#endif
