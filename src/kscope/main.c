@@ -33,13 +33,15 @@ static const char overview[] =
 	"See kscope(8) and each tool's man page.\n";
 
 enum { OPT_NAPI = 256, OPT_DEV, OPT_FORCE, OPT_CORES, OPT_SMT_PAIRS, OPT_WHAT_IF,
-	OPT_SCHEDSTATS };
+	OPT_SCHEDSTATS, OPT_RING };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "The record (created 0600, never over a file but with --force)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace FILE if it exists", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
 	{ "interval", 'i', "SEC", 0, "Every view's refresh (default 1)", 0 },
+	{ "ring", OPT_RING, "SEC", 0, "A flight recorder: keep only the last SEC (10m, 30s) "
+	  "of refreshes, written at SIGUSR1 and at the end", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages", 0 },
 	{ NULL, 0, NULL, 0, "Views (none given: every one this build has):", 1 },
 	{ "napi", OPT_NAPI, NULL, 0, "NAPI polling (napitop)", 1 },
@@ -72,6 +74,9 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'v':
 		o->verbose = true;
+		return 0;
+	case OPT_RING:
+		cliout_parse_duration(state, arg, &o->ring_ns);
 		return 0;
 	case OPT_NAPI:
 		o->napi = true;

@@ -2,9 +2,10 @@
 /*
  * kscope record (record.h): each view a part, started into one loop, all
  * refreshed by one timer at the same instant, each recording its own tool's
- * session file into a temporary file; at the end the parts in one record.
- * A view the kernel cannot give is left out with its reason; the others go
- * on.
+ * session file into a temporary file (with --ring only its header: the
+ * refreshes of the last minutes are kept in memory); at the end and at
+ * SIGUSR1 the parts in one record.  A view the kernel cannot give is left
+ * out with its reason; the others go on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,16 @@
 /* Why the loop ended (evloop's deadline returns 1). */
 enum { STOP_DEADLINE = 1, STOP_SIGNAL, STOP_COMMAND };
 
+#define MAX_VIEWS	2	/* napi, cores */
+
 struct session;
+
+/* --ring: a refresh as its part recorded it */
+struct entry {
+	uint64_t time_ns;
+	char *text;
+	size_t len;
+};
 
 /* A view: its tool's part, and where it records. */
 struct view {
@@ -39,18 +49,23 @@ struct view {
 	void *(*start)(struct session *s, FILE *rec, char *err, size_t errlen);
 	int (*refresh)(void *part);
 	void (*stop)(void *part);
-	FILE *rec;
+	FILE *rec;			/* its session file; with --ring only its
+					 * header, the refreshes in @ring */
 	void *part;			/* NULL: left out, or failed */
+	long header_len;
+	struct entry *ring;		/* --ring: the last ring_ns of refreshes */
+	size_t nr_ring;
 };
 
 struct session {
 	const struct record_opts *o;
-	struct view views[2];
+	struct view views[MAX_VIEWS];
 	size_t nr_views;
 	struct napitop_opts napi;
 	struct coretop_opts cores;
 	pid_t child;
 	int child_status;
+	bool written;			/* -o's file holds a record */
 };
 
 static void *napi_start(struct session *s, FILE *rec, char *err, size_t errlen)
@@ -95,6 +110,38 @@ static int start_view(struct session *s, struct view *v)
 	v->part = v->start(s, v->rec, err, sizeof(err));
 	if (!v->part)
 		fprintf(stderr, "kscope: %s left out: %s\n", v->name, err);
+	v->header_len = ftell(v->rec);
+	return 0;
+}
+
+/* --ring: the refresh @v just recorded moved into its ring, which keeps
+ * those of the last ring_ns; 0 or -errno */
+static int keep(struct session *s, struct view *v, uint64_t now)
+{
+	long end = ftell(v->rec);
+	struct entry e = { .time_ns = now }, *grown;
+	size_t old = 0;
+
+	if (end < v->header_len || fseek(v->rec, v->header_len, SEEK_SET))
+		return -EIO;
+	e.len = end - v->header_len;
+	e.text = malloc(e.len ? e.len : 1);
+	grown = realloc(v->ring, (v->nr_ring + 1) * sizeof(*grown));
+	if (!e.text || !grown) {
+		free(e.text);
+		return -ENOMEM;
+	}
+	v->ring = grown;
+	if (fread(e.text, 1, e.len, v->rec) != e.len || fseek(v->rec, v->header_len, SEEK_SET) ||
+	    ftruncate(fileno(v->rec), v->header_len)) {
+		free(e.text);
+		return -EIO;
+	}
+	v->ring[v->nr_ring++] = e;
+	while (old < v->nr_ring && v->ring[old].time_ns + s->o->ring_ns < now)
+		free(v->ring[old++].text);
+	memmove(v->ring, v->ring + old, (v->nr_ring - old) * sizeof(*v->ring));
+	v->nr_ring -= old;
 	return 0;
 }
 
@@ -102,11 +149,18 @@ static int start_view(struct session *s, struct view *v)
  * left out from here on (what it recorded stays). */
 static void refresh_all(struct session *s)
 {
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
 	for (size_t i = 0; i < s->nr_views; i++) {
 		struct view *v = &s->views[i];
 		int ret;
 
-		if (!v->part || !(ret = v->refresh(v->part)))
+		if (!v->part)
+			continue;
+		ret = v->refresh(v->part);
+		if (!ret && s->o->ring_ns)
+			ret = keep(s, v, now);
+		if (!ret)
 			continue;
 		fprintf(stderr, "kscope: %s failed: %s; left out from here\n", v->name,
 			strerror(-ret));
@@ -122,10 +176,19 @@ static int on_refresh(void *ctx, int fd, uint32_t events)
 	return 0;
 }
 
+static int write_record(struct session *s);
+
+/* SIGUSR1: the record as it stands (with --ring, the last minutes), and
+ * the session goes on; the others end it */
 static int on_signal(void *ctx, int signo)
 {
-	(void)ctx, (void)signo;
-	return STOP_SIGNAL;
+	struct session *s = ctx;
+
+	if (signo != SIGUSR1)
+		return STOP_SIGNAL;
+	if (!write_record(s))
+		fprintf(stderr, "kscope: SIGUSR1: the record so far written to %s\n", s->o->output);
+	return 0;
 }
 
 static int on_child_exit(void *ctx, int fd, uint32_t events)
@@ -179,44 +242,125 @@ static int spawn(struct session *s, struct evloop *loop, int *pidfd)
 	return 0;
 }
 
-/* The parts into the record: 0, or 1 (said) */
-static int write_record(struct session *s, FILE *out)
+/* @v's part as it stands: its session file, or with --ring its header and
+ * the refreshes its ring keeps, in a temporary file (*@made: close it) */
+static FILE *part_file(const struct view *v, bool ring, FILE **made)
 {
-	const char *names[sizeof(s->views) / sizeof(s->views[0])];
-	FILE *recs[sizeof(s->views) / sizeof(s->views[0])];
-	size_t nr = 0;
-	char err[256];
+	char buf[4096];
+	FILE *f;
 
-	for (size_t i = 0; i < s->nr_views; i++)
-		if (s->views[i].rec && ftell(s->views[i].rec) > 0) {
-			names[nr] = s->views[i].tool;
-			recs[nr++] = s->views[i].rec;
+	*made = NULL;
+	if (!ring)
+		return v->rec;
+	f = tmpfile();
+	if (!f || fflush(v->rec) || fseek(v->rec, 0, SEEK_SET)) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	for (long left = v->header_len; left > 0; ) {
+		size_t n = fread(buf, 1, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf),
+				 v->rec);
+
+		if (!n)
+			break;
+		fwrite(buf, 1, n, f);
+		left -= n;
+	}
+	fseek(v->rec, v->header_len, SEEK_SET);
+	for (size_t i = 0; i < v->nr_ring; i++)
+		fwrite(v->ring[i].text, 1, v->ring[i].len, f);
+	if (ferror(f) || ferror(v->rec)) {
+		fclose(f);
+		return NULL;
+	}
+	*made = f;
+	return f;
+}
+
+/* The record as it stands, over -o's file (a file of ours: a temporary one
+ * beside it, renamed over it, so that a reader never sees half): 0, or 1
+ * (said) */
+static int write_record(struct session *s)
+{
+	const char *names[MAX_VIEWS];
+	FILE *parts[MAX_VIEWS], *made[MAX_VIEWS] = { NULL }, *out = NULL;
+	char tmp[4096], err[256] = "";
+	size_t nr = 0;
+	int fd, rc = 1;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->o->output) >= (int)sizeof(tmp))
+		return tool_error("cannot write %s: %s", s->o->output, strerror(ENAMETOOLONG));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
 		}
-	if (bundle_write(out, names, recs, nr, err, sizeof(err)))
-		return tool_error("cannot write %s: %s", s->o->output, err);
-	return 0;
+		return tool_error("cannot write %s: %s", s->o->output, strerror(errno));
+	}
+	for (size_t i = 0; i < s->nr_views; i++) {
+		struct view *v = &s->views[i];
+
+		if (!v->rec || ftell(v->rec) <= 0)
+			continue;	/* left out */
+		parts[nr] = part_file(v, s->o->ring_ns, &made[nr]);
+		if (!parts[nr]) {
+			snprintf(err, sizeof(err), "%s's part: %s", v->tool, strerror(errno ?: EIO));
+			goto out;
+		}
+		names[nr++] = v->tool;
+	}
+	if (bundle_write(out, names, parts, nr, err, sizeof(err)))
+		goto out;
+	for (size_t i = 0; i < nr; i++)
+		if (!made[i])
+			fseek(parts[i], 0, SEEK_END);	/* where the part goes on */
+	if (fclose(out)) {
+		out = NULL;
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		goto out;
+	}
+	out = NULL;
+	if (rename(tmp, s->o->output)) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		goto out;
+	}
+	s->written = true;
+	rc = 0;
+out:
+	if (out)
+		fclose(out);
+	if (rc) {
+		unlink(tmp);
+		tool_error("cannot write %s: %s", s->o->output, err);
+	}
+	for (size_t i = 0; i < nr; i++)
+		if (made[i])
+			fclose(made[i]);
+	return rc;
 }
 
 int kscope_record(const struct record_opts *o)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0 };
 	static const int none[] = { 0 };
 	struct session s = { .o = o };
 	struct evloop *loop = NULL;
 	uint64_t t0 = 0;
-	int rc = 1, why = 0, pidfd = -1, started = 0;
+	int rc = 1, why = 0, pidfd = -1, started = 0, fd;
 	const char *cap;
-	FILE *out = NULL;
 
 	if ((cap = probe_missing_capability(none)))
 		return tool_error("needs %s (run as root)", cap);
 	if (!probe_kernel_btf())
 		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
 				  "CO-RE programs cannot load");
-	/* refused before anything starts */
-	out = outfile_fopen(o->output, o->force);
-	if (!out)
-		return tool_error("cannot create %s: %s", o->output, strerror(errno));
+	/* ours before anything starts (written over at the end, or at SIGUSR1) */
+	fd = outfile_open(o->output, o->force);
+	if (fd < 0)
+		return tool_error("cannot create %s: %s", o->output, strerror(-fd));
+	close(fd);
 	loop = evloop_new();
 	if (!loop || evloop_add_signals(loop, signals, on_signal, &s)) {
 		tool_error("cannot take signals: %s", strerror(errno));
@@ -272,10 +416,8 @@ out:
 		if (s.views[i].part)
 			s.views[i].stop(s.views[i].part);
 	if (!rc)
-		rc = write_record(&s, out);
-	if (out && fclose(out) && !rc)
-		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
-	if (rc && out)
+		rc = write_record(&s);
+	if (rc && !s.written)
 		unlink(o->output);	/* ours, and not a record */
 	if (!rc)
 		fprintf(stderr, "kscope: %.1f s recorded to %s (%s)\n",
@@ -291,9 +433,13 @@ out:
 		fprintf(stderr, "kscope: %s exited %d\n", o->cmd[0], WEXITSTATUS(s.child_status));
 	if (pidfd >= 0)
 		close(pidfd);
-	for (size_t i = 0; i < s.nr_views; i++)
+	for (size_t i = 0; i < s.nr_views; i++) {
 		if (s.views[i].rec)
 			fclose(s.views[i].rec);
+		for (size_t k = 0; k < s.views[i].nr_ring; k++)
+			free(s.views[i].ring[k].text);
+		free(s.views[i].ring);
+	}
 	evloop_free(loop);
 	return rc;
 }

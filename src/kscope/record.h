@@ -17,6 +17,8 @@ struct record_opts {
 	bool force, verbose;
 	uint64_t duration_ns;		/* -d: 0, until stopped */
 	uint64_t interval_ns;		/* -i: every view's refresh */
+	uint64_t ring_ns;		/* --ring: keep only the refreshes of the
+					 * last ring_ns (0: all) */
 	bool napi;			/* --napi: napitop's view */
 	const char **devs;		/* --dev: napitop's devices */
 	size_t nr_devs;

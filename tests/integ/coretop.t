@@ -115,11 +115,19 @@ perl -e 'exit !($ARGV[0] >= 0.8 * $ARGV[2] && $ARGV[1] >= 0.8 * $ARGV[3])' \
 	"${run0:-0}" "${run1:-0}" "${burn0:-1}" "${burn1:-1}"
 ok $? "one group: CPUs 0 and 1 ran ${run0:-?} and ${run1:-?} of the window, their burners ${burn0:-?} and ${burn1:-?} (/proc)"
 # Other work on CPUs 0 and 1 conflicts with the burners for real (it is
-# untagged): only a quiet machine gives a clean figure.
+# untagged): only a quiet machine gives a clean figure, and the conflict
+# there is at most the time each CPU did not run its burner (/proc), with
+# 2% for the window's edges.  The burners in one group conflicting would
+# be most of the window.  (A bound of 5% of the overlap failed in the CI
+# of c29935b: burners at 0.94 of the window each, 0.114 conflict.)
+others=$(perl -MJSON::PP -e 'my @l = <STDIN>; my $j = decode_json($l[-1]);
+	my @o = sort { $b->{conflict_ns} <=> $a->{conflict_ns} } grep { $_->{group} != 1 } @{$j->{tasks}};
+	print join(", ", map { sprintf "%s %.3f s", $_->{comm}, $_->{conflict_ns} / 1e9 } @o[0 .. ($#o < 2 ? $#o : 2)])' \
+	<"$TMP/one.json" 2>/dev/null)
 if quiet "$overlap1"; then
-	perl -e 'exit !($ARGV[2] >= 0.8 && $ARGV[1] < 0.05 * $ARGV[0])' \
-		"$overlap1" "${core1:-1}" "${busy1:-0}"
-	ok $? "one group: the core's conflict ${core1:-?} is under 5% of the overlap ${overlap1}, the core busy ${busy1:-?} of the window"
+	perl -e 'exit !($ARGV[2] >= 0.8 && $ARGV[1] <= (1 - $ARGV[3]) + (1 - $ARGV[4]) + 0.02)' \
+		"$overlap1" "${core1:-1}" "${busy1:-0}" "${burn0:-0}" "${burn1:-0}"
+	ok $? "one group: the core's conflict ${core1:-?} is at most the others' time on its CPUs (burners ${burn0:-?} and ${burn1:-?} of the window; others: ${others:-none}), the core busy ${busy1:-?}"
 else
 	ok 0 "one group's conflict # SKIP the machine is busy: the burners overlapped only ${overlap1} of the window"
 fi

@@ -13,7 +13,7 @@
 need_bpf
 napi_need gro
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 26
+plan 29
 
 KS=$BIN/kscope
 PIDS=
@@ -38,6 +38,12 @@ kpid=$!
 wait_for "$TMP/rec.err" recording
 loaded_now "while it records" "$PROGS"
 napi_traffic $COUNT 64
+# SIGUSR1: the record so far, and the session goes on
+kill -USR1 $kpid
+wait_for "$TMP/rec.err" SIGUSR1
+"$KS" report "$rec" >"$TMP/parts1" 2>&1
+[ "$(awk '{ print $1 }' "$TMP/parts1" | paste -sd,)" = napitop,coretop ] && kill -0 $kpid
+ok $? "SIGUSR1 writes the record so far, the session goes on: $(grep SIGUSR1 "$TMP/rec.err")"
 sleep 1
 kill -INT $kpid
 wait $kpid
@@ -114,6 +120,36 @@ rc=$?
 [ $rc = 0 ] && grep -q '^kscope: sh exited 3$' "$TMP/exit3.err"
 ok $? "a command's failure is said, the record kept (exit $rc): $(tail -1 "$TMP/exit3.err")"
 nothing_left "after the command runs" "$PROGS"
+
+# --ring: a flight recorder, the last second only, written at SIGUSR1
+# (the session goes on) and at the end
+ip netns exec "$NB" "$KS" record -o "$TMP/ring.kscope" --ring 1 -i 0.1 --napi \
+	>/dev/null 2>"$TMP/ring.err" &
+kpid=$!
+wait_for "$TMP/ring.err" recording
+sleep 2.5
+kill -USR1 $kpid
+wait_for "$TMP/ring.err" SIGUSR1
+cp "$TMP/ring.kscope" "$TMP/ring1.kscope"
+sleep 1
+kill -INT $kpid
+wait $kpid
+rc=$?
+# each file's refreshes: how many, their span, and the first one's time
+span() {
+	"$KS" report "$1" --tool napitop | perl -MJSON::PP -e '<STDIN>;
+		my @t = map { decode_json($_)->{time_ns} } <STDIN>;
+		printf "%d %.3f %d\n", scalar @t, ($t[-1] - $t[0]) / 1e9, $t[0]'
+}
+read -r n1 s1 f1 < <(span "$TMP/ring1.kscope")
+read -r n2 s2 f2 < <(span "$TMP/ring.kscope")
+[ $rc = 0 ] && [ "${n1:-0}" -ge 8 ] && [ "${n1:-99}" -le 12 ] &&
+	perl -e 'exit !($ARGV[0] <= 1.0 && $ARGV[1] <= 1.0 && $ARGV[2] > $ARGV[3])' "$s1" "$s2" "$f2" "$f1"
+ok $? "--ring 1 -i 0.1: at SIGUSR1 $n1 refreshes over $s1 s, at the end $n2 over $s2 s, later ones (exit $rc)"
+"$BIN/napitop" --replay "$TMP/ring1.kscope" --json >"$TMP/ring.json" 2>"$TMP/ring.replay"
+rc=$?
+[ $rc = 0 ] && [ -s "$TMP/ring.json" ]
+ok $? "the ring's record replays (exit $rc)$(head -1 "$TMP/ring.replay" | sed 's/^/: /')"
 
 # -v: libbpf's messages
 ip netns exec "$NB" "$KS" record -o "$TMP/v.kscope" --napi -v -d 0.5 >/dev/null 2>"$TMP/v.err"
