@@ -56,7 +56,7 @@ static void draw(struct live_session *lv)
 {
 	if (!lv->tui)
 		return;
-	tui_show_refresh(lv->tui, lv->replay ? 0 : lv->refresh_ns);
+	tui_show_refresh(lv->tui, lv->replay ? 0 : lv->refresh_ns, lv->figures_at);
 	lv->ops->view->draw(lv->view);
 }
 
@@ -95,6 +95,8 @@ void live_update(struct live_session *lv, uint64_t time_ns)
 	if (stopped(lv))
 		return;
 	lv->updates++;
+	if (!lv->replay)
+		lv->figures_at = time(NULL);
 	if (!lv->replay && o->output && lv->ops->record && (ret = lv->ops->record(lv->ctx))) {
 		live_fail(lv, "cannot write %s: %s", o->output, strerror(-ret));
 		return;

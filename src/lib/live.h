@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 
 #include "cliout.h"
@@ -99,6 +100,7 @@ struct live_session {
 	int refresh_fd;
 	uint64_t refresh_ns;		/* now: + and - change it */
 	uint64_t updates;		/* live_update() calls */
+	time_t figures_at;		/* the latest update's wall-clock time (live) */
 	uint64_t printed;		/* lines on stdout */
 	uint64_t next_print_ns;		/* push: the next line at this update time */
 	bool unprinted;			/* the latest update is not on stdout yet */

@@ -616,10 +616,16 @@ static void tui_draw_status(struct tui *t, const char *hint)
 {
 	int y = t->lay.status_y, x = 0, w = t->lay.cols;
 	unsigned int rw = 0;
-	char right[96] = "";
+	bool filtered = t->filter[0] && !t->prompting;
+	char right[96] = "", when[16] = "";
+	struct tm tm;
 
-	if (t->filter[0] && !t->prompting)
-		snprintf(right, sizeof(right), "filter: %s", t->filter);
+	/* on the right: the filter, and when the figures on screen were
+	 * taken (a paused picture keeps its time) */
+	if (t->figures_at && localtime_r(&t->figures_at, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	snprintf(right, sizeof(right), "%s%s%s%s", filtered ? "filter: " : "",
+		 filtered ? t->filter : "", filtered && when[0] ? "  " : "", when);
 	if (right[0]) {
 		tui_fit(right, w / 2, &rw);
 		attrset(A_BOLD);
@@ -747,9 +753,10 @@ void tui_view_free(void *view)
 	free(view);
 }
 
-void tui_show_refresh(struct tui *t, uint64_t ns)
+void tui_show_refresh(struct tui *t, uint64_t ns, time_t figures_at)
 {
 	t->refresh_ns = ns;
+	t->figures_at = figures_at;
 }
 
 void tui_draw(struct tui *t, const struct tui_frame *f)

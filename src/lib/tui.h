@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Below this the frame draws only "terminal too small". */
 #define TUI_MIN_COLS	80
@@ -153,6 +154,7 @@ struct tui {
 	bool utf8;
 	bool paused;			/* toggled by space */
 	uint64_t refresh_ns;		/* shown in the header; 0: not shown */
+	time_t figures_at;		/* when the figures shown were taken; 0: not shown */
 	bool help;			/* help box shown; any key closes it */
 	bool prompting;			/* reading the filter line */
 	int ch;				/* raw curses key of the last action */
@@ -202,8 +204,10 @@ void tui_select(struct tui *t, unsigned int row);
 void tui_message(struct tui *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The refresh interval the header shows (0: none, e.g. a replay). */
-void tui_show_refresh(struct tui *t, uint64_t ns);
+/* The refresh interval the header shows (0: none, e.g. a replay), and
+ * when the figures on screen were taken, at the status bar's end (0: not
+ * said): a paused picture says how old it is, a live one that it moves on. */
+void tui_show_refresh(struct tui *t, uint64_t ns, time_t figures_at);
 static inline bool tui_paused(const struct tui *t)
 {
 	return t->paused;
