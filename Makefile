@@ -16,19 +16,19 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # tests/integ/prometheus.t: installed with no service started, policy-rc.d;
 # python3 for damo itself, run beside damontop by tests and benches, and
 # for damontop_report.t's real program; time for the benches' memory
-# figures).
+# figures; chromium opens kscope report's page in kscope_record.t).
 DEB_PKGS := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libncurses-dev libpng-dev libjson-c-dev libcmocka-dev \
 	perl tmux procps strace gdisk fio qemu-system-x86 busybox-static \
 	libclang-rt-dev iproute2 ethtool libmicrohttpd-dev curl prometheus \
-	python3 time
+	python3 time chromium
 # ...and what `make vm-kernel` needs on top (tests/vm/kernel.sh).
 VM_KERNEL_PKGS := linux-source-6.1 build-essential bc bison flex dwarves \
 	libssl-dev libelf-dev xz-utils
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Isrc/lib -Ibpf -I$(BUILD)/skel
+	-Isrc/lib -Ibpf -I$(BUILD)/skel -I$(BUILD)/gen
 BPF_LIBS := -lbpf -lelf -lz
 TOOL_LDLIBS := $(BPF_LIBS) -lncursesw -lpng -ljson-c -lm
 LDLIBS := $(TOOL_LDLIBS) -lmicrohttpd
@@ -122,6 +122,11 @@ TOOL_LIBS_SAN := $(TOOLS:%=$(BUILD)/san/lib%.a)
 # archives (each tool's, main.c aside), then libkscope
 KSCOPE_PARTS := napitop coretop
 KSCOPE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/kscope/*.c))
+# the HTML report's page, a C string in the program
+$(BUILD)/gen/report_html.h: src/kscope/report.html
+	@mkdir -p $(@D)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(BUILD)/obj/src/kscope/report.o: $(BUILD)/gen/report_html.h
 $(BUILD)/bin/kscope: $(KSCOPE_OBJS) $(KSCOPE_PARTS:%=$(BUILD)/lib%.a) $(BUILD)/libkscope.a
 $(BUILD)/static/kscope: $(KSCOPE_OBJS) $(KSCOPE_PARTS:%=$(BUILD)/lib%.a) $(NO_HTTPD_OBJ) \
 	$(BUILD)/libkscope.a

@@ -27,13 +27,14 @@ static const char overview[] =
 	"                [-d SEC] [-- COMMAND]\n"
 	"             several views at once, on one clock, into one file; each\n"
 	"             tool's --replay FILE opens its part\n"
-	"  kscope report FILE [--tool TOOL [-o OUT]]\n"
-	"             the parts a record holds; one in its tool's own format\n"
+	"  kscope report FILE [-o report.html | --format json | --tool TOOL [-o OUT]]\n"
+	"             the parts a record holds; every view on one time axis, as a\n"
+	"             page or JSON; one part in its tool's own format\n"
 	"\n"
 	"See kscope(8) and each tool's man page.\n";
 
 enum { OPT_NAPI = 256, OPT_DEV, OPT_FORCE, OPT_CORES, OPT_SMT_PAIRS, OPT_WHAT_IF,
-	OPT_SCHEDSTATS, OPT_RING };
+	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "The record (created 0600, never over a file but with --force)", 0 },
@@ -127,12 +128,21 @@ static const struct argp record_argp = {
 };
 
 static const struct argp_option report_options[] = {
+	{ "format", OPT_FORMAT, "html|json", 0, "Every view on one time axis: a self-contained "
+	  "page, or the lanes as JSON (default: from -o's suffix)", 0 },
 	{ "tool", 't', "TOOL", 0, "Export TOOL's part (napitop, coretop), as TOOL -o writes it", 0 },
 	{ "output", 'o', "FILE", 0, "To FILE, not stdout (created 0600, never over a file "
 	  "but with --force)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace FILE if it exists", 0 },
 	{},
 };
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), m = strlen(end);
+
+	return n > m && !strcmp(s + n - m, end);
+}
 
 static error_t parse_report(int key, char *arg, struct argp_state *state)
 {
@@ -141,6 +151,14 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 't':
 		o->tool = arg;
+		return 0;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "html"))
+			o->format = REPORT_HTML;
+		else if (!strcmp(arg, "json"))
+			o->format = REPORT_JSON;
+		else
+			argp_error(state, "bad format '%s' (html or json)", arg);
 		return 0;
 	case 'o':
 		o->output = arg;
@@ -156,8 +174,14 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!o->input)
 			argp_error(state, "which record? (kscope report FILE)");
-		if (o->output && !o->tool)
-			argp_error(state, "-o is for --tool's part");
+		if (o->tool && o->format != REPORT_LIST)
+			argp_error(state, "--tool exports a part as it is: no --format");
+		if (o->output && !o->tool && o->format == REPORT_LIST)
+			o->format = ends_with(o->output, ".html") || ends_with(o->output, ".htm") ?
+				    REPORT_HTML : ends_with(o->output, ".json") ? REPORT_JSON : REPORT_LIST;
+		if (o->output && !o->tool && o->format == REPORT_LIST)
+			argp_error(state, "what goes to %s? (--format html or json, or --tool TOOL)",
+				   o->output);
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -165,9 +189,12 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 
 static const struct argp report_argp = {
 	.options = report_options, .parser = parse_report, .args_doc = "FILE",
-	.doc = "The parts a record holds, checked whole; or one of them, byte for byte "
-	       "as its tool records it.\v"
+	.doc = "The parts a record holds, checked whole; every view on one time axis, as "
+	       "a page (hover, drag to zoom) or JSON; or one part, byte for byte as its "
+	       "tool records it.\v"
 	       "  kscope report s.kscope\n"
+	       "  kscope report s.kscope -o report.html\n"
+	       "  kscope report s.kscope --format json | jq '.lanes[].name'\n"
 	       "  kscope report s.kscope --tool napitop -o napi.jsonl\n"
 	       "See kscope(8).",
 };

@@ -287,7 +287,7 @@ static int write_record(struct session *s)
 	FILE *parts[MAX_VIEWS], *made[MAX_VIEWS] = { NULL }, *out = NULL;
 	char tmp[4096], err[256] = "";
 	size_t nr = 0;
-	int fd, rc = 1;
+	int fd, rc = 1, ret;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->o->output) >= (int)sizeof(tmp))
 		return tool_error("cannot write %s: %s", s->o->output, strerror(ENAMETOOLONG));
@@ -322,8 +322,8 @@ static int write_record(struct session *s)
 		goto out;
 	}
 	out = NULL;
-	if (rename(tmp, s->o->output)) {
-		snprintf(err, sizeof(err), "%s", strerror(errno));
+	if ((ret = outfile_commit(tmp, s->o->output, !s->written, s->o->force))) {
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
 		goto out;
 	}
 	s->written = true;
@@ -348,7 +348,7 @@ int kscope_record(const struct record_opts *o)
 	struct session s = { .o = o };
 	struct evloop *loop = NULL;
 	uint64_t t0 = 0;
-	int rc = 1, why = 0, pidfd = -1, started = 0, fd;
+	int rc = 1, why = 0, pidfd = -1, started = 0, ret;
 	const char *cap;
 
 	if ((cap = probe_missing_capability(none)))
@@ -356,11 +356,11 @@ int kscope_record(const struct record_opts *o)
 	if (!probe_kernel_btf())
 		return tool_error("the kernel has no BTF (/sys/kernel/btf/vmlinux): "
 				  "CO-RE programs cannot load");
-	/* ours before anything starts (written over at the end, or at SIGUSR1) */
-	fd = outfile_open(o->output, o->force);
-	if (fd < 0)
-		return tool_error("cannot create %s: %s", o->output, strerror(-fd));
-	close(fd);
+	/* refused before anything starts; made at the first write (the end,
+	 * or SIGUSR1) */
+	ret = outfile_check(o->output, o->force);
+	if (ret)
+		return tool_error("cannot create %s: %s", o->output, strerror(-ret));
 	loop = evloop_new();
 	if (!loop || evloop_add_signals(loop, signals, on_signal, &s)) {
 		tool_error("cannot take signals: %s", strerror(errno));
@@ -417,8 +417,6 @@ out:
 			s.views[i].stop(s.views[i].part);
 	if (!rc)
 		rc = write_record(&s);
-	if (rc && !s.written)
-		unlink(o->output);	/* ours, and not a record */
 	if (!rc)
 		fprintf(stderr, "kscope: %.1f s recorded to %s (%s)\n",
 			(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9, o->output,

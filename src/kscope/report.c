@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kscope report (report.h): the record's parts, checked whole, listed; or
- * one exported as its tool writes it with -o, for that tool's --replay and
- * reports or anything that reads its format.
+ * kscope report (report.h): the record's parts, checked whole, listed; one
+ * exported as its tool writes it with -o, for that tool's --replay and
+ * reports or anything that reads its format; or every view's lanes on one
+ * time axis (lanes.h), as JSON or as one self-contained HTML page.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,9 +13,15 @@
 
 #include "bundle.h"
 #include "errmsg.h"
+#include "lanes.h"
 #include "outfile.h"
 #include "report.h"
 #include "units.h"
+
+/* the page, with @DATA@ where the lanes' JSON goes (report.html) */
+static const char page[] =
+#include "report_html.h"
+	;
 
 /* A line a part: its tool, its size, how to look at it */
 static int list(const struct report_opts *o)
@@ -58,7 +65,51 @@ static int export(const struct report_opts *o)
 	return rc;
 }
 
+/* The lanes, as JSON or in the page, to -o or stdout */
+static int lanes(const struct report_opts *o)
+{
+	const char *data = strstr(page, "@DATA@");
+	struct lanes ls;
+	char err[256];
+	FILE *out = stdout;
+	int fd, rc = 0;
+
+	if (lanes_load(o->input, &ls, err, sizeof(err)))
+		return tool_error("cannot read %s: %s", o->input, err);
+	if (!ls.nr) {
+		lanes_free(&ls);
+		return tool_error("%s has no refresh to draw", o->input);
+	}
+	if (o->output) {
+		fd = outfile_open(o->output, o->force);
+		if (fd < 0 || !(out = fdopen(fd, "w"))) {
+			rc = tool_error("cannot create %s: %s", o->output,
+					strerror(fd < 0 ? -fd : errno));
+			if (fd >= 0)
+				close(fd);
+			lanes_free(&ls);
+			return rc;
+		}
+	}
+	if (o->format == REPORT_HTML) {
+		fwrite(page, 1, data - page, out);
+		lanes_json(out, &ls, o->input);
+		fputs(data + strlen("@DATA@"), out);
+	} else {
+		lanes_json(out, &ls, o->input);
+	}
+	if (fflush(out) || ferror(out))
+		rc = tool_error("cannot write %s: %s", o->output ? o->output : "stdout",
+				strerror(errno));
+	if (o->output && fclose(out) && !rc)
+		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
+	lanes_free(&ls);
+	return rc;
+}
+
 int kscope_report(const struct report_opts *o)
 {
-	return o->tool ? export(o) : list(o);
+	if (o->tool)
+		return export(o);
+	return o->format == REPORT_LIST ? list(o) : lanes(o);
 }

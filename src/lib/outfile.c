@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -31,6 +33,38 @@ int outfile_open(const char *path, bool force)
 		return err;
 	}
 	return fd;
+}
+
+int outfile_check(const char *path, bool force)
+{
+	char probe[4096];
+	struct stat st;
+	int fd;
+
+	if (!lstat(path, &st) && (!force || !S_ISREG(st.st_mode) || st.st_nlink != 1))
+		return -EEXIST;
+	/* the directory: a file made and gone again */
+	if (snprintf(probe, sizeof(probe), "%s.XXXXXX", path) >= (int)sizeof(probe))
+		return -ENAMETOOLONG;
+	fd = mkostemp(probe, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+int outfile_commit(const char *tmp, const char *path, bool first, bool force)
+{
+	int ret = 0;
+
+	if (!first || force)
+		return rename(tmp, path) ? -errno : 0;
+	/* link() never replaces: a file made meanwhile stays */
+	if (link(tmp, path))
+		ret = -errno;
+	unlink(tmp);
+	return ret;
 }
 
 FILE *outfile_fopen(const char *path, bool force)

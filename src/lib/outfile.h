@@ -15,6 +15,19 @@
  * regular file (still never following a symlink). */
 int outfile_open(const char *path, bool force);
 
+/*
+ * A file written whole, later: outfile_check() at the start says whether
+ * @path may be written (outfile_open's rules: not over an existing file
+ * unless forced, and then only a regular file with one name) and that its
+ * directory takes files; outfile_commit() puts a finished temporary file
+ * of that directory in its place: the first time (@first) never over a
+ * file that appeared meanwhile unless forced, later over our own.  So a
+ * reader sees a whole file or none, and a tool killed before its first
+ * write leaves nothing.  0, or -errno.
+ */
+int outfile_check(const char *path, bool force);
+int outfile_commit(const char *tmp, const char *path, bool first, bool force);
+
 /* The same as a stdio stream; NULL with errno set on failure. */
 FILE *outfile_fopen(const char *path, bool force);
 

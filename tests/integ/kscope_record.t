@@ -13,7 +13,7 @@
 need_bpf
 napi_need gro
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 29
+plan 40
 
 KS=$BIN/kscope
 PIDS=
@@ -30,14 +30,22 @@ napi_setup gro || { echo "Bail out! cannot set up the veth namespaces"; exit 1; 
 rec=$TMP/s.kscope
 
 # --- two views, stopped with SIGINT ---------------------------------------------
-"$TOOLS/cpuburn" --cpu 0 30 & PIDS="$!"
-"$TOOLS/cpuburn" --cpu 1 30 & PIDS="$PIDS $!"
+# two markers at known times (CLOCK_MONOTONIC, the record's clock): the
+# burners start, later the packets are sent
+mono() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1e9'; }
 ip netns exec "$NB" "$KS" record -o "$rec" -i 0.5 --napi --dev vb --cores --smt-pairs 0-1 \
 	>"$TMP/rec.out" 2>"$TMP/rec.err" &
 kpid=$!
 wait_for "$TMP/rec.err" recording
 loaded_now "while it records" "$PROGS"
+sleep 1.2
+burn_ns=$(mono)
+"$TOOLS/cpuburn" --cpu 0 30 & PIDS="$!"
+"$TOOLS/cpuburn" --cpu 1 30 & PIDS="$PIDS $!"
+sleep 1.5
+send0_ns=$(mono)
 napi_traffic $COUNT 64
+send1_ns=$(mono)
 # SIGUSR1: the record so far, and the session goes on
 kill -USR1 $kpid
 wait_for "$TMP/rec.err" SIGUSR1
@@ -107,6 +115,122 @@ perl -MJSON::PP -e '
 ' "$TMP/napi.jsonl" "$TMP/cores.jsonl" >"$TMP/times"
 ok $? "the parts refreshed together: $(awk '{ printf "%d and %d refreshes, %s ms apart at most", $1, $2, $3 }' "$TMP/times")"
 
+# --- kscope report: the lanes on one time axis ------------------------------------
+"$KS" report "$rec" --format json >"$TMP/lanes.json" 2>"$TMP/lanes.err"
+rc=$?
+# LANE: "name|what": its total, and its points' sum over time (the counts
+# between the first refresh and the last; a share's in seconds)
+lane() {
+	perl -MJSON::PP -e 'my ($name, $what) = split /\|/, $ARGV[0];
+		local $/; my $j = decode_json(<STDIN>);
+		my ($l) = grep { $_->{name} eq $name && $_->{what} eq $what } @{$j->{lanes}};
+		$l or exit 1;
+		my $sum = 0; $sum += $_->[2] * ($_->[1] - $_->[0]) for @{$l->{points}};
+		$sum /= 100 if $l->{unit} eq "%";
+		printf "%s %s\n", $l->{total}, $sum' "$1" <"$TMP/lanes.json"
+}
+vb_id=$(perl -MJSON::PP -e 'my $j = decode_json(<STDIN>); print $_->{napi_id} for grep { $_->{dev} eq "vb" } @{$j->{napis}}' <"$TMP/napi.json" | head -1)
+read -r ptotal psum < <(lane "vb napi $vb_id|packets")
+[ $rc = 0 ] && [ "${ptotal:-x}" = "$packets" ] &&
+	perl -e 'exit !(abs($ARGV[0] - $ARGV[1]) <= 0.001 * $ARGV[1] + 1)' "${psum:-0}" "$ptotal"
+ok $? "report --format json: vb napi $vb_id's packets lane totals $ptotal, as napitop's replay ($packets); its points add up to $psum"
+read -r ctotal csum < <(lane "cpu0 (core 0)|conflict")
+# (the total as JSON writes it: 9 significant digits)
+perl -e 'exit !(abs($ARGV[0] - $ARGV[1] / 1e9) <= 1e-8 * $ARGV[0] && $ARGV[2] > 0)' \
+	"${ctotal:-0}" "${conflict:-0}" "${csum:-0}"
+ok $? "... cpu0's conflict lane totals $ctotal s, as coretop's replay (core 0: $conflict ns); over time $csum s"
+# the markers in the lanes' time cells: the burners' start in cpu0's
+# conflict (none before; in the cell holding it, over the cell before, the
+# share of the cell after the start, give or take 10 points, that is 50
+# ms: the test's own tasks conflict a few % before, 7% here once; most of
+# the next), vb's packets within the send
+perl -MJSON::PP -e '
+	my ($burn, $s0, $s1, $id) = @ARGV;
+	local $/; my $j = decode_json(<STDIN>);
+	my %l = map { ("$_->{name}|$_->{what}" => $_) } @{$j->{lanes}};
+	my $t0 = $j->{start_ns};
+	$burn = ($burn - $t0) / 1e9; $s0 = ($s0 - $t0) / 1e9; $s1 = ($s1 - $t0) / 1e9;
+	my ($bad, $cell, $next, $in, $all, $prev) = (0, undef, undef, 0, 0, 0);
+	for my $p (@{$l{"cpu0 (core 0)|conflict"}{points}}) {
+		my ($from, $to, $v) = @$p;
+		$bad++, print "# conflict $v% in $from..$to, before the burners at $burn\n"
+			if $to <= $burn && $v > 20;
+		if ($from < $burn && $burn <= $to) {
+			my $after = 100 * ($to - $burn) / ($to - $from);
+			my $want = $after * (1 - $prev / 100);
+			$cell = sprintf "%.3f..%.3f: %.0f%% over %.0f%% before it, %.0f%% of it after %.3f",
+				$from, $to, $v - $prev, $prev, $after, $burn;
+			$bad++ if abs($v - $prev - $want) > 10;
+		}
+		$prev = $v;
+		$next //= sprintf("%.0f%%", $v), $bad += $v < 50 if $from >= $burn;
+	}
+	for my $p (@{$l{"vb napi $id|packets"}{points}}) {
+		my ($from, $to, $v) = @$p;
+		my $n = $v * ($to - $from);
+		$all += $n;
+		$in += $n if $to > $s0 && $from < $s1;
+	}
+	$bad++ unless defined $cell && defined $next && $all > 0 && $in >= 0.99 * $all;
+	printf "conflict cell %s, the next %s; packets %.0f of %.0f in the cells of the send %.3f..%.3f\n",
+		$cell // "none", $next // "none", $in // 0, $all // 0, $s0, $s1;
+	exit($bad > 0)' "$burn_ns" "$send0_ns" "$send1_ns" "$vb_id" <"$TMP/lanes.json" >"$TMP/marks" 2>&1
+ok $? "the markers in their time cells: $(tail -1 "$TMP/marks")"
+[ $FAILED = 0 ] || diag "$(cat "$TMP/marks")"
+
+# the page: self-contained, its data the JSON's; in a browser, the lanes
+# drawn, zoomed and read at a time from its address (#zoom=FROM,TO&at=T)
+"$KS" report "$rec" -o "$TMP/report.html" 2>"$TMP/html.err"
+rc=$?
+perl -e 'local $/; my $h = <STDIN>;
+	$h =~ m{<script id="data" type="application/json">\n(.*?)\n</script>}s or exit 1;
+	print $1' <"$TMP/report.html" >"$TMP/embedded.json"
+fetches=$(grep -oE '(src|href)=|url\(|@import|fetch\(|XMLHttpRequest|https?://[a-z./0-9]*' "$TMP/report.html" |
+	grep -vx 'http://www.w3.org/2000/svg' | sort -u | tr '\n' ' ')
+[ $rc = 0 ] && cmp -s "$TMP/embedded.json" "$TMP/lanes.json" && [ -z "$fetches" ]
+ok $? "report -o report.html (exit $rc): one page, the JSON's lanes inside, nothing fetched${fetches:+: $fetches}"
+if command -v chromium >/dev/null; then
+	browse() { timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1400,900 "$@" 2>/dev/null; }
+	at=$(perl -e 'printf "%.3f", (($ARGV[0] + $ARGV[1]) / 2 - $ARGV[2]) / 1e9' "$send0_ns" "$send1_ns" \
+		"$(perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{start_ns}' <"$TMP/lanes.json")")
+	from=$(perl -e 'printf "%.3f", $ARGV[0] > 1 ? $ARGV[0] - 1 : 0' "$at")
+	to=$(perl -MJSON::PP -e 'local $/; my $d = decode_json(<STDIN>)->{duration_s};
+		printf "%.3f", $ARGV[0] + 1 < $d ? $ARGV[0] + 1 : $d' "$at" <"$TMP/lanes.json")
+	browse --dump-dom "file://$TMP/report.html#zoom=$from,$to&at=$at" >"$TMP/dom.html"
+	# what the page shows (the axis's range, the lanes drawn, the
+	# readout's time) and what the JSON says of them, a line each, then
+	# the packets lane's value at $at as the page shows it and as the
+	# JSON has it
+	perl -MJSON::PP -e '
+		my ($json, $dom, $id, $at) = @ARGV;
+		open my $f, "<", $json or die; local $/; my $j = decode_json(<$f>);
+		open my $g, "<", $dom or die; my $d = <$g>;
+		my ($from, $to) = $d =~ /id="axis"[^>]*data-from="([0-9.]+)" data-to="([0-9.]+)"/;
+		my $plots = () = $d =~ /<svg class="plot"/g;
+		my @v = $d =~ /<div class="v">([^<]*)</g;
+		my ($i) = grep { $j->{lanes}[$_]{name} eq "vb napi $id" && $j->{lanes}[$_]{what} eq "packets" } 0 .. $#{$j->{lanes}};
+		my ($p) = grep { $at > $_->[0] && $at <= $_->[1] } @{$j->{lanes}[$i]{points}};
+		my $x = $p ? $p->[2] : -1; my $a = abs $x;
+		my $want = $a >= 1e6 ? sprintf("%.2f M", $x / 1e6) : $a >= 1e4 ? sprintf("%.1f k", $x / 1e3) :
+			   $a >= 100 ? sprintf("%.0f", $x) : $a >= 1 ? sprintf("%.2f", $x) : sprintf("%.3f", $x);
+		my ($readout) = $d =~ /id="readout">at ([0-9.]+) s/;
+		printf "%s %s %d %s\n%s %s %d %s\n%s\n%s\n", $from // "-", $to // "-", $plots, $readout // "-",
+			$ARGV[4], $ARGV[5], scalar @{$j->{lanes}}, $at, $v[$i] // "-", "$want /s"' \
+		"$TMP/lanes.json" "$TMP/dom.html" "$vb_id" "$at" "$from" "$to" >"$TMP/page"
+	[ "$(sed -n 1p "$TMP/page")" = "$(sed -n 2p "$TMP/page")" ] &&
+		[ "$(sed -n 3p "$TMP/page")" = "$(sed -n 4p "$TMP/page")" ]
+	ok $? "in chromium, #zoom=$from,$to&at=$at: axis, lanes drawn, time read ($(sed -n 1p "$TMP/page"); the JSON: $(sed -n 2p "$TMP/page")), vb's packets there $(sed -n 3p "$TMP/page") (the JSON: $(sed -n 4p "$TMP/page"))"
+	browse --screenshot="$TMP/report.png" "file://$TMP/report.html" >/dev/null
+	[ "$(head -c 8 "$TMP/report.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] &&
+		[ "$(stat -c %s "$TMP/report.png")" -gt 20000 ]
+	ok $? "and a screenshot of it ($(stat -c %s "$TMP/report.png" 2>/dev/null) bytes)"
+else
+	skip "chromium is not installed: the page is not opened"
+	skip "chromium is not installed: no screenshot"
+fi
+one_line_error "report -o with an unknown suffix" "what goes to" "$KS" report "$rec" -o "$TMP/r.txt"
+one_line_error "report --format and --tool" "no --format" "$KS" report "$rec" --tool napitop --format json
+
 # --- -- COMMAND: the session lasts as long as the command ------------------------
 ip netns exec "$NB" "$KS" record -o "$TMP/cmd.kscope" --napi -- sleep 1.5 \
 	>/dev/null 2>"$TMP/cmd.err"
@@ -150,6 +274,31 @@ ok $? "--ring 1 -i 0.1: at SIGUSR1 $n1 refreshes over $s1 s, at the end $n2 over
 rc=$?
 [ $rc = 0 ] && [ -s "$TMP/ring.json" ]
 ok $? "the ring's record replays (exit $rc)$(head -1 "$TMP/ring.replay" | sed 's/^/: /')"
+
+# SIGKILL: no file before the first write (nothing half-made in its place),
+# the record as SIGUSR1 wrote it after
+ip netns exec "$NB" "$KS" record -o "$TMP/kill.kscope" -i 0.1 --napi >/dev/null 2>"$TMP/kill.err" &
+kpid=$!
+wait_for "$TMP/kill.err" recording
+sleep 0.5
+kill -KILL $kpid
+wait $kpid 2>/dev/null
+left=$(ls "$TMP" | grep '^kill\.kscope' | tr '\n' ' ')
+[ -z "$left" ]
+ok $? "killed (SIGKILL) before any write: no file left${left:+: $left}"
+ip netns exec "$NB" "$KS" record -o "$TMP/kill.kscope" -i 0.1 --napi >/dev/null 2>"$TMP/kill.err" &
+kpid=$!
+wait_for "$TMP/kill.err" recording
+sleep 0.5
+kill -USR1 $kpid
+wait_for "$TMP/kill.err" SIGUSR1
+sleep 0.3
+kill -KILL $kpid
+wait $kpid 2>/dev/null
+"$KS" report "$TMP/kill.kscope" >"$TMP/kill.parts" 2>&1 &&
+	[ "$(ls "$TMP" | grep -c '^kill\.kscope')" = 1 ]
+ok $? "killed after SIGUSR1: the record SIGUSR1 wrote, whole ($(awk '{ print $1 }' "$TMP/kill.parts"))"
+nothing_left "after the kills" "$PROGS"
 
 # -v: libbpf's messages
 ip netns exec "$NB" "$KS" record -o "$TMP/v.kscope" --napi -v -d 0.5 >/dev/null 2>"$TMP/v.err"

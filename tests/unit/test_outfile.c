@@ -224,6 +224,41 @@ static void test_missing_dir(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* A file written whole, later: checked first, nothing made until the
+ * commit, which never replaces a file made meanwhile unless forced, and
+ * replaces our own after the first time. */
+static void test_check_commit(void **state)
+{
+	const char *path = test_path("late.out"), *tmp = test_path("late.out.tmp");
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(outfile_check(path, false), 0);
+	assert_int_equal(lstat(path, &st), -1);		/* nothing made */
+	spew(tmp, "first", 0600);
+	assert_int_equal(outfile_commit(tmp, path, true, false), 0);
+	assert_string_equal(slurp(path), "first");
+	assert_int_equal(lstat(tmp, &st), -1);		/* the temporary gone */
+	spew(tmp, "second", 0600);
+	assert_int_equal(outfile_commit(tmp, path, false, false), 0);
+	assert_string_equal(slurp(path), "second");
+	/* now it exists: refused unless forced */
+	assert_int_equal(outfile_check(path, false), -EEXIST);
+	assert_int_equal(outfile_check(path, true), 0);
+	/* a file that appeared between the check and the first commit stays */
+	spew(tmp, "ours", 0600);
+	assert_int_equal(outfile_commit(tmp, path, true, false), -EEXIST);
+	assert_string_equal(slurp(path), "second");
+	assert_int_equal(lstat(tmp, &st), -1);
+	/* never over a symlink or a directory, even forced */
+	assert_int_equal(symlink("/etc/passwd", test_path("late.link")), 0);
+	assert_int_equal(outfile_check(test_path("late.link"), true), -EEXIST);
+	assert_int_equal(mkdir(test_path("late.dir"), 0700), 0);
+	assert_int_equal(outfile_check(test_path("late.dir"), true), -EEXIST);
+	/* a directory that cannot take the file */
+	assert_int_equal(outfile_check(test_path("no-dir/x.out"), false), -ENOENT);
+}
+
 /* Everything lands, across the pipe's short writes; a full device is an
  * error, not a silent loss. */
 static void test_write_all(void **state)
@@ -273,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_non_regular_refused),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_write_all),
+		cmocka_unit_test(test_check_commit),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A record's parts read back as lanes (lanes.h): each part's session file,
+ * line by line as its tool's --replay reads it (jsonl_read), its counters
+ * turned into one figure per refresh and lane.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "jsonfields.h"
+#include "lanes.h"
+
+/* What a lane shows of its counter: a rate, or a share of the time. */
+enum { PER_SECOND, SHARE };
+
+struct part {
+	struct lanes *ls;
+	const char *tool;
+	uint64_t prev_ns;		/* the part's previous refresh, 0: none yet */
+};
+
+static struct lane *lane_get(struct part *p, const char *name, const char *what, int per)
+{
+	struct lanes *ls = p->ls;
+	struct lane *l;
+
+	for (size_t i = 0; i < ls->nr; i++) {
+		l = &ls->lane[i];
+		if (!strcmp(l->tool, p->tool) && !strcmp(l->name, name) && !strcmp(l->what, what))
+			return l;
+	}
+	if (ls->nr == LANES_MAX) {
+		ls->left_out++;
+		return NULL;
+	}
+	if (!ls->lane && !(ls->lane = calloc(LANES_MAX, sizeof(*ls->lane))))
+		return NULL;
+	l = &ls->lane[ls->nr++];
+	snprintf(l->tool, sizeof(l->tool), "%s", p->tool);
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->what = what;
+	l->unit = per == SHARE ? "%" : "/s";
+	l->total_unit = per == SHARE ? "s" : what;
+	l->scale = per == SHARE ? 1e-9 : 1;
+	/* a lane seen first now began at 0 at the part's previous refresh */
+	l->last_ns = p->prev_ns;
+	return l;
+}
+
+/* A cumulative counter's value at the refresh @now: the point of the
+ * interval since the lane's previous one, and the total so far */
+static int lane_feed(struct part *p, const char *name, const char *what, int per,
+		     uint64_t now, uint64_t count)
+{
+	struct lane *l = lane_get(p, name, what, per);
+	double dt;
+
+	if (!l)
+		return p->ls->nr == LANES_MAX ? 0 : -ENOMEM;
+	if (l->last_ns && now > l->last_ns && count >= l->last) {
+		if (l->nr == l->alloc) {
+			size_t n = l->alloc ? 2 * l->alloc : 64;
+			struct lane_point *pts = realloc(l->pts, n * sizeof(*pts));
+
+			if (!pts)
+				return -ENOMEM;
+			l->pts = pts;
+			l->alloc = n;
+		}
+		dt = now - l->last_ns;
+		l->pts[l->nr++] = (struct lane_point){
+			.from_ns = l->last_ns,
+			.to_ns = now,
+			.value = (count - l->last) * (per == SHARE ? 100 : 1e9) / dt,
+		};
+	}
+	l->total = count * l->scale;	/* the tool counts from its start */
+	l->last = count;
+	l->last_ns = now;
+	return 0;
+}
+
+static void seen(struct part *p, uint64_t now)
+{
+	struct lanes *ls = p->ls;
+
+	if (!ls->start_ns || now < ls->start_ns)
+		ls->start_ns = now;
+	if (now > ls->end_ns)
+		ls->end_ns = now;
+	p->prev_ns = now;
+}
+
+static void add_mode(struct lanes *ls, const char *tool, const char *mode)
+{
+	size_t n = strlen(ls->modes);
+
+	snprintf(ls->modes + n, sizeof(ls->modes) - n, "%s%s %s", n ? ", " : "", tool, mode);
+}
+
+static int napitop_header(struct json_object *o, void *ctx, char *err, size_t errlen)
+{
+	struct part *p = ctx;
+	const char *time = json_get_string(o, "softirq_time");
+	uint64_t v;
+
+	if (!json_get_u64(o, "napitop", &v)) {
+		snprintf(err, errlen, "not a napitop session");
+		return -EINVAL;
+	}
+	add_mode(p->ls, "napitop", time ? time : "-");
+	return 0;
+}
+
+/* napitop: each instance's packets and polls (and its thread's CPU when it
+ * has one), each CPU's softirq time where the kernel counts it */
+static int napitop_refresh(struct json_object *o, void *ctx)
+{
+	struct json_object *napis = json_get_array(o, "napis"), *cpus = json_get_array(o, "cpus");
+	struct part *p = ctx;
+	uint64_t now;
+	char name[48];
+	int ret = 0;
+
+	if (!json_get_u64(o, "time_ns", &now) || !napis || !cpus)
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(napis) && !ret; i++) {
+		struct json_object *n = json_object_array_get_idx(napis, i);
+		const char *dev = json_get_string(n, "dev");
+		uint64_t id, packets, polls, pid, kthread;
+
+		if (!dev || !json_get_u64(n, "napi_id", &id) || !json_get_u64(n, "packets", &packets) ||
+		    !json_get_u64(n, "polls", &polls) || !json_get_u64(n, "thread_pid", &pid) ||
+		    !json_get_u64(n, "kthread_ns", &kthread))
+			return -EINVAL;
+		snprintf(name, sizeof(name), "%s napi %llu", dev, (unsigned long long)id);
+		ret = lane_feed(p, name, "packets", PER_SECOND, now, packets) ?:
+		      lane_feed(p, name, "polls", PER_SECOND, now, polls) ?:
+		      (pid ? lane_feed(p, name, "kthread CPU", SHARE, now, kthread) : 0);
+	}
+	for (size_t i = 0; i < json_object_array_length(cpus) && !ret; i++) {
+		struct json_object *c = json_object_array_get_idx(cpus, i);
+		uint64_t cpu, ns;
+
+		if (!json_get_u64(c, "cpu", &cpu))
+			return -EINVAL;
+		if (!json_get_u64(c, "softirq_ns", &ns))
+			continue;	/* the kernel does not count it */
+		snprintf(name, sizeof(name), "cpu%llu", (unsigned long long)cpu);
+		ret = lane_feed(p, name, "softirq", SHARE, now, ns);
+	}
+	seen(p, now);
+	return ret;
+}
+
+static int coretop_header(struct json_object *o, void *ctx, char *err, size_t errlen)
+{
+	struct part *p = ctx;
+	const char *mode = json_get_string(o, "mode");
+	uint64_t v;
+
+	if (!json_get_u64(o, "coretop", &v) || !mode) {
+		snprintf(err, errlen, "not a coretop session");
+		return -EINVAL;
+	}
+	add_mode(p->ls, "coretop", mode);
+	return 0;
+}
+
+/* coretop: a lane per SMT sibling, its forced idle and its conflict */
+static int coretop_refresh(struct json_object *o, void *ctx)
+{
+	struct json_object *cores = json_get_array(o, "cores");
+	struct part *p = ctx;
+	uint64_t now;
+	char name[48];
+	int ret = 0;
+
+	if (!json_get_u64(o, "time_ns", &now) || !cores)
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(cores) && !ret; i++) {
+		struct json_object *c = json_object_array_get_idx(cores, i);
+		struct json_object *sibs = json_get_array(c, "siblings");
+		uint64_t core;
+
+		if (!json_get_u64(c, "core", &core) || !sibs)
+			return -EINVAL;
+		for (size_t j = 0; j < json_object_array_length(sibs) && !ret; j++) {
+			struct json_object *s = json_object_array_get_idx(sibs, j);
+			uint64_t cpu, forced, conflict;
+
+			if (!json_get_u64(s, "cpu", &cpu) || !json_get_u64(s, "forced_idle_ns", &forced) ||
+			    !json_get_u64(s, "conflict_ns", &conflict))
+				return -EINVAL;
+			snprintf(name, sizeof(name), "cpu%llu (core %llu)", (unsigned long long)cpu,
+				 (unsigned long long)core);
+			ret = lane_feed(p, name, "forced idle", SHARE, now, forced) ?:
+			      lane_feed(p, name, "conflict", SHARE, now, conflict);
+		}
+	}
+	seen(p, now);
+	return ret;
+}
+
+static const struct {
+	const char *tool;
+	jsonl_header_fn header;
+	jsonl_refresh_fn refresh;
+} readers[] = {
+	{ "napitop", napitop_header, napitop_refresh },
+	{ "coretop", coretop_header, coretop_refresh },
+};
+
+int lanes_load(const char *path, struct lanes *ls, char *err, size_t errlen)
+{
+	struct bundle_part *parts;
+	char file[32], why[256];
+	size_t nr;
+	int ret;
+
+	*ls = (struct lanes){};
+	ret = bundle_index(path, &parts, &nr, err, errlen);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < nr && !ret; i++) {
+		for (size_t r = 0; r < sizeof(readers) / sizeof(readers[0]) && !ret; r++) {
+			struct part p = { .ls = ls, .tool = readers[r].tool };
+			int fd;
+
+			if (strcmp(parts[i].tool, p.tool))
+				continue;
+			fd = bundle_open_part(path, p.tool, err, errlen);
+			if (fd < 0) {
+				ret = fd;
+				break;
+			}
+			snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+			ret = jsonl_read(file, p.tool, readers[r].header, readers[r].refresh, &p,
+					 why, sizeof(why));
+			close(fd);
+			if (ret == -ENODATA)
+				ret = 0;	/* a part that recorded no refresh: no lane */
+			else if (ret)
+				snprintf(err, errlen, "%s's part: %s", p.tool, why);
+		}
+	}
+	free(parts);
+	if (ret)
+		lanes_free(ls);
+	return ret;
+}
+
+void lanes_free(struct lanes *ls)
+{
+	for (size_t i = 0; i < ls->nr; i++)
+		free(ls->lane[i].pts);
+	free(ls->lane);
+	*ls = (struct lanes){};
+}
+
+static void put_string(FILE *out, const char *s)
+{
+	struct json_object *o = json_object_new_string(s);
+
+	fputs(json_object_to_json_string(o), out);
+	json_object_put(o);
+}
+
+void lanes_json(FILE *out, const struct lanes *ls, const char *record)
+{
+	fputs("{\"kscope_report\":1,\"record\":", out);
+	put_string(out, record);
+	fprintf(out, ",\"start_ns\":%llu,\"duration_s\":%.6f,\"modes\":",
+		(unsigned long long)ls->start_ns, (ls->end_ns - ls->start_ns) / 1e9);
+	put_string(out, ls->modes);
+	fprintf(out, ",\"lanes_left_out\":%zu,\"lanes\":[", ls->left_out);
+	for (size_t i = 0; i < ls->nr; i++) {
+		const struct lane *l = &ls->lane[i];
+
+		fprintf(out, "%s\n{\"tool\":", i ? "," : "");
+		put_string(out, l->tool);
+		fputs(",\"name\":", out);
+		put_string(out, l->name);
+		fprintf(out, ",\"what\":\"%s\",\"unit\":\"%s\",\"total\":%.9g,\"total_unit\":\"%s\","
+			"\"points\":[", l->what, l->unit, l->total, l->total_unit);
+		for (size_t j = 0; j < l->nr; j++)
+			fprintf(out, "%s[%.6f,%.6f,%.6g]", j ? "," : "",
+				(l->pts[j].from_ns - ls->start_ns) / 1e9,
+				(l->pts[j].to_ns - ls->start_ns) / 1e9, l->pts[j].value);
+		fputs("]}", out);
+	}
+	fputs("]}\n", out);
+}
