@@ -169,8 +169,9 @@ $(BUILD)/fuzz/obj/%.o: %.c | $(SKELS)
 
 $(BUILD)/fuzz/libkscope.a: $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 
-$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(TOOLS:%=$(BUILD)/fuzz/lib%.a) \
-	$(BUILD)/fuzz/libkscope.a
+# kscope's own reader of records (its lanes) too
+$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/fuzz/%.o $(BUILD)/fuzz/obj/src/kscope/lanes.o \
+	$(TOOLS:%=$(BUILD)/fuzz/lib%.a) $(BUILD)/fuzz/libkscope.a
 	$(CLANG) $(CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(LDLIBS) -o $@
 
 fuzz: $(FUZZERS)

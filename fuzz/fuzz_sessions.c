@@ -4,8 +4,11 @@
  * iofilter (JSON lines, read back by --replay) and kscope's records that
  * bundle them: each reader on the same arbitrary bytes.  A load fails with
  * a one-line reason and leaves nothing allocated, or gives a session whose
- * figures hold together (a record's parts within it, each one openable).
+ * figures hold together (a record's parts within it, each one openable;
+ * its lanes' intervals in order within the record, their figures rates
+ * and shares, never negative).
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -13,6 +16,7 @@
 
 #include "bundle.h"
 #include "fuzz.h"
+#include "../src/kscope/lanes.h"
 #include "../src/coretop/session.h"
 #include "../src/iofilter/session.h"
 #include "../src/napitop/session.h"
@@ -84,6 +88,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!ret)
 			free(parts);
+	}
+
+	err[0] = 0;
+	{
+		struct lanes ls;
+
+		ret = lanes_load(path, &ls, err, sizeof(err));
+		one_line(ret, err);
+		for (size_t i = 0; !ret && i < ls.nr; i++) {
+			const struct lane *l = &ls.lane[i];
+
+			fuzz_assert(l->total >= 0 && l->nr <= l->alloc);
+			for (size_t j = 0; j < l->nr; j++)
+				fuzz_assert(ls.start_ns <= l->pts[j].from_ns &&
+					    l->pts[j].from_ns < l->pts[j].to_ns &&
+					    l->pts[j].to_ns <= ls.end_ns &&
+					    isfinite(l->pts[j].value) && l->pts[j].value >= 0);
+		}
+		if (!ret)
+			lanes_free(&ls);
 	}
 	return 0;
 }
