@@ -232,6 +232,7 @@ bench: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/iofilter.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/coretop.sh
 	KSCOPE_BUILD=$(abspath $(BUILD)) bench/napitop.sh
+	KSCOPE_BUILD=$(abspath $(BUILD)) bench/kscope.sh
 
 demo: deps all
 	KSCOPE_BUILD=$(abspath $(BUILD)) tools/demo.sh

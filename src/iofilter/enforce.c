@@ -23,6 +23,7 @@
 #include "enforce_priv.h"
 #include "evloop.h"
 #include "iofilter.skel.h"
+#include "probe.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KDEV(maj, min)	((__u32)(maj) << 20 | (__u32)(min))
@@ -79,28 +80,6 @@ static int read_u64(const char *path, __u64 *v)
 	errno = 0;
 	*v = strtoull(buf, &end, 10);
 	return errno || end == buf ? -EINVAL : 0;
-}
-
-/* The value of an enumerator that may sit in an anonymous enum. */
-static int btf_enum_value(const struct btf *btf, const char *name, long *value)
-{
-	__u32 i, n = btf__type_cnt(btf);
-
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-		const struct btf_enum *e;
-		__u16 j;
-
-		if (!btf_is_enum(t))
-			continue;
-		e = btf_enum(t);
-		for (j = 0; j < btf_vlen(t); j++)
-			if (!strcmp(btf__name_by_offset(btf, e[j].name_off), name)) {
-				*value = e[j].val;
-				return 0;
-			}
-	}
-	return -ENOENT;
 }
 
 /* ---- starting ------------------------------------------------------------------- */
@@ -393,6 +372,7 @@ int iof_start(struct iof_enforcer **out, struct evloop *loop,
 	struct iof_enforcer *e;
 	struct btf *btf = NULL;
 	long remapped = 0xff;
+	long long bit;
 	size_t i;
 	int ret;
 
@@ -428,17 +408,15 @@ int iof_start(struct iof_enforcer **out, struct evloop *loop,
 		}
 	}
 
-	btf = btf__load_vmlinux_btf();
-	if (libbpf_get_error(btf)) {
-		btf = NULL;
+	btf = probe_vmlinux_btf();
+	if (!btf) {
 		ret = -ENOENT;
 		snprintf(err, errlen, "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
 		goto fail;
 	}
-	btf_enum_value(btf, "BIO_REMAPPED", &remapped);
+	if (!probe_kernel_enum_value("BIO_REMAPPED", &bit))
+		remapped = bit;
 	choose(e, btf);
-	btf__free(btf);
-	btf = NULL;
 
 	ret = scan_parts(e);
 	if (ret) {

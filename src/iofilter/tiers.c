@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "enforce_priv.h"
+#include "probe.h"
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -261,11 +262,11 @@ static void probe_kill(const struct btf *btf, struct iof_probe *p)
 
 void iof_probe_tiers(struct iof_probe *p)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf = probe_vmlinux_btf();
 	int t;
 
 	memset(p, 0, sizeof(*p));
-	if (libbpf_get_error(btf)) {
+	if (!btf) {
 		for (t = 0; t < IOF_NR_TIERS; t++)
 			snprintf(p->why[t], IOF_WHY_LEN,
 				 "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
@@ -289,7 +290,6 @@ void iof_probe_tiers(struct iof_probe *p)
 	for (t = 0; t < IOF_NR_TIERS; t++)
 		if (p->can[t])
 			p->why[t][0] = '\0';
-	btf__free(btf);
 }
 
 /* ---- tiers for rules ------------------------------------------------------------ */

@@ -391,6 +391,7 @@ int kscope_record(const struct record_opts *o)
 	}
 	if (o->cmd && spawn(&s, loop, &pidfd))
 		goto out;
+	probe_btf_release();	/* every view attached: the probes are done */
 	/* the first figures: each part counts from here */
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	refresh_all(&s);

@@ -311,6 +311,7 @@ int live_run(struct live_session *lv)
 	const struct cliout *o = lv->o;
 	int ret;
 
+	probe_btf_release();	/* attached: the probes are done */
 	/* the first figures: the rates of the first refresh start here, and
 	 * a scrape before it finds the families */
 	if (lv->ops->refresh && (ret = lv->ops->refresh(lv->ctx)))

@@ -28,41 +28,55 @@ bool probe_kernel_btf(void)
 	return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 }
 
+static struct btf *vmlinux_btf;
+
+struct btf *probe_vmlinux_btf(void)
+{
+	if (!vmlinux_btf) {
+		vmlinux_btf = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux_btf))
+			vmlinux_btf = NULL;
+	}
+	return vmlinux_btf;
+}
+
+void probe_btf_release(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
 bool probe_kernel_func(const char *name)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found = !libbpf_get_error(vmlinux) &&
-		     btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+	struct btf *vmlinux = probe_vmlinux_btf();
 
-	btf__free(vmlinux);
-	return found;
+	return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
 }
 
 bool probe_kernel_member(const char *type, const char *member)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = probe_vmlinux_btf();
 	const struct btf_member *m;
 	const struct btf_type *t;
 	bool found = false;
 	int id;
 
-	if (libbpf_get_error(vmlinux))
+	if (!vmlinux)
 		return false;
 	id = btf__find_by_name_kind(vmlinux, type, BTF_KIND_STRUCT);
 	t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
 	m = t ? btf_members(t) : NULL;
 	for (int i = 0; t && i < btf_vlen(t) && !found; i++)
 		found = !strcmp(btf__name_by_offset(vmlinux, m[i].name_off), member);
-	btf__free(vmlinux);
 	return found;
 }
 
 int probe_kernel_enum_value(const char *name, long long *value)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = probe_vmlinux_btf();
 	int ret = -ENOENT;
 
-	if (libbpf_get_error(vmlinux))
+	if (!vmlinux)
 		return -ENOENT;
 	for (unsigned int id = 1; id < btf__type_cnt(vmlinux) && ret; id++) {
 		const struct btf_type *t = btf__type_by_id(vmlinux, id);
@@ -78,7 +92,6 @@ int probe_kernel_enum_value(const char *name, long long *value)
 				break;
 			}
 	}
-	btf__free(vmlinux);
 	return ret;
 }
 

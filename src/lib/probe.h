@@ -17,14 +17,25 @@ bool probe_kernel_btf(void);
  * the extra ones listed (zero-terminated CAP_ numbers); NULL when all held. */
 const char *probe_missing_capability(const int *extra);
 
+/*
+ * The kernel's BTF, parsed at the first call (tens of ms: five parses were
+ * half of kscope record's start-up) and kept for every probe until
+ * probe_btf_release(), which live_run() and kscope record call once
+ * attached (it is megabytes).  NULL when the kernel has none; never freed
+ * by the caller.
+ */
+struct btf;
+struct btf *probe_vmlinux_btf(void);
+void probe_btf_release(void);
+
 /* The kernel has function @name (BTF lists static functions too): how to
  * ask whether an optional part is built in, e.g. DAMON's vaddr operations.
- * Parses vmlinux BTF once (tens of ms), so ask only when the answer matters. */
+ * From probe_vmlinux_btf(), so ask only when the answer matters. */
 bool probe_kernel_func(const char *name);
 
 /* Struct @type has member @member in the kernel's BTF: how to ask whether
  * a config option is built in (task_struct.core_cookie: SCHED_CORE).
- * Parses vmlinux BTF like probe_kernel_func(). */
+ * From probe_vmlinux_btf(), like probe_kernel_func(). */
 bool probe_kernel_member(const char *type, const char *member);
 
 /* The value of enumerator @name in any enum of the kernel's BTF, named or

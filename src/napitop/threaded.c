@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 
 #include "errmsg.h"
+#include "probe.h"
 #include "threaded.h"
 
 /* errmsg, then the error code: "return fail(...)" */
@@ -220,9 +221,9 @@ int threaded_kernel_busy_poll(void)
 	struct btf *btf;
 	int id, ret = 0;
 
-	btf = btf__load_vmlinux_btf();
+	btf = probe_vmlinux_btf();
 	if (!btf)
-		return errno ? -errno : -ENOENT;
+		return -ENOENT;
 	/* the enum came with per-NAPI threaded settings; kernels before
 	 * those have no busy-poll mode either */
 	id = btf__find_by_name_kind(btf, "netdev_napi_threaded", BTF_KIND_ENUM);
@@ -233,6 +234,5 @@ int threaded_kernel_busy_poll(void)
 			if (v[i].val == THREADED_BUSY_POLL)
 				ret = 1;
 	}
-	btf__free(btf);
 	return ret;
 }
