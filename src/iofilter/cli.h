@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cliout.h"
 #include "errmsg.h"
@@ -26,5 +27,20 @@ struct iofilter_opts {
 };
 
 int iofilter_run(const struct iofilter_opts *o);
+
+/*
+ * iofilter as a part of a host's session (kscope record): its rules
+ * enforced (NULL, with the reason in @err, when they cannot be), their
+ * verdicts recorded to @rec as they come through the host's @loop, the
+ * disks' stats read at each of the host's refreshes, the counts recorded
+ * at the stop, nothing left attached after it (unless --pin).  @rec is the
+ * host's to close.
+ */
+struct evloop;
+struct iofilter_part;
+struct iofilter_part *iofilter_part_start(const struct iofilter_opts *o, struct evloop *loop,
+					  FILE *rec, char *err, size_t errlen);
+int iofilter_part_refresh(struct iofilter_part *p);
+void iofilter_part_stop(struct iofilter_part *p);
 
 #endif

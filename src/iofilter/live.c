@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "errmsg.h"
 #include "enforce.h"
 #include "live.h"
 #include "outfile.h"
@@ -36,6 +37,9 @@ struct live {
 	const struct iofilter_opts *o;
 	struct live_session lv;
 	struct iof_enforcer *enf;
+	struct iof_sink sink;
+	struct iof_rule *rules;		/* the enforcer's */
+	struct session_rule *srules;	/* the session's */
 	struct session s;
 	FILE *log, *out;
 	char tiers_line[128];
@@ -98,11 +102,12 @@ static void update_devices(struct live *l)
 	}
 }
 
+/* The rules of --rule, -f and --protect-gpt, in order: 0, or -errno with
+ * @err */
 static int collect_rules(const struct iofilter_opts *o, struct iof_rule_spec **out,
-			 size_t *nr)
+			 size_t *nr, char *err, size_t errlen)
 {
 	struct iof_rule_spec *specs = NULL, *grown;
-	char err[256];
 	size_t n = 0;
 
 	for (size_t i = 0; i < o->nr_rules; i++) {
@@ -110,34 +115,34 @@ static int collect_rules(const struct iofilter_opts *o, struct iof_rule_spec **o
 		if (!grown)
 			goto oom;
 		specs = grown;
-		if (rules_parse(o->rules[i], n + 1, &specs[n], err, sizeof(err)))
+		if (rules_parse(o->rules[i], n + 1, &specs[n], err, errlen))
 			goto bad;
 		n++;
 	}
 	for (size_t i = 0; i < o->nr_rule_files; i++)
-		if (rules_load_file(o->rule_files[i], &specs, &n, err, sizeof(err)))
+		if (rules_load_file(o->rule_files[i], &specs, &n, err, errlen))
 			goto bad;
 	if (o->protect_gpt) {
 		grown = realloc(specs, (n + 2) * sizeof(*specs));
 		if (!grown)
 			goto oom;
 		specs = grown;
-		if (rules_protect_gpt(o->protect_gpt, &specs[n], err, sizeof(err)))
+		if (rules_protect_gpt(o->protect_gpt, &specs[n], err, errlen))
 			goto bad;
 		n += 2;
 	}
 	if (n > IOF_MAX_RULES) {
-		snprintf(err, sizeof(err), "%zu rules, at most %d", n, IOF_MAX_RULES);
+		snprintf(err, errlen, "%zu rules, at most %d", n, IOF_MAX_RULES);
 		goto bad;
 	}
 	*out = specs;
 	*nr = n;
 	return 0;
 oom:
-	snprintf(err, sizeof(err), "out of memory");
+	snprintf(err, errlen, "out of memory");
 bad:
 	free(specs);
-	return tool_error("%s", err);
+	return -EINVAL;
 }
 
 static void on_event(void *ctx, const struct iof_event *e)
@@ -254,17 +259,120 @@ static void say_tiers(struct live *l, const struct iof_probe *p)
 	}
 }
 
+/*
+ * The rules in, the tiers probed and assigned (said on stderr, a line a
+ * rule), the enforcer started in @loop, the session file's header to
+ * l->out first when there is one: 0, or -errno with @err.  stop() undoes
+ * it, also after a failure.
+ */
+static int start(struct live *l, struct evloop *loop, char *err, size_t errlen)
+{
+	const struct iofilter_opts *o = l->o;
+	struct iof_rule_spec *specs = NULL;
+	struct iof_probe probe;
+	char tiers[64], why[256];
+	size_t nr = 0;
+	int ret;
+
+	ret = collect_rules(o, &specs, &nr, err, errlen);
+	if (ret)
+		return ret;
+	l->rules = calloc(nr, sizeof(*l->rules));
+	l->srules = calloc(nr, sizeof(*l->srules));
+	if (!l->rules || !l->srules) {
+		errmsg(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		l->rules[i] = specs[i].r;
+		add_device(l, specs[i].dev_name);
+	}
+	update_devices(l);
+	iof_probe_tiers(&probe);
+	say_tiers(l, &probe);
+	iof_assign_tiers(l->rules, nr, &probe, o->cgroup != NULL);
+	if (o->tier >= 0) {
+		if (!probe.can[o->tier]) {
+			errmsg(err, errlen, "tier %s is not available here: %s",
+			       session_tier_name(o->tier), probe.why[o->tier]);
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+		for (size_t i = 0; i < nr; i++)
+			if (l->rules[i].action == IOF_DENY)
+				l->rules[i].tiers = 1u << o->tier |
+						    (l->rules[i].tiers & 1u << IOF_TIER_DEVICE);
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct session_rule *sr = &l->srules[i];
+
+		sr->r = l->rules[i];
+		snprintf(sr->text, sizeof(sr->text), "%s", specs[i].text);
+		snprintf(sr->dev_name, sizeof(sr->dev_name), "%s", specs[i].dev_name);
+		if (sr->r.action == IOF_DENY)
+			iof_rule_gaps(&sr->r, sr->why, sizeof(sr->why));
+		fprintf(stderr, "iofilter: rule %zu '%s': %s", i + 1, specs[i].text,
+			session_action_name(sr->r.action));
+		if (sr->r.action == IOF_DENY)
+			fprintf(stderr, " at %s", session_tiers_text(sr->r.tiers, tiers,
+								    sizeof(tiers)));
+		fprintf(stderr, "%s%s%s\n", sr->why[0] ? " (" : "", sr->why, sr->why[0] ? ")" : "");
+	}
+	if (session_init(&l->s, l->srules, nr)) {
+		errmsg(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	l->s.start_ns = clock_ns(CLOCK_MONOTONIC);
+	if (l->out)
+		session_write_header(l->out, &l->s);
+	l->sink = (struct iof_sink){ .ctx = l, .event = on_event };
+	ret = iof_start(&l->enf, loop, l->rules, nr, o->cgroup, &l->sink, err, errlen);
+	if (ret)
+		goto out;
+	l->s.active_tiers = iof_active(l->enf, NULL);
+	if (o->pin && (ret = iof_pin(l->enf, o->pin, why, sizeof(why))))
+		errmsg(err, errlen, "cannot pin under %s: %s", o->pin, why);
+out:
+	free(specs);
+	return ret;
+}
+
+/* The counts to the session file, the summary on stderr, the enforcer
+ * stopped (before the loop that watches its ring buffer ends) */
+static void stop(struct live *l)
+{
+	if (l->out)
+		session_write_counts(l->out, &l->s);
+	if (l->enf) {
+		uint64_t hits = 0, denied = 0, h, d;
+
+		for (size_t i = 0; i < l->s.nr_rules; i++) {
+			session_rule_totals(&l->s, i, &h, &d);
+			hits += h;
+			denied += d;
+		}
+		fprintf(stderr, "iofilter: %zu rule%s, %llu IOs matched, %llu denied, "
+			"%llu drops%s\n", l->s.nr_rules, l->s.nr_rules == 1 ? "" : "s",
+			(unsigned long long)hits, (unsigned long long)denied,
+			(unsigned long long)l->s.drops,
+			l->o->pin ? "; still enforced (pinned)" : "; enforcement ended");
+	}
+	iof_stop(l->enf);
+	l->enf = NULL;
+	session_free(&l->s);
+	free(l->rules);
+	free(l->srules);
+	l->rules = NULL;
+	l->srules = NULL;
+}
+
 int iofilter_run(const struct iofilter_opts *o)
 {
 	struct live l = { .o = o };
-	struct session_rule *srules = NULL;
-	struct iof_rule_spec *specs = NULL;
-	struct iof_rule *rules = NULL;
-	struct iof_sink sink = { .ctx = &l, .event = on_event };
-	struct iof_probe probe;
-	char err[256], tiers[64];
-	size_t nr = 0;
-	int rc = 1, ret;
+	char err[256];
+	int rc = 1;
 
 	if (o->unpin)
 		return iof_unpin(o->unpin, err, sizeof(err)) ?
@@ -276,52 +384,6 @@ int iofilter_run(const struct iofilter_opts *o)
 		rc = live_replay(&l.lv);
 		goto out;
 	}
-	if (collect_rules(o, &specs, &nr))
-		goto out;
-	rules = calloc(nr, sizeof(*rules));
-	srules = calloc(nr, sizeof(*srules));
-	if (!rules || !srules) {
-		tool_error("out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < nr; i++) {
-		rules[i] = specs[i].r;
-		add_device(&l, specs[i].dev_name);
-	}
-	update_devices(&l);
-	iof_probe_tiers(&probe);
-	say_tiers(&l, &probe);
-	iof_assign_tiers(rules, nr, &probe, o->cgroup != NULL);
-	if (o->tier >= 0) {
-		if (!probe.can[o->tier]) {
-			tool_error("tier %s is not available here: %s",
-				       session_tier_name(o->tier), probe.why[o->tier]);
-			goto out;
-		}
-		for (size_t i = 0; i < nr; i++)
-			if (rules[i].action == IOF_DENY)
-				rules[i].tiers = 1u << o->tier |
-						 (rules[i].tiers & 1u << IOF_TIER_DEVICE);
-	}
-	for (size_t i = 0; i < nr; i++) {
-		srules[i].r = rules[i];
-		snprintf(srules[i].text, sizeof(srules[i].text), "%s", specs[i].text);
-		snprintf(srules[i].dev_name, sizeof(srules[i].dev_name), "%s", specs[i].dev_name);
-		if (rules[i].action == IOF_DENY)
-			iof_rule_gaps(&rules[i], srules[i].why, sizeof(srules[i].why));
-		fprintf(stderr, "iofilter: rule %zu '%s': %s", i + 1, specs[i].text,
-			session_action_name(rules[i].action));
-		if (rules[i].action == IOF_DENY)
-			fprintf(stderr, " at %s", session_tiers_text(rules[i].tiers, tiers,
-								    sizeof(tiers)));
-		fprintf(stderr, "%s%s%s\n", srules[i].why[0] ? " (" : "", srules[i].why,
-			srules[i].why[0] ? ")" : "");
-	}
-	if (session_init(&l.s, srules, nr)) {
-		tool_error("out of memory");
-		goto out;
-	}
-	l.s.start_ns = clock_ns(CLOCK_MONOTONIC);
 	if (o->log && !(l.log = outfile_fopen(o->log, o->out.force))) {
 		tool_error("cannot create %s: %s", o->log, strerror(errno));
 		goto out;
@@ -330,48 +392,60 @@ int iofilter_run(const struct iofilter_opts *o)
 		tool_error("cannot create %s: %s", o->out.output, strerror(errno));
 		goto out;
 	}
-	if (l.out)
-		session_write_header(l.out, &l.s);
-	ret = iof_start(&l.enf, l.lv.loop, rules, nr, o->cgroup, &sink, err, sizeof(err));
-	if (ret) {
+	if (start(&l, l.lv.loop, err, sizeof(err))) {
 		tool_error("%s", err);
 		goto out;
 	}
-	l.s.active_tiers = iof_active(l.enf, NULL);
-	if (o->pin && iof_pin(l.enf, o->pin, err, sizeof(err))) {
-		tool_error("cannot pin under %s: %s", o->pin, err);
-		goto out;
-	}
-	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", nr, nr == 1 ? "" : "s",
-		l.tiers_line, o->pin ? "; pinned: the rules stay after exit" : "");
+	fprintf(stderr, "iofilter: enforcing %zu rule%s (%s)%s\n", l.s.nr_rules,
+		l.s.nr_rules == 1 ? "" : "s", l.tiers_line,
+		o->pin ? "; pinned: the rules stay after exit" : "");
 	rc = live_run(&l.lv);
 out:
-	if (l.out) {
-		session_write_counts(l.out, &l.s);
-		if (fclose(l.out) && !rc)
-			rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
-	}
+	stop(&l);
+	if (l.out && fclose(l.out) && !rc)
+		rc = tool_error("cannot write %s: %s", o->out.output, strerror(errno));
 	if (l.log)
 		fclose(l.log);
-	if (l.enf) {
-		uint64_t hits = 0, denied = 0, h, d;
-
-		for (size_t i = 0; i < l.s.nr_rules; i++) {
-			session_rule_totals(&l.s, i, &h, &d);
-			hits += h;
-			denied += d;
-		}
-		fprintf(stderr, "iofilter: %zu rule%s, %llu IOs matched, %llu denied, "
-			"%llu drops%s\n", nr, nr == 1 ? "" : "s", (unsigned long long)hits,
-			(unsigned long long)denied, (unsigned long long)l.s.drops,
-			o->pin ? "; still enforced (pinned)" : "; enforcement ended");
-	}
-	iof_stop(l.enf);	/* before the loop that watches its ring buffer */
 	live_end(&l.lv);
-	session_free(&l.s);
-	free(rules);
-	free(srules);
-	free(specs);
 	return rc;
 }
 
+/* --- iofilter as a part of a host's session (kscope record) --------------- */
+
+struct iofilter_part {
+	struct live l;
+};
+
+struct iofilter_part *iofilter_part_start(const struct iofilter_opts *o, struct evloop *loop,
+					  FILE *rec, char *err, size_t errlen)
+{
+	struct iofilter_part *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		errmsg(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->l.o = o;
+	p->l.out = rec;
+	if (start(&p->l, loop, err, errlen)) {
+		p->l.out = NULL;	/* nothing of ours recorded */
+		stop(&p->l);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int iofilter_part_refresh(struct iofilter_part *p)
+{
+	/* the verdicts are recorded as they come; the counts at the end */
+	return refresh(&p->l);
+}
+
+void iofilter_part_stop(struct iofilter_part *p)
+{
+	if (!p)
+		return;
+	stop(&p->l);
+	free(p);
+}

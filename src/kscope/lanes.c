@@ -13,8 +13,9 @@
 #include "jsonfields.h"
 #include "lanes.h"
 
-/* What a lane shows of its counter: a rate, or a share of the time. */
-enum { PER_SECOND, SHARE };
+/* What a lane shows of its counter: a rate, or a share of the time; or
+ * marks, events at their times. */
+enum { PER_SECOND, SHARE, MARKS };
 
 struct part {
 	struct lanes *ls;
@@ -42,8 +43,8 @@ static struct lane *lane_get(struct part *p, const char *name, const char *what,
 	snprintf(l->tool, sizeof(l->tool), "%s", p->tool);
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->what = what;
-	l->unit = per == SHARE ? "%" : "/s";
-	l->total_unit = per == SHARE ? "s" : what;
+	l->unit = per == SHARE ? "%" : per == MARKS ? "IOs" : "/s";
+	l->total_unit = per == SHARE ? "s" : per == MARKS ? "IOs" : what;
 	l->scale = per == SHARE ? 1e-9 : 1;
 	/* a lane seen first now began at 0 at the part's previous refresh */
 	l->last_ns = p->prev_ns;
@@ -122,7 +123,7 @@ static int napitop_refresh(struct json_object *o, void *ctx)
 	struct json_object *napis = json_get_array(o, "napis"), *cpus = json_get_array(o, "cpus");
 	struct part *p = ctx;
 	uint64_t now;
-	char name[48];
+	char name[sizeof(((struct lane *)0)->name)];
 	int ret = 0;
 
 	if (!json_get_u64(o, "time_ns", &now) || !napis || !cpus)
@@ -176,7 +177,7 @@ static int coretop_refresh(struct json_object *o, void *ctx)
 	struct json_object *cores = json_get_array(o, "cores");
 	struct part *p = ctx;
 	uint64_t now;
-	char name[48];
+	char name[sizeof(((struct lane *)0)->name)];
 	int ret = 0;
 
 	if (!json_get_u64(o, "time_ns", &now) || !cores)
@@ -205,6 +206,107 @@ static int coretop_refresh(struct json_object *o, void *ctx)
 	return ret;
 }
 
+static int iofilter_header(struct json_object *o, void *ctx, char *err, size_t errlen)
+{
+	struct json_object *rules = json_get_array(o, "rules");
+	struct part *p = ctx;
+	char name[sizeof(((struct lane *)0)->name)];
+	uint64_t v;
+
+	if (!json_get_u64(o, "iofilter", &v) || !rules) {
+		snprintf(err, errlen, "not an iofilter session");
+		return -EINVAL;
+	}
+	/* a lane a rule, in order, even if it saw nothing */
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *r = json_object_array_get_idx(rules, i);
+		const char *text = json_get_string(r, "text");
+		const char *action = json_get_string(r, "action");
+
+		if (!text || !action) {
+			snprintf(err, errlen, "rule %zu without its text or action", i + 1);
+			return -EINVAL;
+		}
+		snprintf(name, sizeof(name), "rule %zu: %s", i + 1, text);
+		if (!lane_get(p, name, strcmp(action, "deny") ? "audit" : "deny", MARKS) &&
+		    p->ls->nr < LANES_MAX) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	add_mode(p->ls, "iofilter", "verdicts");
+	return 0;
+}
+
+/* The lane of rule @idx (0-based): the part's lanes are its rules, in order */
+static struct lane *rule_lane(struct part *p, uint64_t idx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->ls->nr; i++)
+		if (!strcmp(p->ls->lane[i].tool, p->tool) && n++ == idx)
+			return &p->ls->lane[i];
+	return NULL;
+}
+
+/* iofilter: a verdict, a mark on its rule's lane; the counts at the end,
+ * each rule's total */
+static int iofilter_refresh(struct json_object *o, void *ctx)
+{
+	struct json_object *counts = json_get_array(o, "counts"), *denied;
+	const char *op = json_get_string(o, "op"), *comm = json_get_string(o, "comm");
+	struct part *p = ctx;
+	struct lane *l;
+	uint64_t ts, rule;
+	size_t nr = 0;
+
+	if (counts) {
+		/* [hits, denied, sectors] per rule and tier, rule by rule */
+		size_t tiers = p->ls->nr ? json_object_array_length(counts) : 0;
+
+		for (size_t i = 0; i < p->ls->nr; i++)
+			nr += !strcmp(p->ls->lane[i].tool, p->tool);
+		if (!nr || tiers % nr)
+			return nr ? -EINVAL : 0;
+		tiers /= nr;
+		for (size_t r = 0; r < nr; r++) {
+			l = rule_lane(p, r);
+			l->total = 0;
+			l->denied = 0;
+			for (size_t t = 0; t < tiers; t++) {
+				struct json_object *c = json_object_array_get_idx(counts, r * tiers + t);
+
+				if (!json_object_is_type(c, json_type_array) ||
+				    json_object_array_length(c) != 3)
+					return -EINVAL;
+				l->total += json_object_get_uint64(json_object_array_get_idx(c, 0));
+				l->denied += json_object_get_uint64(json_object_array_get_idx(c, 1));
+			}
+		}
+		return 0;
+	}
+	if (!json_get_u64(o, "ts_ns", &ts) || !op || !comm ||
+	    !json_object_object_get_ex(o, "denied", &denied) ||
+	    !json_object_is_type(denied, json_type_boolean))
+		return -EINVAL;
+	if (!json_get_u64(o, "rule", &rule) || !(l = rule_lane(p, rule)))
+		return 0;	/* no rule's (-1) */
+	if (l->nr_marks == l->alloc_marks) {
+		size_t n = l->alloc_marks ? 2 * l->alloc_marks : 64;
+		struct lane_mark *m = realloc(l->marks, n * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		l->marks = m;
+		l->alloc_marks = n;
+	}
+	l->marks[l->nr_marks] = (struct lane_mark){ .time_ns = ts,
+						    .denied = json_object_get_boolean(denied) };
+	snprintf(l->marks[l->nr_marks++].what, sizeof(l->marks[0].what), "%s by %s", op, comm);
+	seen(p, ts);
+	return 0;
+}
+
 static const struct {
 	const char *tool;
 	jsonl_header_fn header;
@@ -212,6 +314,7 @@ static const struct {
 } readers[] = {
 	{ "napitop", napitop_header, napitop_refresh },
 	{ "coretop", coretop_header, coretop_refresh },
+	{ "iofilter", iofilter_header, iofilter_refresh },
 };
 
 int lanes_load(const char *path, struct lanes *ls, char *err, size_t errlen)
@@ -255,8 +358,10 @@ int lanes_load(const char *path, struct lanes *ls, char *err, size_t errlen)
 
 void lanes_free(struct lanes *ls)
 {
-	for (size_t i = 0; i < ls->nr; i++)
+	for (size_t i = 0; i < ls->nr; i++) {
 		free(ls->lane[i].pts);
+		free(ls->lane[i].marks);
+	}
 	free(ls->lane);
 	*ls = (struct lanes){};
 }
@@ -290,7 +395,19 @@ void lanes_json(FILE *out, const struct lanes *ls, const char *record)
 			fprintf(out, "%s[%.6f,%.6f,%.6g]", j ? "," : "",
 				(l->pts[j].from_ns - ls->start_ns) / 1e9,
 				(l->pts[j].to_ns - ls->start_ns) / 1e9, l->pts[j].value);
-		fputs("]}", out);
+		fputc(']', out);
+		if (!strcmp(l->unit, "IOs")) {
+			fprintf(out, ",\"denied\":%llu,\"marks\":[", (unsigned long long)l->denied);
+			for (size_t j = 0; j < l->nr_marks; j++) {
+				fprintf(out, "%s[%.6f,%d,", j ? "," : "",
+					((double)l->marks[j].time_ns - ls->start_ns) / 1e9,
+					l->marks[j].denied);
+				put_string(out, l->marks[j].what);
+				fputc(']', out);
+			}
+			fputc(']', out);
+		}
+		fputc('}', out);
 	}
 	fputs("]}\n", out);
 }

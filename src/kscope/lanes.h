@@ -4,11 +4,13 @@
  * one figure of one thing (vb napi 261's packets, cpu1's forced idle) at
  * each refresh, the rate or share of the interval that ended there, from
  * the counters its tool recorded (the same ones its --replay reads, so a
- * lane's total is what the tool reports for the session).
+ * lane's total is what the tool reports for the session); or, for an IO
+ * rule, its verdicts as marks at their times.
  */
 #ifndef KSCOPE_LANES_H
 #define KSCOPE_LANES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,9 +23,16 @@ struct lane_point {
 	double value;
 };
 
+/* A verdict of an IO rule, at its time (CLOCK_MONOTONIC) */
+struct lane_mark {
+	uint64_t time_ns;
+	bool denied;
+	char what[32];			/* "write by blkwrite" */
+};
+
 struct lane {
 	char tool[16];			/* "napitop" */
-	char name[48];			/* "vb napi 261", "cpu1 (core 0)" */
+	char name[96];			/* "vb napi 261", "cpu1 (core 0)" */
 	const char *what;		/* "packets", "forced idle" */
 	const char *unit;		/* of the points: "/s", "%" */
 	const char *total_unit;		/* of the total: "packets", "s" */
@@ -32,6 +41,9 @@ struct lane {
 	uint64_t last, last_ns;		/* the counter at the previous refresh */
 	struct lane_point *pts;
 	size_t nr, alloc;
+	struct lane_mark *marks;	/* an IO rule's verdicts */
+	size_t nr_marks, alloc_marks;
+	uint64_t denied;		/* an IO rule's: of its total */
 };
 
 struct lanes {
@@ -48,7 +60,8 @@ int lanes_load(const char *path, struct lanes *ls, char *err, size_t errlen);
 void lanes_free(struct lanes *ls);
 
 /* The lanes as one JSON document (kscope(8), REPORT): each point
- * [FROM, TO, VALUE], its interval in seconds from start_ns. */
+ * [FROM, TO, VALUE], its interval in seconds from start_ns; an IO rule's
+ * marks [TIME, DENIED, WHAT]. */
 void lanes_json(FILE *out, const struct lanes *ls, const char *record);
 
 #endif

@@ -24,7 +24,7 @@ static const char overview[] =
 	"  napitop    NAPI polling: softirq vs threaded, cost, configuration\n"
 	"\n"
 	"  kscope record -o FILE [--napi [--dev DEV]...] [--cores [--smt-pairs LIST]]\n"
-	"                [-d SEC] [-- COMMAND]\n"
+	"                [--io RULE...] [-d SEC] [-- COMMAND]\n"
 	"             several views at once, on one clock, into one file; each\n"
 	"             tool's --replay FILE opens its part\n"
 	"  kscope report FILE [-o report.html | --format json | --tool TOOL [-o OUT]]\n"
@@ -34,7 +34,7 @@ static const char overview[] =
 	"See kscope(8) and each tool's man page.\n";
 
 enum { OPT_NAPI = 256, OPT_DEV, OPT_FORCE, OPT_CORES, OPT_SMT_PAIRS, OPT_WHAT_IF,
-	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT };
+	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT, OPT_IO };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "The record (created 0600, never over a file but with --force)", 0 },
@@ -53,6 +53,8 @@ static const struct argp_option record_options[] = {
 	{ "what-if", OPT_WHAT_IF, NULL, 0, "cores: estimate even where the kernel measures", 1 },
 	{ "schedstats", OPT_SCHEDSTATS, NULL, 0,
 	  "cores: kernel.sched_schedstats on for the session (measured)", 1 },
+	{ "io", OPT_IO, "RULE", 0, "Block IO filter rules, iofilter --rule's syntax (repeat "
+	  "for more): enforced for the session, their verdicts recorded (iofilter)", 1 },
 	{},
 };
 
@@ -97,14 +99,18 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	case OPT_DEV:
 		cliout_push(state, &o->devs, &o->nr_devs, arg);
 		return 0;
+	case OPT_IO:
+		cliout_push(state, &o->io_rules, &o->nr_io_rules, arg);
+		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "'%s': a command goes after --", arg);
 		return 0;
 	case ARGP_KEY_END:
 		if (!o->output)
 			argp_error(state, "where to? (-o FILE)");
-		/* none named: every view, each with its options */
-		if (!o->napi && !o->cores)
+		/* none named: every view, each with its options (the io view
+		 * has no default rule: --io names it) */
+		if (!o->napi && !o->cores && !o->nr_io_rules)
 			o->napi = o->cores = true;
 		if (o->nr_devs && !o->napi)
 			argp_error(state, "--dev is the napi view's: add --napi");
@@ -130,7 +136,8 @@ static const struct argp record_argp = {
 static const struct argp_option report_options[] = {
 	{ "format", OPT_FORMAT, "html|json", 0, "Every view on one time axis: a self-contained "
 	  "page, or the lanes as JSON (default: from -o's suffix)", 0 },
-	{ "tool", 't', "TOOL", 0, "Export TOOL's part (napitop, coretop), as TOOL -o writes it", 0 },
+	{ "tool", 't', "TOOL", 0, "Export TOOL's part (napitop, coretop, iofilter), as TOOL -o "
+	  "writes it", 0 },
 	{ "output", 'o', "FILE", 0, "To FILE, not stdout (created 0600, never over a file "
 	  "but with --force)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace FILE if it exists", 0 },
@@ -249,5 +256,6 @@ int main(int argc, char **argv)
 	argp_parse(&record_argp, argc - 1, argv + 1, 0, NULL, &o);
 	rc = kscope_record(&o);
 	free(o.devs);
+	free(o.io_rules);
 	return rc;
 }

@@ -26,12 +26,13 @@
 #include "probe.h"
 #include "record.h"
 #include "../coretop/cli.h"
+#include "../iofilter/cli.h"
 #include "../napitop/cli.h"
 
 /* Why the loop ended (evloop's deadline returns 1). */
 enum { STOP_DEADLINE = 1, STOP_SIGNAL, STOP_COMMAND };
 
-#define MAX_VIEWS	2	/* napi, cores */
+#define MAX_VIEWS	3	/* napi, cores, io */
 
 struct session;
 
@@ -63,6 +64,8 @@ struct session {
 	size_t nr_views;
 	struct napitop_opts napi;
 	struct coretop_opts cores;
+	struct iofilter_opts io;
+	struct evloop *loop;		/* the io view's verdicts come through it */
 	pid_t child;
 	int child_status;
 	bool written;			/* -o's file holds a record */
@@ -96,6 +99,21 @@ static int cores_refresh(void *part)
 static void cores_stop(void *part)
 {
 	coretop_part_stop(part);
+}
+
+static void *io_start(struct session *s, FILE *rec, char *err, size_t errlen)
+{
+	return iofilter_part_start(&s->io, s->loop, rec, err, errlen);
+}
+
+static int io_refresh(void *part)
+{
+	return iofilter_part_refresh(part);
+}
+
+static void io_stop(void *part)
+{
+	iofilter_part_stop(part);
 }
 
 /* @v started, or left out with its reason: 0, or -errno (no temporary
@@ -242,11 +260,14 @@ static int spawn(struct session *s, struct evloop *loop, int *pidfd)
 	return 0;
 }
 
-/* @v's part as it stands: its session file, or with --ring its header and
- * the refreshes its ring keeps, in a temporary file (*@made: close it) */
+/* @v's part as it stands: its session file, or with --ring its header, the
+ * refreshes its ring keeps and what it wrote since the last one (the io
+ * view's verdicts, its counts at the stop), in a temporary file (*@made:
+ * close it) */
 static FILE *part_file(const struct view *v, bool ring, FILE **made)
 {
 	char buf[4096];
+	size_t n;
 	FILE *f;
 
 	*made = NULL;
@@ -259,17 +280,17 @@ static FILE *part_file(const struct view *v, bool ring, FILE **made)
 		return NULL;
 	}
 	for (long left = v->header_len; left > 0; ) {
-		size_t n = fread(buf, 1, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf),
-				 v->rec);
-
+		n = fread(buf, 1, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf), v->rec);
 		if (!n)
 			break;
 		fwrite(buf, 1, n, f);
 		left -= n;
 	}
-	fseek(v->rec, v->header_len, SEEK_SET);
 	for (size_t i = 0; i < v->nr_ring; i++)
 		fwrite(v->ring[i].text, 1, v->ring[i].len, f);
+	fseek(v->rec, v->header_len, SEEK_SET);
+	while ((n = fread(buf, 1, sizeof(buf), v->rec)))
+		fwrite(buf, 1, n, f);
 	if (ferror(f) || ferror(v->rec)) {
 		fclose(f);
 		return NULL;
@@ -372,12 +393,18 @@ int kscope_record(const struct record_opts *o)
 					.out.verbose = o->verbose };
 	s.cores = (struct coretop_opts){ .what_if = o->what_if, .group_by = -1,
 					 .smt_pairs = o->smt_pairs, .schedstats = o->schedstats };
+	s.io = (struct iofilter_opts){ .rules = o->io_rules, .nr_rules = o->nr_io_rules,
+				       .tier = -1, .out.verbose = o->verbose };
+	s.loop = loop;
 	if (o->napi)
 		s.views[s.nr_views++] = (struct view){ .name = "napi", .tool = "napitop",
 			.start = napi_start, .refresh = napi_refresh, .stop = napi_stop };
 	if (o->cores)
 		s.views[s.nr_views++] = (struct view){ .name = "cores", .tool = "coretop",
 			.start = cores_start, .refresh = cores_refresh, .stop = cores_stop };
+	if (o->nr_io_rules)
+		s.views[s.nr_views++] = (struct view){ .name = "io", .tool = "iofilter",
+			.start = io_start, .refresh = io_refresh, .stop = io_stop };
 	for (size_t i = 0; i < s.nr_views; i++) {
 		if (start_view(&s, &s.views[i])) {
 			tool_error("cannot make a temporary file: %s", strerror(errno));

@@ -25,6 +25,8 @@ struct record_opts {
 	bool cores;			/* --cores: coretop's view */
 	const char *smt_pairs;		/* --smt-pairs: its declared cores */
 	bool what_if, schedstats;	/* --what-if, --schedstats: its mode */
+	const char **io_rules;		/* --io RULE: iofilter's view, its rules */
+	size_t nr_io_rules;
 	char *const *cmd;		/* -- COMMAND...: the session lasts as long */
 };
 

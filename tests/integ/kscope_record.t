@@ -10,16 +10,17 @@
 # reason; bad input and bad files are one line; nothing stays attached.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/napi_lib.sh"
+. "$(dirname "$0")/iofilter_lib.sh"
 need_bpf
 napi_need gro
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 40
+plan 45
 
 KS=$BIN/kscope
 PIDS=
 CLEANUP='[ -n "$PIDS" ] && kill $PIDS 2>/dev/null; '${CLEANUP:-}
 COUNT=100000
-PROGS="$NAPITOP_PROGS|$CORETOP_PROGS"
+PROGS="$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS"
 
 "$KS" >"$TMP/o" 2>&1
 [ $? = 0 ] && grep -q '^  napitop ' "$TMP/o" && grep -q '^  coretop ' "$TMP/o" &&
@@ -230,6 +231,67 @@ else
 fi
 one_line_error "report -o with an unknown suffix" "what goes to" "$KS" report "$rec" -o "$TMP/r.txt"
 one_line_error "report --format and --tool" "no --format" "$KS" report "$rec" --tool napitop --format json
+
+# --- the io view: rules enforced for the session, their verdicts recorded -------
+# a deny rule on the GPT (0-33) and an audit rule further on; one write at
+# each, at known times (the deny's writer is killed: tier kill here)
+loop_setup 8
+"$KS" record -o "$TMP/io.kscope" -i 0.5 --io "dev=$LOOP_DEV sectors=0-33" \
+	--io "dev=$LOOP_DEV sectors=2048-2055 action=audit" >/dev/null 2>"$TMP/io.err" &
+kpid=$!
+wait_for "$TMP/io.err" recording 100
+drop_caches "$LOOP_DEV"
+before=$(sectors_sum "$LOOP_DEV" 0 34)
+sleep 0.5
+deny_ns=$(mono)
+{ "$BLKWRITE" pwrite "$LOOP_DEV" 8 1; } >/dev/null 2>&1
+sleep 1
+audit_ns=$(mono)
+{ "$BLKWRITE" pwrite "$LOOP_DEV" 2048 1; } >/dev/null 2>&1
+sleep 1
+kill -INT $kpid
+wait $kpid
+rc=$?
+drop_caches "$LOOP_DEV"
+after=$(sectors_sum "$LOOP_DEV" 0 34)
+[ $rc = 0 ] && grep -q "^iofilter: rule 1 'dev=$LOOP_DEV sectors=0-33': deny at " "$TMP/io.err" &&
+	grep -q '^kscope: recording io to ' "$TMP/io.err"
+ok $? "record --io RULE --io RULE (exit $rc): $(grep -E '^(iofilter: rule|kscope: recording)' "$TMP/io.err" | tr '\n' ' ')"
+[ -n "$before" ] && [ "$before" = "$after" ]
+ok $? "the deny rule held for the session: the GPT's sectors unchanged"
+nothing_left "after the io view" "$PROGS"
+"$BIN/iofilter" --replay "$TMP/io.kscope" --json >"$TMP/io.json" 2>"$TMP/io.replay"
+rc=$?
+[ $rc = 0 ] && grep -q '"rule":0,"action":"deny".*"denied":true' "$TMP/io.json" &&
+	grep -q '"rule":1,"action":"audit".*"denied":false' "$TMP/io.json"
+ok $? "iofilter --replay of its part: the refused write and the audited one ($(wc -l <"$TMP/io.json") verdicts)"
+# the lanes: each rule's verdicts as marks at the writes' times, the
+# totals as the part's own counts (its last line)
+"$KS" report "$TMP/io.kscope" --tool iofilter | tail -1 >"$TMP/io.counts"
+"$KS" report "$TMP/io.kscope" --format json >"$TMP/io.lanes" 2>&1
+perl -MJSON::PP -e '
+	my ($lanes, $counts, $deny, $audit) = @ARGV;
+	local $/;
+	open my $f, "<", $lanes or die; my $j = decode_json(<$f>);
+	open my $g, "<", $counts or die; my $c = decode_json(<$g>)->{counts};
+	my @l = grep { $_->{tool} eq "iofilter" } @{$j->{lanes}};
+	my $tiers = @$c / 2;
+	my ($bad, @say) = (@l != 2);
+	for my $r (0 .. $#l) {
+		my ($hits, $denied) = (0, 0);
+		for my $t (0 .. $tiers - 1) { $hits += $c->[$r * $tiers + $t][0]; $denied += $c->[$r * $tiers + $t][1] }
+		my $at = (($r ? $audit : $deny) - $j->{start_ns}) / 1e9;
+		my @m = grep { $_->[0] >= $at && $_->[0] < $at + 0.5 } @{$l[$r]{marks}};
+		my $want_denied = $r ? 0 : 1;
+		$bad++ unless @m && $m[0][1] == $want_denied && $l[$r]{total} == $hits &&
+			$l[$r]{denied} == $denied && $hits >= 1;
+		push @say, sprintf("%s: %s at %+.0f ms of the write, total %d IOs (%d denied; the part: %d, %d)",
+			$l[$r]{name}, @m ? ($m[0][1] ? "refused" : "allowed") : "no mark",
+			@m ? ($m[0][0] - $at) * 1e3 : 0, $l[$r]{total}, $l[$r]{denied}, $hits, $denied);
+	}
+	print join("; ", @say), "\n";
+	exit($bad > 0)' "$TMP/io.lanes" "$TMP/io.counts" "$deny_ns" "$audit_ns" >"$TMP/io.marks" 2>&1
+ok $? "the io lanes: $(cat "$TMP/io.marks")"
 
 # --- -- COMMAND: the session lasts as long as the command ------------------------
 ip netns exec "$NB" "$KS" record -o "$TMP/cmd.kscope" --napi -- sleep 1.5 \

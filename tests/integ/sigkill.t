@@ -1,6 +1,6 @@
 #!/bin/bash
 # Nothing left behind by a tool killed with SIGKILL: each tool (and kscope
-# record, which hosts two of them) is killed
+# record, which hosts three of them) is killed
 # 20 times at a random moment (during start-up and attach, with a few
 # kills in its first 30 ms, or while it runs and records with -o), and
 # after each: no program or link of that tool, no BPF map created during
@@ -103,7 +103,8 @@ run_kills iofilter "$IOFILTER_PROGS" $BIN/iofilter --rule "dev=$LOOP_DEV sectors
 run_kills coretop "$CORETOP_PROGS" $BIN/coretop --what-if --smt-pairs 0-1 --json \
 	-o "$TMP/c.jsonl" --force
 run_kills napitop "$NAPITOP_PROGS" $BIN/napitop --json -i 0.2 -o "$TMP/n.jsonl" --force
-# kscope record hosts napitop's and coretop's parts in one process
-run_kills kscope "$NAPITOP_PROGS|$CORETOP_PROGS" $BIN/kscope record -o "$TMP/k.kscope" --force \
-	-i 0.2 --napi --cores --smt-pairs 0-1
+# kscope record hosts napitop's, coretop's and iofilter's parts in one process
+run_kills kscope "$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS" $BIN/kscope record \
+	-o "$TMP/k.kscope" --force -i 0.2 --napi --cores --smt-pairs 0-1 \
+	--io "dev=$LOOP_DEV sectors=0-33"
 done_testing
