@@ -46,6 +46,10 @@ struct coretop_part *coretop_part_start(const struct coretop_opts *o, FILE *rec,
 					size_t errlen);
 const char *coretop_part_status(const struct coretop_part *p);
 int coretop_part_refresh(struct coretop_part *p);
+/* The largest share of the last interval a core's siblings were forced
+ * idle (*@measured) or in conflict (what-if: the time one would have
+ * idled), and which core; NaN before two refreshes. */
+double coretop_part_forced(const struct coretop_part *p, unsigned int *core, bool *measured);
 void coretop_part_stop(struct coretop_part *p);
 
 #endif

@@ -554,6 +554,24 @@ int coretop_part_refresh(struct coretop_part *p)
 	return ret ? ret : record(&p->l);
 }
 
+double coretop_part_forced(const struct coretop_part *p, unsigned int *core, bool *measured)
+{
+	const struct ct_session *s = &p->l.s;
+	double most = NAN;
+
+	*measured = s->measured;
+	for (unsigned int c = 0; c < s->cur.nr_cores; c++) {
+		/* what-if: the conflict, the time one sibling would have idled */
+		double v = s->measured ? ct_session_core_forced(s, c) : ct_session_core_conflict(s, c);
+
+		if (!isnan(v) && (isnan(most) || v > most)) {
+			most = v;
+			*core = c;
+		}
+	}
+	return most;
+}
+
 void coretop_part_stop(struct coretop_part *p)
 {
 	if (!p)

@@ -41,6 +41,8 @@ struct iofilter_part;
 struct iofilter_part *iofilter_part_start(const struct iofilter_opts *o, struct evloop *loop,
 					  FILE *rec, char *err, size_t errlen);
 int iofilter_part_refresh(struct iofilter_part *p);
+/* The IOs its rules refused so far (the counts as of the last refresh) */
+uint64_t iofilter_part_denied(const struct iofilter_part *p);
 void iofilter_part_stop(struct iofilter_part *p);
 
 #endif

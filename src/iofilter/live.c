@@ -436,6 +436,17 @@ struct iofilter_part *iofilter_part_start(const struct iofilter_opts *o, struct 
 	return p;
 }
 
+uint64_t iofilter_part_denied(const struct iofilter_part *p)
+{
+	uint64_t denied = 0, h, d;
+
+	for (size_t i = 0; i < p->l.s.nr_rules; i++) {
+		session_rule_totals(&p->l.s, i, &h, &d);
+		denied += d;
+	}
+	return denied;
+}
+
 int iofilter_part_refresh(struct iofilter_part *p)
 {
 	/* the verdicts are recorded as they come; the counts at the end */

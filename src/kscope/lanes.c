@@ -261,7 +261,9 @@ static int iofilter_refresh(struct json_object *o, void *ctx)
 	size_t nr = 0;
 
 	if (counts) {
-		/* [hits, denied, sectors] per rule and tier, rule by rule */
+		/* [hits, denied, sectors] per rule and tier, rule by rule; a
+		 * rule's IOs as iofilter counts them: each tier that saw one
+		 * counted it, a tier that refused one counted that */
 		size_t tiers = p->ls->nr ? json_object_array_length(counts) : 0;
 
 		for (size_t i = 0; i < p->ls->nr; i++)
@@ -279,7 +281,10 @@ static int iofilter_refresh(struct json_object *o, void *ctx)
 				if (!json_object_is_type(c, json_type_array) ||
 				    json_object_array_length(c) != 3)
 					return -EINVAL;
-				l->total += json_object_get_uint64(json_object_array_get_idx(c, 0));
+				uint64_t hits = json_object_get_uint64(json_object_array_get_idx(c, 0));
+
+				if (hits > l->total)
+					l->total = hits;
 				l->denied += json_object_get_uint64(json_object_array_get_idx(c, 1));
 			}
 		}

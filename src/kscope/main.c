@@ -34,7 +34,7 @@ static const char overview[] =
 	"See kscope(8) and each tool's man page.\n";
 
 enum { OPT_NAPI = 256, OPT_DEV, OPT_FORCE, OPT_CORES, OPT_SMT_PAIRS, OPT_WHAT_IF,
-	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT, OPT_IO };
+	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT, OPT_IO, OPT_TRIGGER };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "The record (created 0600, never over a file but with --force)", 0 },
@@ -43,6 +43,9 @@ static const struct argp_option record_options[] = {
 	{ "interval", 'i', "SEC", 0, "Every view's refresh (default 1)", 0 },
 	{ "ring", OPT_RING, "SEC", 0, "A flight recorder: keep only the last SEC (10m, 30s) "
 	  "of refreshes, written at SIGUSR1 and at the end", 0 },
+	{ "trigger", OPT_TRIGGER, "deny|forced-idle=PCT", 0, "Also write the record when an IO "
+	  "is refused (io view), or a core's forced idle (cores view; what-if: its conflict) "
+	  "passes PCT% of a refresh; at most once a --ring span (a minute without)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages", 0 },
 	{ NULL, 0, NULL, 0, "Views (none given: every one this build has):", 1 },
 	{ "napi", OPT_NAPI, NULL, 0, "NAPI polling (napitop)", 1 },
@@ -102,6 +105,21 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	case OPT_IO:
 		cliout_push(state, &o->io_rules, &o->nr_io_rules, arg);
 		return 0;
+	case OPT_TRIGGER: {
+		char *end;
+
+		if (!strcmp(arg, "deny")) {
+			o->trigger_deny = true;
+			return 0;
+		}
+		if (strncmp(arg, "forced-idle=", 12))
+			argp_error(state, "bad trigger '%s' (deny, forced-idle=PCT)", arg);
+		o->trigger_forced = strtod(arg + 12, &end) / 100;
+		if (end == arg + 12 || (*end && strcmp(end, "%")) || !(o->trigger_forced > 0) ||
+		    o->trigger_forced > 1)
+			argp_error(state, "bad trigger '%s': forced-idle=PCT, PCT in 0-100", arg);
+		return 0;
+	}
 	case ARGP_KEY_ARG:
 		argp_error(state, "'%s': a command goes after --", arg);
 		return 0;
@@ -117,6 +135,11 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 		if ((o->smt_pairs || o->what_if || o->schedstats) && !o->cores)
 			argp_error(state, "--smt-pairs, --what-if and --schedstats are the cores "
 				   "view's: add --cores");
+		if (o->trigger_deny && !o->nr_io_rules)
+			argp_error(state, "--trigger deny watches the io view: add --io RULE");
+		if (o->trigger_forced > 0 && !o->cores)
+			argp_error(state, "--trigger forced-idle watches the cores view: add --cores");
+		o->trigger_hold_ns = o->ring_ns ?: 60000000000ULL;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;

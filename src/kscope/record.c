@@ -69,6 +69,8 @@ struct session {
 	pid_t child;
 	int child_status;
 	bool written;			/* -o's file holds a record */
+	uint64_t denied;		/* --trigger deny: the IOs refused so far */
+	uint64_t trigger_quiet_ns;	/* no trigger writes before */
 };
 
 static void *napi_start(struct session *s, FILE *rec, char *err, size_t errlen)
@@ -126,8 +128,13 @@ static int start_view(struct session *s, struct view *v)
 	if (!v->rec)
 		return -errno;
 	v->part = v->start(s, v->rec, err, sizeof(err));
-	if (!v->part)
+	if (!v->part) {
+		/* no part of it in the record, whatever it began to write */
 		fprintf(stderr, "kscope: %s left out: %s\n", v->name, err);
+		fclose(v->rec);
+		v->rec = NULL;
+		return 0;
+	}
 	v->header_len = ftell(v->rec);
 	return 0;
 }
@@ -187,14 +194,58 @@ static void refresh_all(struct session *s)
 	}
 }
 
-static int on_refresh(void *ctx, int fd, uint32_t events)
+static int write_record(struct session *s);
+
+/* --trigger: what fired at this refresh, in @why; false when nothing did */
+static bool incident(struct session *s, char *why, size_t len)
 {
-	(void)fd, (void)events;
-	refresh_all(ctx);
-	return 0;
+	const struct record_opts *o = s->o;
+
+	for (size_t i = 0; i < s->nr_views; i++) {
+		const struct view *v = &s->views[i];
+		unsigned int core = 0;
+		bool measured = false;
+		uint64_t denied;
+		double share;
+
+		if (!v->part)
+			continue;
+		if (v->start == io_start && o->trigger_deny &&
+		    (denied = iofilter_part_denied(v->part)) > s->denied) {
+			snprintf(why, len, "%llu IO%s refused",
+				 (unsigned long long)(denied - s->denied), denied - s->denied > 1 ? "s" : "");
+			s->denied = denied;
+			return true;
+		}
+		if (v->start == cores_start && o->trigger_forced > 0 &&
+		    (share = coretop_part_forced(v->part, &core, &measured)) >= o->trigger_forced) {
+			snprintf(why, len, "core %u %s %.0f%% of the last %.3g s", core,
+				 measured ? "forced idle" : "in conflict", share * 100,
+				 o->interval_ns / 1e9);
+			return true;
+		}
+	}
+	return false;
 }
 
-static int write_record(struct session *s);
+static int on_refresh(void *ctx, int fd, uint32_t events)
+{
+	struct session *s = ctx;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	char why[128];
+
+	(void)fd, (void)events;
+	refresh_all(s);
+	/* an incident writes the record as it stands; more within the hold-off
+	 * (the ring's span) are in the next write */
+	if (incident(s, why, sizeof(why)) && now >= s->trigger_quiet_ns) {
+		s->trigger_quiet_ns = now + s->o->trigger_hold_ns;
+		if (!write_record(s))
+			fprintf(stderr, "kscope: trigger: %s: the record so far written to %s\n",
+				why, s->o->output);
+	}
+	return 0;
+}
 
 /* SIGUSR1: the record as it stands (with --ring, the last minutes), and
  * the session goes on; the others end it */

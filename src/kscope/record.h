@@ -27,6 +27,10 @@ struct record_opts {
 	bool what_if, schedstats;	/* --what-if, --schedstats: its mode */
 	const char **io_rules;		/* --io RULE: iofilter's view, its rules */
 	size_t nr_io_rules;
+	bool trigger_deny;		/* --trigger deny: write at a refused IO */
+	double trigger_forced;		/* --trigger forced-idle=PCT: at a core's
+					 * share over it (0: none) */
+	uint64_t trigger_hold_ns;	/* a trigger writes at most once in it */
 	char *const *cmd;		/* -- COMMAND...: the session lasts as long */
 };
 

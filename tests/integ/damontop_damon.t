@@ -136,15 +136,20 @@ if command -v tmux >/dev/null; then
 	CLEANUP="tmux -L $sock kill-server 2>/dev/null"
 	tmux -L $sock new-session -d -s t -x 150 -y 40 \
 		"TERM=xterm-256color $dt --no-color --attach-kdamond $kd; echo EXITED \$?; sleep 30"
+	# until its regions and its CPU share show: the share is measured
+	# over 250 ms at least, at an aggregation's end, so an aggregation
+	# ending sooner after the start leaves "kdamond -" until the next
+	# (5 s later for this machine's kdamond)
 	for i in $(seq $((wait_s * 2))); do
 		sleep 0.5
 		tmux -L $sock capture-pane -p -t t >"$TMP/s1"
-		grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} ' "$TMP/s1" && break
+		grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} ' "$TMP/s1" &&
+			grep -qE "kdamond [0-9.]+%" "$TMP/s1" && break
 	done
 	grep -q "source damon $ops, kdamond $kd pid" "$TMP/s1" &&
 		grep -qE "cost [0-9.]+%  kdamond [0-9.]+%" "$TMP/s1" &&
 		grep -qE '^ +[0-9a-f]{6,} +[0-9a-f]{6,} +[0-9.]+ [KMG]?i?B +[0-9]+% ' "$TMP/s1"
-	ok $? "live view: the header names the watched kdamond and its CPU, the table has its regions"
+	ok $? "live view: the header names the watched kdamond and its CPU, the table has its regions: $(sed -n 2p "$TMP/s1" | tr -s ' ')"
 	if [ "$ops" = paddr ]; then
 		grep -c 'System RAM' "$TMP/s1" | grep -qv '^0$' && grep -qE 'System RAM +memcg [0-9]+% /' "$TMP/s1"
 		ok $? "physical memory: rows labelled System RAM, hottest regions with their memory cgroup"

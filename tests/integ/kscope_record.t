@@ -14,7 +14,7 @@
 need_bpf
 napi_need gro
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 45
+plan 51
 
 KS=$BIN/kscope
 PIDS=
@@ -266,32 +266,94 @@ rc=$?
 	grep -q '"rule":1,"action":"audit".*"denied":false' "$TMP/io.json"
 ok $? "iofilter --replay of its part: the refused write and the audited one ($(wc -l <"$TMP/io.json") verdicts)"
 # the lanes: each rule's verdicts as marks at the writes' times, the
-# totals as the part's own counts (its last line)
-"$KS" report "$TMP/io.kscope" --tool iofilter | tail -1 >"$TMP/io.counts"
+# totals as iofilter said them at the session's end ("N IOs matched, M
+# denied")
 "$KS" report "$TMP/io.kscope" --format json >"$TMP/io.lanes" 2>&1
 perl -MJSON::PP -e '
-	my ($lanes, $counts, $deny, $audit) = @ARGV;
+	my ($lanes, $said, $deny, $audit) = @ARGV;
 	local $/;
 	open my $f, "<", $lanes or die; my $j = decode_json(<$f>);
-	open my $g, "<", $counts or die; my $c = decode_json(<$g>)->{counts};
+	my ($hits, $denied) = $said =~ /(\d+) IOs matched, (\d+) denied/ or exit 1;
 	my @l = grep { $_->{tool} eq "iofilter" } @{$j->{lanes}};
-	my $tiers = @$c / 2;
-	my ($bad, @say) = (@l != 2);
+	my ($bad, $h, $d, @say) = (@l != 2, 0, 0);
 	for my $r (0 .. $#l) {
-		my ($hits, $denied) = (0, 0);
-		for my $t (0 .. $tiers - 1) { $hits += $c->[$r * $tiers + $t][0]; $denied += $c->[$r * $tiers + $t][1] }
 		my $at = (($r ? $audit : $deny) - $j->{start_ns}) / 1e9;
 		my @m = grep { $_->[0] >= $at && $_->[0] < $at + 0.5 } @{$l[$r]{marks}};
-		my $want_denied = $r ? 0 : 1;
-		$bad++ unless @m && $m[0][1] == $want_denied && $l[$r]{total} == $hits &&
-			$l[$r]{denied} == $denied && $hits >= 1;
-		push @say, sprintf("%s: %s at %+.0f ms of the write, total %d IOs (%d denied; the part: %d, %d)",
-			$l[$r]{name}, @m ? ($m[0][1] ? "refused" : "allowed") : "no mark",
-			@m ? ($m[0][0] - $at) * 1e3 : 0, $l[$r]{total}, $l[$r]{denied}, $hits, $denied);
+		$bad++ unless @m && $m[0][1] == ($r ? 0 : 1) && $l[$r]{total} >= 1;
+		$h += $l[$r]{total};
+		$d += $l[$r]{denied};
+		push @say, sprintf("%s: %s at %+.0f ms of the write, %d IOs, %d denied", $l[$r]{name},
+			@m ? ($m[0][1] ? "refused" : "allowed") : "no mark",
+			@m ? ($m[0][0] - $at) * 1e3 : 0, $l[$r]{total}, $l[$r]{denied});
 	}
-	print join("; ", @say), "\n";
-	exit($bad > 0)' "$TMP/io.lanes" "$TMP/io.counts" "$deny_ns" "$audit_ns" >"$TMP/io.marks" 2>&1
+	$bad++ unless $h == $hits && $d == $denied;
+	printf "%s; in all %d IOs, %d denied (iofilter said %d, %d)\n", join("; ", @say), $h, $d, $hits, $denied;
+	exit($bad > 0)' "$TMP/io.lanes" "$(grep 'IOs matched' "$TMP/io.err")" "$deny_ns" "$audit_ns" \
+	>"$TMP/io.marks" 2>&1
 ok $? "the io lanes: $(cat "$TMP/io.marks")"
+
+# --- --trigger: the flight recorder writes at an incident --------------------------
+# trigger_start FILE ERR SECONDS ARGS...: kscope record -o FILE ARGS... in
+# vb's namespace ($kpid), SECONDS of it; $early: 0 if FILE was there by then
+trigger_start() {
+	local out=$1 err=$2 secs=$3
+	shift 3
+	ip netns exec "$NB" "$KS" record -o "$out" "$@" >/dev/null 2>"$err" &
+	kpid=$!
+	wait_for "$err" recording 100
+	sleep "$secs"
+	[ -e "$out" ]
+	early=$?
+}
+# trigger_end ERR: once the trigger said so, the session ended (SIGINT), $?
+trigger_end() {
+	wait_for "$1" trigger 30
+	kill -INT $kpid
+	wait $kpid
+}
+# a refused IO: nothing written before it; at it, the last 2 s
+trigger_start "$TMP/trig.kscope" "$TMP/trig.err" 3 --ring 2 -i 0.2 --napi --dev vb \
+	--io "dev=$LOOP_DEV sectors=0-33" --trigger deny
+deny_ns=$(mono)
+{ "$BLKWRITE" pwrite "$LOOP_DEV" 8 1; } >/dev/null 2>&1
+wait_for "$TMP/trig.err" trigger 30
+cp "$TMP/trig.kscope" "$TMP/trig1.kscope" 2>/dev/null
+trigger_end "$TMP/trig.err"
+rc=$?
+[ $rc = 0 ] && [ $early = 1 ] &&
+	grep -q "^kscope: trigger: 1 IO refused: the record so far written to $TMP/trig.kscope\$" "$TMP/trig.err"
+ok $? "--trigger deny: no file before the incident, written at it (exit $rc): $(grep trigger "$TMP/trig.err")"
+"$KS" report "$TMP/trig1.kscope" --format json >"$TMP/trig.lanes" 2>&1
+perl -MJSON::PP -e '
+	my ($deny) = @ARGV; local $/; my $j = decode_json(<STDIN>);
+	my ($io) = grep { $_->{tool} eq "iofilter" } @{$j->{lanes}};
+	my ($napi) = grep { $_->{tool} eq "napitop" } @{$j->{lanes}};
+	my @m = grep { $_->[1] } @{$io->{marks}};
+	my $at = ($deny - $j->{start_ns}) / 1e9;
+	my $span = $napi && @{$napi->{points}} ? $napi->{points}[-1][1] - $napi->{points}[0][0] : -1;
+	printf "the refused write marked at %+.0f ms of it; %s points over %.2f s\n",
+		@m ? ($m[0][0] - $at) * 1e3 : 0, $napi ? scalar @{$napi->{points}} : 0, $span;
+	exit !(@m == 1 && abs($m[0][0] - $at) < 0.3 && $span > 1 && $span <= 2.2)' \
+	"$deny_ns" <"$TMP/trig.lanes" >"$TMP/trig.out" 2>&1
+ok $? "the record the trigger wrote: $(cat "$TMP/trig.out")"
+# a core's conflict (what-if: the forced idle core scheduling would have
+# caused) over 50% of a refresh: when the burners start
+trigger_start "$TMP/fi.kscope" "$TMP/fi.err" 1 -i 0.2 --cores --smt-pairs 0-1 \
+	--trigger forced-idle=50
+t0=$(mono)
+"$TOOLS/cpuburn" --cpu 0 3 & PIDS="$!"
+"$TOOLS/cpuburn" --cpu 1 3 & PIDS="$PIDS $!"
+wait_for "$TMP/fi.err" trigger 30
+t1=$(mono)
+trigger_end "$TMP/fi.err"
+rc=$?
+wait $PIDS 2>/dev/null
+PIDS=
+[ $rc = 0 ] && [ $early = 1 ] &&
+	grep -qE '^kscope: trigger: core 0 in conflict ([5-9][0-9]|100)% of the last 0.2 s: the record so far written' "$TMP/fi.err" &&
+	[ $((t1 - t0)) -lt 2000000000 ]
+ok $? "--trigger forced-idle=50: written $(( (t1 - t0) / 1000000 )) ms after the burners started (exit $rc): $(grep trigger "$TMP/fi.err")"
+nothing_left "after the triggers" "$PROGS"
 
 # --- -- COMMAND: the session lasts as long as the command ------------------------
 ip netns exec "$NB" "$KS" record -o "$TMP/cmd.kscope" --napi -- sleep 1.5 \
@@ -394,6 +456,8 @@ one_line_error "a command that does not exist" "cannot run nosuchcmd" "$KS" reco
 [ ! -e "$TMP/x.kscope" ]
 ok $? "... and no file left for it"
 one_line_error "over an existing file" "File exists" "$KS" record -o "$rec" -d 1
+one_line_error "--trigger deny without the io view" "add --io RULE" "$KS" record -o "$TMP/t.kscope" --napi --trigger deny
+one_line_error "a bad trigger" "forced-idle=PCT, PCT in 0-100" "$KS" record -o "$TMP/t.kscope" --trigger forced-idle=150
 size=$(stat -c %s "$rec")
 head -c $((size - 20)) "$rec" >"$TMP/trunc.kscope"
 one_line_error "a truncated record" "cannot replay .*: truncated" "$BIN/napitop" --replay "$TMP/trunc.kscope" --json
