@@ -2,8 +2,11 @@
 # A real program's heatmap at defaults, as the README tells a user to make
 # it: a Python program builds a 1.5 M-entry dict, looks up a hot subset of
 # it for 3 s, then sorts 2 M floats; `damontop record -c` and `damontop
-# report heatmap` with no option.  The picture must show the memory: most
-# cells monitored (not NaN, the big unmapped gaps left out), the heat in
+# report heatmap` with no option.  The picture must show the memory: nine
+# address rows in ten monitored at some time (the big unmapped gaps left
+# out: the grey page of issue 15 had 99% of its rows never monitored; a
+# mapping made after the last region update is never monitored, rightly
+# grey), the heat in
 # the program's anonymous memory and heap (its /proc/PID/maps, written by
 # the program itself after it built the table and again after the sort: the
 # sort's arenas are mapped late, and on a busy machine the sort is much of
@@ -44,9 +47,13 @@ ok $? "record -c 'python3 table.py' at defaults: $(tail -1 "$TMP/rec.err" | cut 
 	[ "$(head -c 8 "$TMP/py.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
 ok $? "report heatmap with no option: a TSV and a PNG $(head -1 "$TMP/rep.err")"
 
-# cells: the covered share; the heat (Hz x cells) that lies in the maps'
-# anonymous memory and heap, of all the picture shows
-read -r cells nan share <<<"$(perl -e '
+# cells and the rows never monitored; the heat (Hz x cells) that lies in
+# the maps' anonymous memory and heap, of all the picture shows.  Not the
+# share of grey cells: memory mapped during the run is grey until DAMON's
+# next region update (a second) finds it, so that share follows how the
+# program's memory grows against the run's length (18-35% here, 62% once
+# in CI with the same program), not the axis
+read -r cells nan rows never share <<<"$(perl -e '
 	my ($tsv, $maps) = @ARGV;
 	my @m;
 	open(my $f, "<", $maps) or die "$maps: $!";
@@ -55,19 +62,22 @@ read -r cells nan share <<<"$(perl -e '
 		push @m, [hex($lo), hex($hi)] if $perm =~ /^rw/ && ($name eq "" || $name eq "[heap]");
 	}
 	open(my $t, "<", $tsv) or die "$tsv: $!";
-	my ($n, $nan, $all, $in) = (0, 0, 0, 0);
+	my ($n, $nan, $all, $in, %rows, %seen) = (0, 0, 0, 0);
 	while (<$t>) {
 		next if /^#/;
 		my (undef, $a, $h) = split /\t/;
 		chomp $h;
 		$n++;
+		$rows{$a} = 1;
 		if ($h eq "NaN") { $nan++; next }
+		$seen{$a} = 1;
 		$all += $h;
 		$in += $h if grep { $a >= $_->[0] && $a < $_->[1] } @m;
 	}
-	printf "%d %d %.3f\n", $n, $nan, $all ? $in / $all : 0;' "$TMP/py.tsv" "$TMP/maps")"
-[ "${cells:-0}" -gt 0 ] && [ $((nan * 2)) -lt "$cells" ]
-ok $? "most cells are monitored: $((cells - nan)) of $cells (NaN $nan)"
+	printf "%d %d %d %d %.3f\n", $n, $nan, scalar(keys %rows),
+		scalar(grep { !$seen{$_} } keys %rows), $all ? $in / $all : 0;' "$TMP/py.tsv" "$TMP/maps")"
+[ "${rows:-0}" -gt 0 ] && [ $((${never:-1} * 10)) -le "$rows" ]
+ok $? "the address rows are monitored at some time: ${never:-?} of ${rows:-?} never ($((cells - nan)) of $cells cells monitored)"
 perl -e 'exit !($ARGV[0] >= 0.8)' "${share:-0}"
 ok $? "the heat lies in the program's heap and anonymous memory: $share of it"
 nothing_left "after record and report" "$DAMONTOP_PROGS"

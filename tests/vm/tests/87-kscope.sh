@@ -4,7 +4,11 @@
 # Where the kernel schedules by cookie (kscope-6.1-full) the burners get
 # cookies of their own and the cores view measures, --schedstats on for
 # the session and off again after; elsewhere it estimates (what-if).
-# Then each tool's --replay opens its part, and nothing is left.
+# Then each tool's --replay opens its part, and nothing is left.  Last,
+# the io view on this kernel's strongest tier: a deny rule on a loop
+# device's first 34 sectors for a session lasting one write into them;
+# the bytes stay, iofilter's replay of the part and kscope report's lanes
+# have the refusal.
 # kscope-timeout: 150
 . /kscope/lib.sh
 
@@ -68,4 +72,32 @@ if expects sched_core; then
 	ok $? "--cores --what-if: coretop's part estimates ($(grep -o '"mode":"[a-z-]*"' w.json | head -1), exit $rc)"
 	[ $rc = 0 ] || diag "$(cat w.err)"
 fi
+
+# --- the io view ---------------------------------------------------------------
+[ -e /dev/loop-control ] || insmod /kscope/modules/loop.ko 2>/dev/null
+dd if=/dev/zero of=/tmp/io.img bs=1M count=8 2>/dev/null
+dev=$(losetup -f) && losetup "$dev" /tmp/io.img || dev=
+if [ -z "$dev" ]; then
+	refused loop "kscope record --io on a loop device" "no loop device in this guest"
+	exit 0
+fi
+prot_sum() {
+	blockdev --flushbufs "$dev"
+	dd if="$dev" bs=512 count=34 2>/dev/null | md5sum | cut -d' ' -f1
+}
+before=$(prot_sum)
+kscope record -o io.kscope -i 0.5 --io "dev=$dev sectors=0-33" -- \
+	blkwrite pwrite "$dev" 8 1 0x5a >io.out 2>io.err
+rc=$?
+after=$(prot_sum)
+tier=$(sed -n "s/^iofilter: rule 1 .*: deny at \([a-z, ]*\).*/\1/p" io.err | cut -d' ' -f1)
+[ $rc = 0 ] && [ "$before" = "$after" ] && grep -q '^kscope: recording io to io.kscope$' io.err
+ok $? "kscope record --io 'dev=$dev sectors=0-33' -- blkwrite into them: the bytes stay (tier ${tier:-?}; exit $rc)"
+[ $rc = 0 ] || diag "$(cat io.err)"
+iofilter --replay io.kscope --json >io.json 2>&1
+kscope report io.kscope --format json >io.lanes 2>&1
+grep -q '"denied":true' io.json && grep -q '"tool":"iofilter".*"denied":[1-9].*"marks":\[\[[0-9.]*,1,' io.lanes
+ok $? "its part: iofilter's replay has the refusal, kscope report's lane marks it ($(grep -o '"denied":[0-9]*' io.lanes | head -1))"
+losetup -d "$dev"
+nothing_left "after the io view" 'iof_[a-z_]*'
 exit 0
