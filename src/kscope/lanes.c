@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "grow.h"
 #include "jsonfields.h"
 #include "lanes.h"
 
@@ -62,15 +63,11 @@ static int lane_feed(struct part *p, const char *name, const char *what, int per
 	if (!l)
 		return p->ls->nr == LANES_MAX ? 0 : -ENOMEM;
 	if (l->last_ns && now > l->last_ns && count >= l->last) {
-		if (l->nr == l->alloc) {
-			size_t n = l->alloc ? 2 * l->alloc : 64;
-			struct lane_point *pts = realloc(l->pts, n * sizeof(*pts));
+		struct lane_point *pts = grow(l->pts, &l->alloc, l->nr + 1, sizeof(*pts), 64);
 
-			if (!pts)
-				return -ENOMEM;
-			l->pts = pts;
-			l->alloc = n;
-		}
+		if (!pts)
+			return -ENOMEM;
+		l->pts = pts;
 		dt = now - l->last_ns;
 		l->pts[l->nr++] = (struct lane_point){
 			.from_ns = l->last_ns,
@@ -256,6 +253,7 @@ static int iofilter_refresh(struct json_object *o, void *ctx)
 	struct json_object *counts = json_get_array(o, "counts"), *denied;
 	const char *op = json_get_string(o, "op"), *comm = json_get_string(o, "comm");
 	struct part *p = ctx;
+	struct lane_mark *m;
 	struct lane *l;
 	uint64_t ts, rule;
 	size_t nr = 0;
@@ -296,15 +294,10 @@ static int iofilter_refresh(struct json_object *o, void *ctx)
 		return -EINVAL;
 	if (!json_get_u64(o, "rule", &rule) || !(l = rule_lane(p, rule)))
 		return 0;	/* no rule's (-1) */
-	if (l->nr_marks == l->alloc_marks) {
-		size_t n = l->alloc_marks ? 2 * l->alloc_marks : 64;
-		struct lane_mark *m = realloc(l->marks, n * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		l->marks = m;
-		l->alloc_marks = n;
-	}
+	m = grow(l->marks, &l->alloc_marks, l->nr_marks + 1, sizeof(*m), 64);
+	if (!m)
+		return -ENOMEM;
+	l->marks = m;
 	l->marks[l->nr_marks] = (struct lane_mark){ .time_ns = ts,
 						    .denied = json_object_get_boolean(denied) };
 	snprintf(l->marks[l->nr_marks++].what, sizeof(l->marks[0].what), "%s by %s", op, comm);

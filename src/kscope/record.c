@@ -50,6 +50,9 @@ struct view {
 	void *(*start)(struct session *s, FILE *rec, char *err, size_t errlen);
 	int (*refresh)(void *part);
 	void (*stop)(void *part);
+	/* --trigger: whether its part saw an incident at this refresh (said
+	 * in @why); NULL: the view has no trigger */
+	bool (*incident)(struct session *s, void *part, char *why, size_t len);
 	FILE *rec;			/* its session file; with --ring only its
 					 * header, the refreshes in @ring */
 	void *part;			/* NULL: left out, or failed */
@@ -103,6 +106,23 @@ static void cores_stop(void *part)
 	coretop_part_stop(part);
 }
 
+/* --trigger forced-idle=PCT */
+static bool cores_incident(struct session *s, void *part, char *why, size_t len)
+{
+	unsigned int core = 0;
+	bool measured = false;
+	double share;
+
+	if (!(s->o->trigger_forced > 0))
+		return false;
+	share = coretop_part_forced(part, &core, &measured);
+	if (!(share >= s->o->trigger_forced))
+		return false;
+	snprintf(why, len, "core %u %s %.0f%% of the last %.3g s", core,
+		 measured ? "forced idle" : "in conflict", share * 100, s->o->interval_ns / 1e9);
+	return true;
+}
+
 static void *io_start(struct session *s, FILE *rec, char *err, size_t errlen)
 {
 	return iofilter_part_start(&s->io, s->loop, rec, err, errlen);
@@ -116,6 +136,18 @@ static int io_refresh(void *part)
 static void io_stop(void *part)
 {
 	iofilter_part_stop(part);
+}
+
+/* --trigger deny: IOs refused since the last refresh */
+static bool io_incident(struct session *s, void *part, char *why, size_t len)
+{
+	uint64_t denied = iofilter_part_denied(part), n = denied - s->denied;
+
+	if (!s->o->trigger_deny || denied <= s->denied)
+		return false;
+	snprintf(why, len, "%llu IO%s refused", (unsigned long long)n, n > 1 ? "s" : "");
+	s->denied = denied;
+	return true;
 }
 
 /* @v started, or left out with its reason: 0, or -errno (no temporary
@@ -199,31 +231,11 @@ static int write_record(struct session *s);
 /* --trigger: what fired at this refresh, in @why; false when nothing did */
 static bool incident(struct session *s, char *why, size_t len)
 {
-	const struct record_opts *o = s->o;
-
 	for (size_t i = 0; i < s->nr_views; i++) {
 		const struct view *v = &s->views[i];
-		unsigned int core = 0;
-		bool measured = false;
-		uint64_t denied;
-		double share;
 
-		if (!v->part)
-			continue;
-		if (v->start == io_start && o->trigger_deny &&
-		    (denied = iofilter_part_denied(v->part)) > s->denied) {
-			snprintf(why, len, "%llu IO%s refused",
-				 (unsigned long long)(denied - s->denied), denied - s->denied > 1 ? "s" : "");
-			s->denied = denied;
+		if (v->part && v->incident && v->incident(s, v->part, why, len))
 			return true;
-		}
-		if (v->start == cores_start && o->trigger_forced > 0 &&
-		    (share = coretop_part_forced(v->part, &core, &measured)) >= o->trigger_forced) {
-			snprintf(why, len, "core %u %s %.0f%% of the last %.3g s", core,
-				 measured ? "forced idle" : "in conflict", share * 100,
-				 o->interval_ns / 1e9);
-			return true;
-		}
 	}
 	return false;
 }
@@ -452,10 +464,12 @@ int kscope_record(const struct record_opts *o)
 			.start = napi_start, .refresh = napi_refresh, .stop = napi_stop };
 	if (o->cores)
 		s.views[s.nr_views++] = (struct view){ .name = "cores", .tool = "coretop",
-			.start = cores_start, .refresh = cores_refresh, .stop = cores_stop };
+			.start = cores_start, .refresh = cores_refresh, .stop = cores_stop,
+			.incident = cores_incident };
 	if (o->nr_io_rules)
 		s.views[s.nr_views++] = (struct view){ .name = "io", .tool = "iofilter",
-			.start = io_start, .refresh = io_refresh, .stop = io_stop };
+			.start = io_start, .refresh = io_refresh, .stop = io_stop,
+			.incident = io_incident };
 	for (size_t i = 0; i < s.nr_views; i++) {
 		if (start_view(&s, &s.views[i])) {
 			tool_error("cannot make a temporary file: %s", strerror(errno));

@@ -27,6 +27,7 @@
 
 #include "damo.h"
 #include "errmsg.h"
+#include "grow.h"
 #include "outfile.h"
 #include "record.h"
 #include "recording.h"
@@ -691,28 +692,6 @@ static int record_load_header(struct record_reader *r, struct record_header *h)
 	return err;
 }
 
-/*
- * Room for @need items of @size in @arr, growing by doubling so that
- * loading N items costs O(N) copies in all.  Returns the (possibly moved)
- * array, or NULL with @arr still valid when memory runs out.
- */
-static void *record_grow(void *arr, size_t *cap, size_t need, size_t size,
-			 size_t first)
-{
-	size_t ncap = *cap ? *cap : first;
-
-	if (need <= *cap)
-		return arr;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / size)
-		return NULL;
-	arr = realloc(arr, ncap * size);
-	if (arr)
-		*cap = ncap;
-	return arr;
-}
-
 struct record_load_state {
 	size_t snaps_cap;
 	size_t store_cap;
@@ -736,7 +715,7 @@ static int record_load_snapshot(struct record_reader *r, struct recording *rec,
 	p = record_take(r, SNAP_FIXED);
 	if (!p)
 		return record_take_err(r);
-	s = record_grow(rec->snaps, &st->snaps_cap, rec->nr_snaps + 1,
+	s = grow(rec->snaps, &st->snaps_cap, rec->nr_snaps + 1,
 			sizeof(*s), 64);
 	if (!s)
 		return record_fail(r, -ENOMEM, "out of memory");
@@ -769,7 +748,7 @@ static int record_load_snapshot(struct record_reader *r, struct recording *rec,
 		avail = (r->len - r->pos) / REGION_SIZE;
 		if (k > avail)
 			k = avail;
-		reg = record_grow(rec->region_store, &st->store_cap,
+		reg = grow(rec->region_store, &st->store_cap,
 				  st->store_len + got + k, sizeof(*reg), 4096);
 		if (!reg)
 			return record_fail(r, -ENOMEM, "out of memory");
@@ -823,7 +802,7 @@ static int record_load_mappings(struct record_reader *r, struct recording *rec,
 		p = record_take(r, MAPPING_FIXED);
 		if (!p)
 			return record_take_err(r);
-		m = record_grow(rec->maps, &st->maps_cap, i + 1, sizeof(*m), 64);
+		m = grow(rec->maps, &st->maps_cap, i + 1, sizeof(*m), 64);
 		if (!m)
 			return record_fail(r, -ENOMEM, "out of memory");
 		rec->maps = m;
@@ -866,7 +845,7 @@ static int record_load_note(struct record_reader *r, struct recording *rec,
 	p = record_take(r, NOTE_FIXED);
 	if (!p)
 		return record_take_err(r);
-	n = record_grow(rec->notes, &st->notes_cap, rec->nr_notes + 1, sizeof(*n), 8);
+	n = grow(rec->notes, &st->notes_cap, rec->nr_notes + 1, sizeof(*n), 8);
 	if (!n)
 		return record_fail(r, -ENOMEM, "out of memory");
 	rec->notes = n;
