@@ -120,7 +120,7 @@ TOOL_LIBS_SAN := $(TOOLS:%=$(BUILD)/san/lib%.a)
 
 # kscope, the session of several tools at once: its own sources, the parts'
 # archives (each tool's, main.c aside), then libkscope
-KSCOPE_PARTS := napitop coretop iofilter
+KSCOPE_PARTS := damontop napitop coretop iofilter
 KSCOPE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/kscope/*.c))
 # the HTML report's page, a C string in the program
 $(BUILD)/gen/report_html.h: src/kscope/report.html

@@ -238,7 +238,7 @@ static int load(void *ctx, const char *path, char *err, size_t errlen)
 	struct live *l = ctx;
 	int ret = ct_session_load(path, &l->s, err, errlen);
 
-	snprintf(l->status, sizeof(l->status), "replay of %s (%s, groups by %s)", path,
+	snprintf(l->status, sizeof(l->status), "replay of %s (%s, groups by %s)", l->o->out.replay,
 		 l->s.measured ? "measured" : "what-if", ct_session_group_by_name(l->s.by));
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include "cgroupfs.h"
 #include "cli.h"
 #include "clock.h"
+#include "errmsg.h"
 #include "evloop.h"
 #include "kdamond.h"
 #include "live.h"
@@ -25,6 +26,7 @@
 #include "phys.h"
 #include "probe.h"
 #include "record.h"
+#include "record_ring.h"
 #include "target.h"
 #include "units.h"
 #include "view.h"
@@ -43,7 +45,10 @@ struct live {
 	char doing[300];		/* "monitoring pid 12 (x)": a failure's line */
 	struct damon_model model;
 	struct recording replayed;	/* --replay: the file */
-	struct record_writer *rec;
+	struct record_writer *rec;	/* what is recorded goes here, or */
+	struct record_ring *ring;	/* a host's --ring: only the last of it */
+	bool part;			/* a part of a host's session: no live_session */
+	int part_err;			/* its first failed write */
 	struct view_status vs;
 	uint64_t t0_ns;
 	/* the process's own CPU use over the last refresh, and since the
@@ -103,45 +108,65 @@ static void update_status(struct live *l)
 	read_costs(l);
 }
 
+/* A write of the record failed (-errno @ret): the session ends, or a
+ * host's part fails at its next refresh; true when it did */
+static bool record_failed(struct live *l, int ret)
+{
+	if (!ret)
+		return false;
+	if (l->part)
+		l->part_err = l->part_err ?: ret;
+	else
+		live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
+	return true;
+}
+
+/* What the record keeps: the file, the ring, or nothing without -o */
+static int keep_snapshot(struct live *l, const struct snapshot *s)
+{
+	return l->rec ? record_write_snapshot(l->rec, s) :
+	       l->ring ? record_ring_snapshot(l->ring, s) : 0;
+}
+
+static int keep_mappings(struct live *l, uint64_t time_ns, const struct mapping *maps,
+			 size_t nr)
+{
+	return l->rec ? record_write_mappings(l->rec, time_ns, maps, nr) :
+	       l->ring ? record_ring_mappings(l->ring, time_ns, maps, nr) : 0;
+}
+
+static int keep_note(struct live *l, uint64_t time_ns, const char *text)
+{
+	return l->rec ? record_write_note(l->rec, time_ns, text) :
+	       l->ring ? record_ring_note(l->ring, time_ns, text) : 0;
+}
+
 static void on_snapshot(void *ctx, const struct snapshot *s)
 {
 	struct live *l = ctx;
-	int ret;
 
 	if (model_add_snapshot(&l->model, s))
 		l->vs.drops++;
 	update_status(l);
-	if (l->rec) {
-		ret = record_write_snapshot(l->rec, s);
-		if (ret) {
-			live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
-			return;
-		}
-	}
-	live_update(&l->lv, s->time_ns);
+	if (!record_failed(l, keep_snapshot(l, s)) && !l->part)
+		live_update(&l->lv, s->time_ns);
 }
 
 static void on_mappings(void *ctx, uint64_t time_ns, const struct mapping *maps,
 			size_t nr)
 {
 	struct live *l = ctx;
-	int ret;
 
 	if (model_set_mappings(&l->model, maps, nr))
 		l->vs.drops++;
-	if (l->rec && (ret = record_write_mappings(l->rec, time_ns, maps, nr)))
-		live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
+	record_failed(l, keep_mappings(l, time_ns, maps, nr));
 }
 
 /* The pte source's plan: the header reads it from the stats, the record
  * keeps every change. */
 static void on_plan(void *ctx, uint64_t time_ns, const char *line)
 {
-	struct live *l = ctx;
-	int ret;
-
-	if (l->rec && (ret = record_write_note(l->rec, time_ns, line)))
-		live_fail(&l->lv, "cannot write %s: %s", l->o->out.output, strerror(-ret));
+	record_failed(ctx, keep_note(ctx, time_ns, line));
 }
 
 static int on_target_exit(void *ctx, int fd, uint32_t events)
@@ -192,7 +217,7 @@ static int load(void *ctx, const char *path, char *err, size_t errlen)
 
 	if (ret)
 		return ret;
-	snprintf(l->source, sizeof(l->source), "%s, replay of %s", rec->hdr.source, path);
+	snprintf(l->source, sizeof(l->source), "%s, replay of %s", rec->hdr.source, l->o->out.replay);
 	l->vs.target = rec->hdr.target;
 	l->vs.source = l->source;
 	l->vs.plan = rec->nr_notes ? rec->notes[rec->nr_notes - 1].text : NULL;
@@ -215,9 +240,10 @@ static const struct live_ops ops = {
 	.metrics = metrics, .view_open = open_view, .view = &view_tui_live,
 };
 
-static int open_record(struct live *l)
+/* The record's header, as the source stands now */
+static void record_header_of(struct live *l, struct record_header *h)
 {
-	struct record_header h = {
+	*h = (struct record_header){
 		.pid = l->target.pid ? l->target.pid : -1,
 		.start_mono_ns = clock_ns(CLOCK_MONOTONIC),
 		.sample_ns = l->o->sampler.sample_ns,
@@ -226,34 +252,59 @@ static int open_record(struct live *l)
 		.min_nr_regions = l->o->sampler.min_nr_regions,
 		.max_nr_regions = l->o->sampler.max_nr_regions,
 	};
-	h.start_realtime_ns = clock_ns(CLOCK_REALTIME);
-	snprintf(h.tool, sizeof(h.tool), "damontop");
+	h->start_realtime_ns = clock_ns(CLOCK_REALTIME);
+	snprintf(h->tool, sizeof(h->tool), "damontop");
 	if (l->kdamond) {
 		struct kdamond_status st;
 
 		kdamond_get_status(l->kdamond, &st);
-		snprintf(h.source, sizeof(h.source), "damon-%.9s", st.ops);
-		h.sample_ns = st.attrs.sample_us * 1000;
-		h.aggr_ns = st.attrs.aggr_us * 1000;
-		h.update_ns = st.attrs.update_us * 1000;
-		h.min_nr_regions = st.attrs.min_nr_regions;
-		h.max_nr_regions = st.attrs.max_nr_regions;
+		snprintf(h->source, sizeof(h->source), "damon-%.9s", st.ops);
+		h->sample_ns = st.attrs.sample_us * 1000;
+		h->aggr_ns = st.attrs.aggr_us * 1000;
+		h->update_ns = st.attrs.update_us * 1000;
+		h->min_nr_regions = st.attrs.min_nr_regions;
+		h->max_nr_regions = st.attrs.max_nr_regions;
 	} else {
-		snprintf(h.source, sizeof(h.source), "%s",
+		snprintf(h->source, sizeof(h->source), "%s",
 			 l->o->sampler.scan ? "pte-scan" : "pte");
 	}
-	snprintf(h.target, sizeof(h.target), "%s", l->target.desc);
+	snprintf(h->target, sizeof(h->target), "%s", l->target.desc);
+}
+
+/* The mappings and the plan the source had before the record began: 0 or
+ * -errno */
+static int record_begin(struct live *l, uint64_t start_ns)
+{
+	int ret = 0;
+
+	if (l->model.nr_maps)
+		ret = keep_mappings(l, start_ns, l->model.maps, l->model.nr_maps);
+	if (!ret && l->vs.plan)
+		ret = keep_note(l, start_ns, l->vs.plan);
+	return ret;
+}
+
+static int open_record(struct live *l)
+{
+	struct record_header h;
+	int ret;
+
+	record_header_of(l, &h);
 	l->rec = l->o->damo_format ? record_create_damo(l->o->out.output, l->o->out.force, &h) :
 				     record_create(l->o->out.output, l->o->out.force, &h);
 	if (!l->rec)
 		return tool_error("cannot create %s: %s", l->o->out.output, strerror(errno));
-	/* the mappings and the plan the sampler had before the file existed */
-	if (l->model.nr_maps &&
-	    record_write_mappings(l->rec, h.start_mono_ns, l->model.maps, l->model.nr_maps))
-		return tool_error("cannot write %s: %s", l->o->out.output, strerror(errno));
-	if (l->vs.plan && record_write_note(l->rec, h.start_mono_ns, l->vs.plan))
-		return tool_error("cannot write %s: %s", l->o->out.output, strerror(errno));
+	if ((ret = record_begin(l, h.start_mono_ns)))
+		return tool_error("cannot write %s: %s", l->o->out.output, strerror(-ret));
 	return 0;
+}
+
+/* The cost shown is the running cost: start-up is reported apart. */
+static void costs_from_now(struct live *l)
+{
+	l->cpu_start_ns = l->cpu_prev_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	l->kd_start_ns = l->kd_prev_ns = kdamond_cpu_ns(l);
+	l->wall_start_ns = l->wall_prev_ns = clock_ns(CLOCK_MONOTONIC);
 }
 
 static void summary(struct live *l, int why)
@@ -469,10 +520,7 @@ int damontop_run(const struct damontop_opts *o)
 		tool_error("cannot watch the target: %s", strerror(errno));
 		goto out;
 	}
-	/* the cost shown is the running cost: start-up is reported apart */
-	l.cpu_start_ns = l.cpu_prev_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	l.kd_start_ns = l.kd_prev_ns = kdamond_cpu_ns(&l);
-	l.wall_start_ns = l.wall_prev_ns = clock_ns(CLOCK_MONOTONIC);
+	costs_from_now(&l);
 	rc = live_run(&l.lv);
 	if (rc)
 		goto out;
@@ -494,4 +542,92 @@ out:
 	model_free(&l.model);
 	recording_free(&l.replayed);
 	return rc;
+}
+
+/* --- damontop as a part of a host's session (kscope record) --------------- */
+
+struct damontop_part {
+	struct live l;
+	struct record_header h;		/* the ring's records begin with it */
+};
+
+struct damontop_part *damontop_part_start(const struct damontop_opts *o, struct evloop *loop,
+					  uint64_t ring_ns, char *err, size_t errlen)
+{
+	struct damontop_part *p = calloc(1, sizeof(*p));
+	struct live *l = p ? &p->l : NULL;
+	FILE *tmp = NULL;
+	int ret;
+
+	if (!p || model_init(&p->l.model, 1)) {
+		free(p);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*l = (struct live){ .o = o, .part = true, .target.pidfd = -1, .vs.kdamond_cost = NAN,
+			    .model = l->model };
+	l->lv.loop = loop;	/* the sources watch their files in the host's loop */
+	l->vs.source = l->source;
+	ret = o->pid ? target_attach(&l->target, o->pid, err, errlen) : 0;
+	if (!ret)
+		ret = start_source(l, err, errlen);
+	if (!ret && o->pid && evloop_add_fd(loop, l->target.pidfd, on_target_exit, l)) {
+		ret = -errno;
+		errmsg(err, errlen, "cannot watch pid %d: %s", o->pid, strerror(-ret));
+	}
+	if (!ret) {
+		read_stats(l);
+		l->vs.plan = l->sampler ? l->vs.st.plan_line : NULL;
+		record_header_of(l, &p->h);
+		if (ring_ns) {
+			l->ring = record_ring_new(ring_ns);
+		} else if ((tmp = tmpfile())) {
+			/* read back by record_copy(): a file of its own */
+			l->rec = record_create_fd(dup(fileno(tmp)), &p->h);
+			fclose(tmp);
+		}
+		ret = l->ring || l->rec ? record_begin(l, p->h.start_mono_ns) : -errno;
+		if (ret)
+			errmsg(err, errlen, "cannot keep its record: %s", strerror(-ret));
+	}
+	if (ret) {
+		damontop_part_stop(p);
+		return NULL;
+	}
+	costs_from_now(l);
+	return p;
+}
+
+int damontop_part_refresh(struct damontop_part *p)
+{
+	return p->l.part_err;
+}
+
+uint64_t damontop_part_wss(const struct damontop_part *p)
+{
+	const struct snapshot *s = model_latest(&p->l.model);
+
+	return s ? snapshot_wss(s) : 0;
+}
+
+int damontop_part_write(struct damontop_part *p, int fd)
+{
+	return p->l.ring ? record_ring_write(p->l.ring, fd, &p->h) : record_copy(p->l.rec, fd);
+}
+
+void damontop_part_stop(struct damontop_part *p)
+{
+	if (!p)
+		return;
+	/* the sources first: they are watched by the loop */
+	sampler_stop(p->l.sampler);
+	kdamond_stop(p->l.kdamond);
+	phys_cgroups_free(p->l.vs.memcg);
+	if (p->l.target.pidfd >= 0)
+		evloop_del_fd(p->l.lv.loop, p->l.target.pidfd);
+	target_close(&p->l.target);
+	record_close(p->l.rec);
+	record_ring_free(p->l.ring);
+	model_free(&p->l.model);
+	free(p);
 }

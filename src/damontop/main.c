@@ -435,11 +435,7 @@ static const char *suffix(const char *path)
 int main(int argc, char **argv)
 {
 	struct damontop_opts o = {
-		.sampler = {
-			.sample_ns = 5000000, .aggr_ns = 250000000,
-			.update_ns = 1000000000, .min_nr_regions = 20,
-			.max_nr_regions = 1000, .budget = 0.02, .seed = 0,
-		},
+		.sampler = DAMONTOP_SAMPLER_DEFAULTS,
 		.out.refresh_ns = 500000000,
 		.format = -1,
 		.attach_kdamond = -1,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "export.h"
 #include "heatgrid.h"
@@ -51,17 +52,11 @@ static size_t report_spans(const struct damontop_opts *o, const struct recording
 	return n;
 }
 
-static int report_heatmap(const struct damontop_opts *o, const struct recording *rec)
+int report_heatgrid(const struct damontop_opts *o, const struct recording *rec,
+		    struct heatgrid *g, char (*names)[sizeof(((struct mapping *)0)->name)])
 {
-	struct export_opts eo = {
-		.abs_time = o->abs_time, .abs_addr = o->abs_addr, .force = o->out.force,
-		.title = rec->hdr.target,
-	};
 	uint64_t start = rec->hdr.start_mono_ns, t0, t1;
 	struct heat_span hot, spans[MODEL_MAX_SPANS];
-	char names[MODEL_MAX_SPANS][sizeof(rec->maps->name)] = {};
-	const char *name_ptrs[MODEL_MAX_SPANS];
-	struct heatgrid g;
 	size_t nr_spans;
 	int err;
 
@@ -70,21 +65,40 @@ static int report_heatmap(const struct damontop_opts *o, const struct recording 
 	err = heatgrid_default_range(rec->snaps, rec->nr_snaps, start, &t0, &t1,
 				     &hot.start, &hot.end);
 	if (err)
-		return tool_error("%s has no snapshot to draw", o->input);
+		return -ENODATA;
 	if (o->time_range[1]) {
 		t0 = o->time_range[0];
 		t1 = o->time_range[1];
 	}
 	nr_spans = report_spans(o, rec, hot, spans, names);
-	for (size_t i = 0; i < nr_spans; i++)
-		name_ptrs[i] = names[i];
-	eo.span_names = name_ptrs;
-	err = heatgrid_init(&g, o->resol_time, o->resol_addr, t0, t1, spans, nr_spans);
+	err = heatgrid_init(g, o->resol_time, o->resol_addr, t0, t1, spans, nr_spans);
+	if (err)
+		return err;
+	g->model = o->heat_model;
+	heatgrid_fill(g, rec->snaps, rec->nr_snaps, start);
+	return 0;
+}
+
+static int report_heatmap(const struct damontop_opts *o, const struct recording *rec)
+{
+	struct export_opts eo = {
+		.abs_time = o->abs_time, .abs_addr = o->abs_addr, .force = o->out.force,
+		.title = rec->hdr.target,
+	};
+	char names[MODEL_MAX_SPANS][sizeof(rec->maps->name)] = {};
+	const char *name_ptrs[MODEL_MAX_SPANS];
+	struct heatgrid g;
+	int err;
+
+	err = report_heatgrid(o, rec, &g, names);
+	if (err == -ENODATA)
+		return tool_error("%s has no snapshot to draw", o->input);
 	if (err)
 		return tool_error("cannot make a %ux%u heatmap: %s", o->resol_time,
 				      o->resol_addr, strerror(-err));
-	g.model = o->heat_model;
-	heatgrid_fill(&g, rec->snaps, rec->nr_snaps, start);
+	for (size_t i = 0; i < g.nr_spans; i++)
+		name_ptrs[i] = names[i];
+	eo.span_names = name_ptrs;
 	switch (o->format) {
 	case FORMAT_PNG:
 		err = export_png(&g, o->out.output, &eo);
@@ -205,10 +219,16 @@ int report_run(const struct damontop_opts *o)
 {
 	struct recording rec;
 	FILE *out = stdout;
-	char err[256];
-	int rc;
+	char err[256], part[64];
+	const char *path;
+	int rc, fd;
 
-	if (record_load(o->input, &rec, err, sizeof(err)))
+	/* a kscope record: its damontop part */
+	path = bundle_tool_file(o->input, "damontop", &fd, part, sizeof(part), err, sizeof(err));
+	rc = path ? record_load(path, &rec, err, sizeof(err)) : -EINVAL;
+	if (fd >= 0)
+		close(fd);
+	if (rc)
 		return tool_error("cannot read %s: %s", o->input, err);
 	if (o->report == REPORT_CONVERT) {
 		rc = report_convert(o, &rec);

@@ -235,7 +235,7 @@ static int load(void *ctx, const char *path, char *err, size_t errlen)
 {
 	struct live *l = ctx;
 
-	snprintf(l->tiers_line, sizeof(l->tiers_line), "replay of %s", path);
+	snprintf(l->tiers_line, sizeof(l->tiers_line), "replay of %s", l->o->out.replay);
 	return session_load(path, &l->s, err, errlen);
 }
 

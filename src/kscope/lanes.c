@@ -5,6 +5,7 @@
  * turned into one figure per refresh and lane.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,10 +14,13 @@
 #include "grow.h"
 #include "jsonfields.h"
 #include "lanes.h"
+#include "../lib/record.h"	/* not kscope record's */
+#include "../damontop/cli.h"
+#include "../damontop/model.h"
 
 /* What a lane shows of its counter: a rate, or a share of the time; or
- * marks, events at their times. */
-enum { PER_SECOND, SHARE, MARKS };
+ * marks, events at their times; or a size, at each time; or a heatmap. */
+enum { PER_SECOND, SHARE, MARKS, SIZE, HEAT };
 
 struct part {
 	struct lanes *ls;
@@ -44,12 +48,25 @@ static struct lane *lane_get(struct part *p, const char *name, const char *what,
 	snprintf(l->tool, sizeof(l->tool), "%s", p->tool);
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->what = what;
-	l->unit = per == SHARE ? "%" : per == MARKS ? "IOs" : "/s";
-	l->total_unit = per == SHARE ? "s" : per == MARKS ? "IOs" : what;
+	l->unit = per == SHARE ? "%" : per == MARKS ? "IOs" : per == SIZE ? "MiB" :
+		  per == HEAT ? "Hz" : "/s";
+	l->total_unit = per == SHARE ? "s" : per == MARKS ? "IOs" : per == SIZE ? "MiB at most" :
+			per == HEAT ? "Hz at most" : what;
 	l->scale = per == SHARE ? 1e-9 : 1;
 	/* a lane seen first now began at 0 at the part's previous refresh */
 	l->last_ns = p->prev_ns;
 	return l;
+}
+
+static int lane_point(struct lane *l, uint64_t from_ns, uint64_t to_ns, double value)
+{
+	struct lane_point *pts = grow(l->pts, &l->alloc, l->nr + 1, sizeof(*pts), 64);
+
+	if (!pts)
+		return -ENOMEM;
+	l->pts = pts;
+	l->pts[l->nr++] = (struct lane_point){ from_ns, to_ns, value };
+	return 0;
 }
 
 /* A cumulative counter's value at the refresh @now: the point of the
@@ -58,23 +75,13 @@ static int lane_feed(struct part *p, const char *name, const char *what, int per
 		     uint64_t now, uint64_t count)
 {
 	struct lane *l = lane_get(p, name, what, per);
-	double dt;
 
 	if (!l)
 		return p->ls->nr == LANES_MAX ? 0 : -ENOMEM;
-	if (l->last_ns && now > l->last_ns && count >= l->last) {
-		struct lane_point *pts = grow(l->pts, &l->alloc, l->nr + 1, sizeof(*pts), 64);
-
-		if (!pts)
-			return -ENOMEM;
-		l->pts = pts;
-		dt = now - l->last_ns;
-		l->pts[l->nr++] = (struct lane_point){
-			.from_ns = l->last_ns,
-			.to_ns = now,
-			.value = (count - l->last) * (per == SHARE ? 100 : 1e9) / dt,
-		};
-	}
+	if (l->last_ns && now > l->last_ns && count >= l->last &&
+	    lane_point(l, l->last_ns, now,
+		       (count - l->last) * (per == SHARE ? 100 : 1e9) / (now - l->last_ns)))
+		return -ENOMEM;
 	l->total = count * l->scale;	/* the tool counts from its start */
 	l->last = count;
 	l->last_ns = now;
@@ -305,14 +312,72 @@ static int iofilter_refresh(struct json_object *o, void *ctx)
 	return 0;
 }
 
+/* damontop: its working set at each aggregation, and its heatmap as
+ * `damontop report heatmap` computes it, over the record's time */
+static int damontop_lanes(struct part *p, const char *file, char *err, size_t errlen)
+{
+	struct damontop_opts o = { .resol_addr = LANES_HEAT_ROWS, .draw_range = DRAW_ALL };
+	struct recording rec;
+	struct lane *wss, *heat;
+	uint64_t start, prev;
+	int ret;
+
+	ret = record_load(file, &rec, err, errlen);
+	if (ret)
+		return ret;
+	if (!rec.nr_snaps) {
+		recording_free(&rec);
+		return 0;	/* no aggregation: no lane */
+	}
+	start = rec.hdr.start_mono_ns;
+	if (!start || start > rec.snaps[0].time_ns)
+		start = heatgrid_first_start(rec.snaps, rec.nr_snaps);
+	wss = lane_get(p, rec.hdr.target, "working set", SIZE);
+	heat = lane_get(p, rec.hdr.target, "heat", HEAT);
+	ret = wss && heat ? 0 : -ENOMEM;
+	prev = start;
+	for (size_t i = 0; i < rec.nr_snaps && !ret; prev = rec.snaps[i++].time_ns) {
+		double mib = snapshot_wss(&rec.snaps[i]) / 1048576.0;
+
+		ret = lane_point(wss, prev, rec.snaps[i].time_ns, mib);
+		if (mib > wss->total)
+			wss->total = mib;
+	}
+	/* a time cell an aggregation, up to LANES_HEAT_COLS */
+	o.time_range[0] = start;
+	o.time_range[1] = rec.snaps[rec.nr_snaps - 1].time_ns;
+	o.resol_time = rec.nr_snaps < LANES_HEAT_COLS ? rec.nr_snaps : LANES_HEAT_COLS;
+	if (!ret && (!(heat->heat = calloc(1, sizeof(*heat->heat))) ||
+		     !(heat->heat_names = calloc(MODEL_MAX_SPANS, sizeof(*heat->heat_names)))))
+		ret = -ENOMEM;
+	if (!ret && (ret = report_heatgrid(&o, &rec, heat->heat, heat->heat_names))) {
+		free(heat->heat);
+		heat->heat = NULL;
+	}
+	if (!ret) {
+		heat->total = heatgrid_max(heat->heat);
+		add_mode(p->ls, "damontop", rec.hdr.source);
+		seen(p, start);
+		seen(p, o.time_range[1]);
+	} else {
+		snprintf(err, errlen, "%s", strerror(-ret));
+	}
+	recording_free(&rec);
+	return ret;
+}
+
+/* Each tool's part: its session file read line by line (jsonl_read), or
+ * damontop's record loaded whole */
 static const struct {
 	const char *tool;
 	jsonl_header_fn header;
 	jsonl_refresh_fn refresh;
+	int (*load)(struct part *p, const char *file, char *err, size_t errlen);
 } readers[] = {
-	{ "napitop", napitop_header, napitop_refresh },
-	{ "coretop", coretop_header, coretop_refresh },
-	{ "iofilter", iofilter_header, iofilter_refresh },
+	{ "damontop", .load = damontop_lanes },
+	{ "napitop", napitop_header, napitop_refresh, NULL },
+	{ "coretop", coretop_header, coretop_refresh, NULL },
+	{ "iofilter", iofilter_header, iofilter_refresh, NULL },
 };
 
 int lanes_load(const char *path, struct lanes *ls, char *err, size_t errlen)
@@ -339,7 +404,8 @@ int lanes_load(const char *path, struct lanes *ls, char *err, size_t errlen)
 				break;
 			}
 			snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
-			ret = jsonl_read(file, p.tool, readers[r].header, readers[r].refresh, &p,
+			ret = readers[r].load ? readers[r].load(&p, file, why, sizeof(why)) :
+			      jsonl_read(file, p.tool, readers[r].header, readers[r].refresh, &p,
 					 why, sizeof(why));
 			close(fd);
 			if (ret == -ENODATA)
@@ -359,6 +425,10 @@ void lanes_free(struct lanes *ls)
 	for (size_t i = 0; i < ls->nr; i++) {
 		free(ls->lane[i].pts);
 		free(ls->lane[i].marks);
+		if (ls->lane[i].heat)
+			heatgrid_free(ls->lane[i].heat);
+		free(ls->lane[i].heat);
+		free(ls->lane[i].heat_names);
 	}
 	free(ls->lane);
 	*ls = (struct lanes){};
@@ -370,6 +440,36 @@ static void put_string(FILE *out, const char *s)
 
 	fputs(json_object_to_json_string(o), out);
 	json_object_put(o);
+}
+
+/* "heat": its address spans [START, END, MAPPING] low first, its time
+ * cells each [FROM, TO, [HEAT of each address cell, low first]] */
+static void heat_json(FILE *out, const struct lane *l, uint64_t start_ns)
+{
+	const struct heatgrid *g = l->heat;
+
+	fprintf(out, ",\"heat\":{\"rows\":%u,\"row_bytes\":%llu,\"spans\":[", g->na,
+		(unsigned long long)g->a_unit);
+	for (size_t i = 0; i < g->nr_spans; i++) {
+		fprintf(out, "%s[%llu,%llu,", i ? "," : "", (unsigned long long)g->spans[i].start,
+			(unsigned long long)g->spans[i].end);
+		put_string(out, l->heat_names[i]);
+		fputc(']', out);
+	}
+	fputs("],\"cells\":[", out);
+	for (unsigned int t = 0; t < g->nt; t++) {
+		uint64_t from = heatgrid_cell_time(g, t);
+
+		fprintf(out, "%s[%.6f,%.6f,[", t ? "," : "", ((double)from - start_ns) / 1e9,
+			((double)from + g->t_unit - start_ns) / 1e9);
+		for (unsigned int a = 0; a < g->na; a++) {
+			double h = g->heat[(size_t)t * g->na + a];
+
+			fprintf(out, isnan(h) ? "%snull" : "%s%.4g", a ? "," : "", h);
+		}
+		fputs("]]", out);
+	}
+	fputs("]}", out);
 }
 
 void lanes_json(FILE *out, const struct lanes *ls, const char *record)
@@ -405,6 +505,8 @@ void lanes_json(FILE *out, const struct lanes *ls, const char *record)
 			}
 			fputc(']', out);
 		}
+		if (l->heat)
+			heat_json(out, l, ls->start_ns);
 		fputc('}', out);
 	}
 	fputs("]}\n", out);

@@ -4,12 +4,15 @@
  * views at once.  This file is the command line only.
  */
 #include <argp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cliout.h"
+#include "units.h"
 #include "record.h"
+#include "replay.h"
 #include "report.h"
 
 const char *argp_program_version = "kscope 0.1";
@@ -23,18 +26,23 @@ static const char overview[] =
 	"  iofilter   a rule-based block IO filter that blocks, and what it refused\n"
 	"  napitop    NAPI polling: softirq vs threaded, cost, configuration\n"
 	"\n"
-	"  kscope record -o FILE [--napi [--dev DEV]...] [--cores [--smt-pairs LIST]]\n"
-	"                [--io RULE...] [-d SEC] [-- COMMAND]\n"
+	"  kscope record -o FILE [--mem [-p PID | --paddr]] [--napi [--dev DEV]...]\n"
+	"                [--cores [--smt-pairs LIST]] [--io RULE...] [-d SEC]\n"
+	"                [-- COMMAND]\n"
 	"             several views at once, on one clock, into one file; each\n"
 	"             tool's --replay FILE opens its part\n"
 	"  kscope report FILE [-o report.html | --format json | --tool TOOL [-o OUT]]\n"
 	"             the parts a record holds; every view on one time axis, as a\n"
 	"             page or JSON; one part in its tool's own format\n"
+	"  kscope replay FILE\n"
+	"             the record in the terminal: its lanes played back on one\n"
+	"             time axis; Enter opens a lane's tool at the time shown\n"
 	"\n"
 	"See kscope(8) and each tool's man page.\n";
 
 enum { OPT_NAPI = 256, OPT_DEV, OPT_FORCE, OPT_CORES, OPT_SMT_PAIRS, OPT_WHAT_IF,
-	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT, OPT_IO, OPT_TRIGGER };
+	OPT_SCHEDSTATS, OPT_RING, OPT_FORMAT, OPT_IO, OPT_TRIGGER, OPT_MEM, OPT_PADDR, OPT_UNTIL,
+	OPT_NO_COLOR };
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "The record (created 0600, never over a file but with --force)", 0 },
@@ -43,11 +51,16 @@ static const struct argp_option record_options[] = {
 	{ "interval", 'i', "SEC", 0, "Every view's refresh (default 1)", 0 },
 	{ "ring", OPT_RING, "SEC", 0, "A flight recorder: keep only the last SEC (10m, 30s) "
 	  "of refreshes, written at SIGUSR1 and at the end", 0 },
-	{ "trigger", OPT_TRIGGER, "deny|forced-idle=PCT", 0, "Also write the record when an IO "
-	  "is refused (io view), or a core's forced idle (cores view; what-if: its conflict) "
-	  "passes PCT% of a refresh; at most once a --ring span (a minute without)", 0 },
+	{ "trigger", OPT_TRIGGER, "deny|forced-idle=PCT|wss=PCT", 0, "Also write the record "
+	  "when an IO is refused (io view), a core's forced idle (cores view; what-if: its "
+	  "conflict) passes PCT% of a refresh, or the working set (mem view) grows by over "
+	  "PCT% within a refresh; at most once a --ring span (a minute without)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages", 0 },
 	{ NULL, 0, NULL, 0, "Views (none given: every one this build has):", 1 },
+	{ "mem", OPT_MEM, NULL, 0, "Memory access heatmap (damontop) of -p PID, of --paddr or "
+	  "of the command (the default with a command)", 1 },
+	{ "pid", 'p', "PID", 0, "mem: this process; its exit ends the session", 1 },
+	{ "paddr", OPT_PADDR, NULL, 0, "mem: physical memory (kernel DAMON)", 1 },
 	{ "napi", OPT_NAPI, NULL, 0, "NAPI polling (napitop)", 1 },
 	{ "dev", OPT_DEV, "DEV", 0, "napi: only DEV's instances (repeat for more)", 1 },
 	{ "cores", OPT_CORES, NULL, 0, "Core scheduling, SMT siblings forced idle (coretop)", 1 },
@@ -84,6 +97,20 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 	case OPT_RING:
 		cliout_parse_duration(state, arg, &o->ring_ns);
 		return 0;
+	case OPT_MEM:
+		o->mem = true;
+		return 0;
+	case 'p': {
+		uint64_t pid;
+
+		if (units_parse_u64(arg, 1, INT32_MAX, &pid))
+			argp_error(state, "bad pid '%s'", arg);
+		o->pid = pid;
+		return 0;
+	}
+	case OPT_PADDR:
+		o->paddr = true;
+		return 0;
 	case OPT_NAPI:
 		o->napi = true;
 		return 0;
@@ -112,12 +139,20 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 			o->trigger_deny = true;
 			return 0;
 		}
-		if (strncmp(arg, "forced-idle=", 12))
-			argp_error(state, "bad trigger '%s' (deny, forced-idle=PCT)", arg);
-		o->trigger_forced = strtod(arg + 12, &end) / 100;
-		if (end == arg + 12 || (*end && strcmp(end, "%")) || !(o->trigger_forced > 0) ||
-		    o->trigger_forced > 1)
-			argp_error(state, "bad trigger '%s': forced-idle=PCT, PCT in 0-100", arg);
+		if (!strncmp(arg, "forced-idle=", 12)) {
+			o->trigger_forced = strtod(arg + 12, &end) / 100;
+			if (end == arg + 12 || (*end && strcmp(end, "%")) ||
+			    !(o->trigger_forced > 0) || o->trigger_forced > 1)
+				argp_error(state, "bad trigger '%s': forced-idle=PCT, PCT in 0-100",
+					   arg);
+			return 0;
+		}
+		if (strncmp(arg, "wss=", 4))
+			argp_error(state, "bad trigger '%s' (deny, forced-idle=PCT, wss=PCT)", arg);
+		o->trigger_wss = strtod(arg + 4, &end) / 100;
+		if (end == arg + 4 || (*end && strcmp(end, "%")) || !(o->trigger_wss > 0) ||
+		    o->trigger_wss > 1e6)
+			argp_error(state, "bad trigger '%s': wss=PCT, PCT a growth over 0", arg);
 		return 0;
 	}
 	case ARGP_KEY_ARG:
@@ -128,8 +163,16 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 			argp_error(state, "where to? (-o FILE)");
 		/* none named: every view, each with its options (the io view
 		 * has no default rule: --io names it) */
-		if (!o->napi && !o->cores && !o->nr_io_rules)
+		if (!o->napi && !o->cores && !o->nr_io_rules && !o->mem) {
 			o->napi = o->cores = true;
+			o->mem = o->cmd;
+		}
+		if ((o->pid || o->paddr) && !o->mem)
+			argp_error(state, "-p and --paddr are the mem view's: add --mem");
+		if (o->mem && !o->pid && !o->paddr && !o->cmd)
+			argp_error(state, "--mem of what? (-p PID, --paddr, or -- COMMAND)");
+		if (o->pid && o->paddr)
+			argp_error(state, "-p or --paddr, not both");
 		if (o->nr_devs && !o->napi)
 			argp_error(state, "--dev is the napi view's: add --napi");
 		if ((o->smt_pairs || o->what_if || o->schedstats) && !o->cores)
@@ -139,6 +182,8 @@ static error_t parse_record(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--trigger deny watches the io view: add --io RULE");
 		if (o->trigger_forced > 0 && !o->cores)
 			argp_error(state, "--trigger forced-idle watches the cores view: add --cores");
+		if (o->trigger_wss > 0 && !o->mem)
+			argp_error(state, "--trigger wss watches the mem view: add --mem");
 		o->trigger_hold_ns = o->ring_ns ?: 60000000000ULL;
 		return 0;
 	}
@@ -152,6 +197,7 @@ static const struct argp record_argp = {
 	       "until -d, the command's end, or Ctrl-C.\v"
 	       "  kscope record -o s.kscope -d 10\n"
 	       "  kscope record -o s.kscope --napi --dev eth0 -- ./reproduce.sh\n"
+	       "  kscope record -o s.kscope --mem -p 1234 --ring 5m --trigger wss=50\n"
 	       "  napitop --replay s.kscope\n"
 	       "See kscope(8).",
 };
@@ -159,8 +205,11 @@ static const struct argp record_argp = {
 static const struct argp_option report_options[] = {
 	{ "format", OPT_FORMAT, "html|json", 0, "Every view on one time axis: a self-contained "
 	  "page, or the lanes as JSON (default: from -o's suffix)", 0 },
-	{ "tool", 't', "TOOL", 0, "Export TOOL's part (napitop, coretop, iofilter), as TOOL -o "
+	{ "tool", 't', "TOOL", 0, "Export TOOL's part (damontop, napitop, coretop, iofilter), as "
+	  "TOOL -o "
 	  "writes it", 0 },
+	{ "until", OPT_UNTIL, "SEC", 0, "--tool: the part as it stood SEC seconds into the "
+	  "record (as the page and kscope replay count them)", 0 },
 	{ "output", 'o', "FILE", 0, "To FILE, not stdout (created 0600, never over a file "
 	  "but with --force)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace FILE if it exists", 0 },
@@ -182,6 +231,15 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case 't':
 		o->tool = arg;
 		return 0;
+	case OPT_UNTIL: {
+		char *end;
+
+		o->until_s = strtod(arg, &end);
+		if (end == arg || *end || !(o->until_s >= 0))
+			argp_error(state, "bad time '%s' (seconds into the record)", arg);
+		o->until = true;
+		return 0;
+	}
 	case OPT_FORMAT:
 		if (!strcmp(arg, "html"))
 			o->format = REPORT_HTML;
@@ -206,6 +264,8 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 			argp_error(state, "which record? (kscope report FILE)");
 		if (o->tool && o->format != REPORT_LIST)
 			argp_error(state, "--tool exports a part as it is: no --format");
+		if (o->until && !o->tool)
+			argp_error(state, "--until cuts a part: add --tool TOOL");
 		if (o->output && !o->tool && o->format == REPORT_LIST)
 			o->format = ends_with(o->output, ".html") || ends_with(o->output, ".htm") ?
 				    REPORT_HTML : ends_with(o->output, ".json") ? REPORT_JSON : REPORT_LIST;
@@ -226,6 +286,49 @@ static const struct argp report_argp = {
 	       "  kscope report s.kscope -o report.html\n"
 	       "  kscope report s.kscope --format json | jq '.lanes[].name'\n"
 	       "  kscope report s.kscope --tool napitop -o napi.jsonl\n"
+	       "See kscope(8).",
+};
+
+struct replay_opts {
+	const char *input;
+	bool no_color;
+};
+
+static const struct argp_option replay_options[] = {
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "Heat drawn with characters, no colours", 0 },
+	{},
+};
+
+static error_t parse_replay(int key, char *arg, struct argp_state *state)
+{
+	struct replay_opts *o = state->input;
+
+	switch (key) {
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (o->input)
+			argp_error(state, "one record at a time ('%s'?)", arg);
+		o->input = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!o->input)
+			argp_error(state, "which record? (kscope replay FILE)");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp replay_argp = {
+	.options = replay_options, .parser = parse_replay, .args_doc = "FILE",
+	.doc = "A record in the terminal: its lanes (as kscope report draws them) played back "
+	       "on one time axis, the memory heatmap above them.\v"
+	       "Keys: space plays or pauses, + and - play faster or slower, left and right "
+	       "move the time read, z and Z zoom in and out in time, up and down select a "
+	       "lane, s sorts the lanes by their value at that time, / shows only the "
+	       "lanes whose name has a text, Enter opens the selected lane's tool on its part "
+	       "as it stood at that time (q there comes back), h lists them, q quits.\n"
 	       "See kscope(8).",
 };
 
@@ -258,8 +361,15 @@ int main(int argc, char **argv)
 		argp_parse(&report_argp, argc - 1, argv + 1, 0, NULL, &r);
 		return kscope_report(&r);
 	}
+	if (!strcmp(argv[1], "replay")) {
+		struct replay_opts r = {};
+
+		argv[1] = subcommand_name("replay");
+		argp_parse(&replay_argp, argc - 1, argv + 1, 0, NULL, &r);
+		return kscope_replay(r.input, r.no_color);
+	}
 	if (strcmp(argv[1], "record")) {
-		fprintf(stderr, "kscope: no command '%s' (record, report; kscope --help)\n",
+		fprintf(stderr, "kscope: no command '%s' (record, report, replay; kscope --help)\n",
 			argv[1]);
 		return 1;
 	}

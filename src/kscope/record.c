@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,14 +26,17 @@
 #include "outfile.h"
 #include "probe.h"
 #include "record.h"
+#include "units.h"
 #include "../coretop/cli.h"
+#include "../damontop/cli.h"
 #include "../iofilter/cli.h"
 #include "../napitop/cli.h"
 
-/* Why the loop ended (evloop's deadline returns 1). */
-enum { STOP_DEADLINE = 1, STOP_SIGNAL, STOP_COMMAND };
+/* Why the loop ended (evloop's deadline returns 1; any other, the mem
+ * view's source: its target exited, its kdamond stopped). */
+enum { STOP_DEADLINE = 1, STOP_SIGNAL = 100, STOP_COMMAND };
 
-#define MAX_VIEWS	3	/* napi, cores, io */
+#define MAX_VIEWS	4	/* mem, napi, cores, io */
 
 struct session;
 
@@ -53,6 +57,9 @@ struct view {
 	/* --trigger: whether its part saw an incident at this refresh (said
 	 * in @why); NULL: the view has no trigger */
 	bool (*incident)(struct session *s, void *part, char *why, size_t len);
+	/* a part that keeps its own record: that record as it stands, to
+	 * @fd (into @rec once stopped); NULL: it records into @rec */
+	int (*write)(void *part, int fd);
 	FILE *rec;			/* its session file; with --ring only its
 					 * header, the refreshes in @ring */
 	void *part;			/* NULL: left out, or failed */
@@ -68,13 +75,52 @@ struct session {
 	struct napitop_opts napi;
 	struct coretop_opts cores;
 	struct iofilter_opts io;
-	struct evloop *loop;		/* the io view's verdicts come through it */
+	struct damontop_opts mem;
+	struct evloop *loop;		/* the io view's verdicts and the mem
+					 * view's aggregations come through it */
 	pid_t child;
 	int child_status;
 	bool written;			/* -o's file holds a record */
 	uint64_t denied;		/* --trigger deny: the IOs refused so far */
+	uint64_t wss;			/* --trigger wss: at the last refresh */
 	uint64_t trigger_quiet_ns;	/* no trigger writes before */
 };
+
+static void *mem_start(struct session *s, FILE *rec, char *err, size_t errlen)
+{
+	(void)rec;	/* it keeps its own record */
+	return damontop_part_start(&s->mem, s->loop, s->o->ring_ns, err, errlen);
+}
+
+static int mem_refresh(void *part)
+{
+	return damontop_part_refresh(part);
+}
+
+static int mem_write(void *part, int fd)
+{
+	return damontop_part_write(part, fd);
+}
+
+static void mem_stop(void *part)
+{
+	damontop_part_stop(part);
+}
+
+/* --trigger wss=PCT: the working set grew by over PCT% since the last
+ * refresh (from a set of some bytes: the first aggregation is no jump) */
+static bool mem_incident(struct session *s, void *part, char *why, size_t len)
+{
+	uint64_t wss = damontop_part_wss(part), prev = s->wss;
+	char a[16], b[16];
+
+	s->wss = wss;
+	if (!(s->o->trigger_wss > 0) || !prev || wss <= prev * (1 + s->o->trigger_wss))
+		return false;
+	snprintf(why, len, "the working set grew from %s to %s", units_bytes(a, sizeof(a), prev),
+		 units_bytes(b, sizeof(b), wss));
+	return true;
+}
 
 static void *napi_start(struct session *s, FILE *rec, char *err, size_t errlen)
 {
@@ -171,6 +217,28 @@ static int start_view(struct session *s, struct view *v)
 	return 0;
 }
 
+/* @v's part stopped: one that keeps its own record leaves it in @v->rec,
+ * as the others do */
+static void stop_view(struct view *v)
+{
+	int ret = 0;
+
+	if (v->write) {
+		ret = fflush(v->rec) || ftruncate(fileno(v->rec), 0) ||
+		      lseek(fileno(v->rec), 0, SEEK_SET) ? -errno :
+		      v->write(v->part, fileno(v->rec));
+		fseek(v->rec, 0, SEEK_END);
+		v->header_len = 0;	/* with --ring too: its whole record */
+	}
+	if (ret) {
+		fprintf(stderr, "kscope: %s's record lost: %s\n", v->name, strerror(-ret));
+		ftruncate(fileno(v->rec), 0);
+		fseek(v->rec, 0, SEEK_SET);
+	}
+	v->stop(v->part);
+	v->part = NULL;
+}
+
 /* --ring: the refresh @v just recorded moved into its ring, which keeps
  * those of the last ring_ns; 0 or -errno */
 static int keep(struct session *s, struct view *v, uint64_t now)
@@ -215,14 +283,13 @@ static void refresh_all(struct session *s)
 		if (!v->part)
 			continue;
 		ret = v->refresh(v->part);
-		if (!ret && s->o->ring_ns)
+		if (!ret && s->o->ring_ns && !v->write)
 			ret = keep(s, v, now);
 		if (!ret)
 			continue;
 		fprintf(stderr, "kscope: %s failed: %s; left out from here\n", v->name,
 			strerror(-ret));
-		v->stop(v->part);
-		v->part = NULL;
+		stop_view(v);
 	}
 }
 
@@ -287,10 +354,12 @@ static int on_child_exit(void *ctx, int fd, uint32_t events)
 static int spawn(struct session *s, struct evloop *loop, int *pidfd)
 {
 	int pipefd[2], exec_errno = 0;
+	pid_t parent;
 	sigset_t none;
 
 	if (pipe2(pipefd, O_CLOEXEC))
 		return tool_error("cannot start %s: %s", s->o->cmd[0], strerror(errno));
+	parent = getpid();
 	s->child = fork();
 	if (s->child < 0) {
 		close(pipefd[0]);
@@ -298,7 +367,10 @@ static int spawn(struct session *s, struct evloop *loop, int *pidfd)
 		return tool_error("cannot start %s: %s", s->o->cmd[0], strerror(errno));
 	}
 	if (!s->child) {
-		/* as it would run without us: no signal blocked or ignored */
+		/* as it would run without us: no signal blocked or ignored;
+		 * ended with the session even when we are killed outright */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -323,6 +395,23 @@ static int spawn(struct session *s, struct evloop *loop, int *pidfd)
 	return 0;
 }
 
+/* The record of a part that keeps its own, as it stands, in a temporary
+ * file; NULL with errno */
+static FILE *written_file(const struct view *v)
+{
+	FILE *f = tmpfile();
+	int ret = f ? v->write(v->part, fileno(f)) : -errno;
+
+	if (!ret && fseek(f, 0, SEEK_SET))
+		ret = -errno;
+	if (!ret)
+		return f;
+	if (f)
+		fclose(f);
+	errno = -ret;
+	return NULL;
+}
+
 /* @v's part as it stands: its session file, or with --ring its header, the
  * refreshes its ring keeps and what it wrote since the last one (the io
  * view's verdicts, its counts at the stop), in a temporary file (*@made:
@@ -334,6 +423,8 @@ static FILE *part_file(const struct view *v, bool ring, FILE **made)
 	FILE *f;
 
 	*made = NULL;
+	if (v->part && v->write)
+		return (*made = written_file(v));
 	if (!ring)
 		return v->rec;
 	f = tmpfile();
@@ -386,8 +477,8 @@ static int write_record(struct session *s)
 	for (size_t i = 0; i < s->nr_views; i++) {
 		struct view *v = &s->views[i];
 
-		if (!v->rec || ftell(v->rec) <= 0)
-			continue;	/* left out */
+		if (!v->rec || (!v->part && ftell(v->rec) <= 0))
+			continue;	/* left out, or its record lost */
 		parts[nr] = part_file(v, s->o->ring_ns, &made[nr]);
 		if (!parts[nr]) {
 			snprintf(err, sizeof(err), "%s's part: %s", v->tool, strerror(errno ?: EIO));
@@ -433,6 +524,8 @@ int kscope_record(const struct record_opts *o)
 	struct evloop *loop = NULL;
 	uint64_t t0 = 0;
 	int rc = 1, why = 0, pidfd = -1, started = 0, ret;
+	/* 1: the mem view follows the command (views[0]) */
+	size_t follows = o->mem && !o->pid && !o->paddr;
 	const char *cap;
 
 	if ((cap = probe_missing_capability(none)))
@@ -458,7 +551,14 @@ int kscope_record(const struct record_opts *o)
 					 .smt_pairs = o->smt_pairs, .schedstats = o->schedstats };
 	s.io = (struct iofilter_opts){ .rules = o->io_rules, .nr_rules = o->nr_io_rules,
 				       .tier = -1, .out.verbose = o->verbose };
+	s.mem = (struct damontop_opts){ .pid = o->pid, .paddr = o->paddr, .attach_kdamond = -1,
+					.sampler = DAMONTOP_SAMPLER_DEFAULTS };
+	s.mem.sampler.verbose = o->verbose;
 	s.loop = loop;
+	if (o->mem)
+		s.views[s.nr_views++] = (struct view){ .name = "mem", .tool = "damontop",
+			.start = mem_start, .refresh = mem_refresh, .stop = mem_stop,
+			.write = mem_write, .incident = mem_incident };
 	if (o->napi)
 		s.views[s.nr_views++] = (struct view){ .name = "napi", .tool = "napitop",
 			.start = napi_start, .refresh = napi_refresh, .stop = napi_stop };
@@ -470,19 +570,32 @@ int kscope_record(const struct record_opts *o)
 		s.views[s.nr_views++] = (struct view){ .name = "io", .tool = "iofilter",
 			.start = io_start, .refresh = io_refresh, .stop = io_stop,
 			.incident = io_incident };
-	for (size_t i = 0; i < s.nr_views; i++) {
+	/* the command starts once every view is attached, but the mem view
+	 * that follows it, which starts on it */
+	for (size_t i = follows; i < s.nr_views; i++) {
 		if (start_view(&s, &s.views[i])) {
 			tool_error("cannot make a temporary file: %s", strerror(errno));
 			goto out;
 		}
 		started += !!s.views[i].part;
 	}
-	if (!started) {
+	if (!started && !follows) {
 		tool_error("nothing to record: every view was left out");
 		goto out;
 	}
 	if (o->cmd && spawn(&s, loop, &pidfd))
 		goto out;
+	if (follows) {
+		s.mem.pid = s.child;
+		if (start_view(&s, &s.views[0])) {
+			tool_error("cannot make a temporary file: %s", strerror(errno));
+			goto out;
+		}
+		if (!s.views[0].part && !started) {
+			tool_error("nothing to record: every view was left out");
+			goto out;
+		}
+	}
 	probe_btf_release();	/* every view attached: the probes are done */
 	/* the first figures: each part counts from here */
 	t0 = clock_ns(CLOCK_MONOTONIC);
@@ -507,14 +620,16 @@ int kscope_record(const struct record_opts *o)
 out:
 	for (size_t i = 0; i < s.nr_views; i++)
 		if (s.views[i].part)
-			s.views[i].stop(s.views[i].part);
+			stop_view(&s.views[i]);
 	if (!rc)
 		rc = write_record(&s);
 	if (!rc)
 		fprintf(stderr, "kscope: %.1f s recorded to %s (%s)\n",
 			(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9, o->output,
-			why == STOP_COMMAND ? "the command ended" :
-			why == STOP_SIGNAL ? "stopped by a signal" : "-d");
+			why == STOP_COMMAND || (why > STOP_DEADLINE && follows) ? "the command ended" :
+			why == STOP_SIGNAL ? "stopped by a signal" :
+			why == STOP_DEADLINE ? "-d" : o->paddr ? "the kdamond stopped" :
+			"the mem view's process ended");
 	if (s.child > 0) {
 		/* the session ended first: the command goes with it */
 		kill(s.child, SIGTERM);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct record_opts {
 	const char *output;		/* -o FILE */
@@ -19,6 +20,9 @@ struct record_opts {
 	uint64_t interval_ns;		/* -i: every view's refresh */
 	uint64_t ring_ns;		/* --ring: keep only the refreshes of the
 					 * last ring_ns (0: all) */
+	bool mem;			/* --mem: damontop's view */
+	pid_t pid;			/* -p: of this process (0: the command's) */
+	bool paddr;			/* --paddr: of physical memory */
 	bool napi;			/* --napi: napitop's view */
 	const char **devs;		/* --dev: napitop's devices */
 	size_t nr_devs;
@@ -30,6 +34,8 @@ struct record_opts {
 	bool trigger_deny;		/* --trigger deny: write at a refused IO */
 	double trigger_forced;		/* --trigger forced-idle=PCT: at a core's
 					 * share over it (0: none) */
+	double trigger_wss;		/* --trigger wss=PCT: at a working set
+					 * grown by over it in a refresh (0: none) */
 	uint64_t trigger_hold_ns;	/* a trigger writes at most once in it */
 	char *const *cmd;		/* -- COMMAND...: the session lasts as long */
 };

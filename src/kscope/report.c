@@ -11,10 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "bundle.h"
 #include "errmsg.h"
 #include "lanes.h"
 #include "outfile.h"
+#include "../lib/record.h"	/* not kscope record's */
+#include "record_ring.h"
 #include "report.h"
 #include "units.h"
 
@@ -39,7 +43,109 @@ static int list(const struct report_opts *o)
 	return 0;
 }
 
-/* The part of --tool, byte for byte, to -o or stdout */
+/* damontop's record: the aggregations and notes up to @until_ns, with the
+ * latest mappings (a record keeps no earlier set) */
+static int record_until(const char *file, uint64_t until_ns, int fd, char *err, size_t errlen)
+{
+	struct record_ring *r = record_ring_new(UINT64_MAX);	/* keeps all */
+	struct recording rec;
+	size_t s = 0, n = 0;
+	int ret;
+
+	ret = r ? record_load(file, &rec, err, errlen) : -ENOMEM;
+	if (ret) {
+		record_ring_free(r);
+		return ret;
+	}
+	if (rec.nr_maps)
+		ret = record_ring_mappings(r, rec.hdr.start_mono_ns, rec.maps, rec.nr_maps);
+	/* in time order, the notes among the aggregations */
+	while (!ret && (s < rec.nr_snaps || n < rec.nr_notes)) {
+		bool note = n < rec.nr_notes &&
+			    (s == rec.nr_snaps || rec.notes[n].time_ns <= rec.snaps[s].time_ns);
+		uint64_t t = note ? rec.notes[n].time_ns : rec.snaps[s].time_ns;
+
+		if (t > until_ns)
+			break;
+		ret = note ? record_ring_note(r, t, rec.notes[n++].text) :
+			     record_ring_snapshot(r, &rec.snaps[s++]);
+	}
+	if (!ret)
+		ret = record_ring_write(r, fd, &rec.hdr);
+	if (ret)
+		snprintf(err, errlen, "%s", strerror(-ret));
+	record_ring_free(r);
+	recording_free(&rec);
+	return ret;
+}
+
+/* A session file of a line a refresh or verdict: the header, and the
+ * lines of the refreshes (time_ns) and verdicts (ts_ns) up to @until_ns;
+ * a line of no time (iofilter's closing counts) is the end's, left out */
+static int lines_until(int in, uint64_t until_ns, int fd, char *err, size_t errlen)
+{
+	FILE *f = fdopen(dup(in), "r");
+	char *line = NULL;
+	size_t cap = 0, nr = 0;
+	ssize_t len;
+	int ret = f ? 0 : -errno;
+
+	while (!ret && f && (len = getline(&line, &cap, f)) > 0) {
+		struct json_object *o = nr++ ? json_tokener_parse(line) : NULL;
+		struct json_object *t = NULL;
+
+		if (nr > 1 && !o) {
+			snprintf(err, errlen, "line %zu is not JSON", nr);
+			ret = -EINVAL;
+			break;
+		}
+		if (nr == 1 || ((json_object_object_get_ex(o, "time_ns", &t) ||
+				 json_object_object_get_ex(o, "ts_ns", &t)) &&
+				json_object_get_uint64(t) <= until_ns))
+			ret = outfile_write_all(fd, line, len);
+		json_object_put(o);
+	}
+	if (ret && !err[0])
+		snprintf(err, errlen, "%s", strerror(-ret));
+	free(line);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+int part_until(const char *path, const char *tool, uint64_t until_ns, int fd, char *err,
+	       size_t errlen)
+{
+	int in = bundle_open_part(path, tool, err, errlen), ret;
+	char file[32];
+
+	if (in < 0)
+		return in;
+	err[0] = 0;
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", in);
+	ret = !strcmp(tool, "damontop") ? record_until(file, until_ns, fd, err, errlen) :
+					  lines_until(in, until_ns, fd, err, errlen);
+	close(in);
+	return ret;
+}
+
+/* --until's time on the record's clock: the lanes' start (their first
+ * refresh) and the seconds after it, as kscope report and replay show them */
+static uint64_t until_ns(const struct report_opts *o)
+{
+	struct lanes ls;
+	char err[256];
+	uint64_t start = 0;
+
+	if (!lanes_load(o->input, &ls, err, sizeof(err))) {
+		start = ls.start_ns;
+		lanes_free(&ls);
+	}
+	return start + (uint64_t)(o->until_s * 1e9);
+}
+
+/* The part of --tool, byte for byte (with --until, up to then), to -o or
+ * stdout */
 static int export(const struct report_opts *o)
 {
 	char err[256], buf[65536];
@@ -53,6 +159,12 @@ static int export(const struct report_opts *o)
 		close(in);
 		return tool_error("cannot create %s: %s", o->output, strerror(-out));
 	}
+	if (o->until) {
+		close(in);
+		if (part_until(o->input, o->tool, until_ns(o), out, err, sizeof(err)))
+			rc = tool_error("cannot cut %s's part: %s", o->tool, err);
+		goto out;
+	}
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if ((rc = outfile_write_all(out, buf, n)))
 			break;
@@ -60,6 +172,7 @@ static int export(const struct report_opts *o)
 		rc = tool_error("cannot write %s: %s", o->output ? o->output : "stdout",
 				strerror(n < 0 ? errno : -rc));
 	close(in);
+out:
 	if (o->output && close(out) && !rc)
 		rc = tool_error("cannot write %s: %s", o->output, strerror(errno));
 	return rc;

@@ -224,3 +224,16 @@ int bundle_open_part(const char *path, const char *tool, char *err, size_t errle
 	}
 	return out;
 }
+
+const char *bundle_tool_file(const char *path, const char *tool, int *fd, char *buf,
+			     size_t len, char *err, size_t errlen)
+{
+	*fd = -1;
+	if (!bundle_is(path))
+		return path;
+	*fd = bundle_open_part(path, tool, err, errlen);
+	if (*fd < 0)
+		return NULL;
+	snprintf(buf, len, "/proc/self/fd/%d", *fd);
+	return buf;
+}

@@ -45,4 +45,10 @@ int bundle_index(const char *path, struct bundle_part **parts, size_t *nr, char 
  * with @err ("no napitop part: this session had coretop"). */
 int bundle_open_part(const char *path, const char *tool, char *err, size_t errlen);
 
+/* @path as @tool reads it: the file itself, or when it is a kscope record
+ * @tool's part, a file of its own (*@fd, -1 for none: close it) named
+ * /proc/self/fd/N in @buf; NULL with @err */
+const char *bundle_tool_file(const char *path, const char *tool, int *fd, char *buf,
+			     size_t len, char *err, size_t errlen);
+
 #endif

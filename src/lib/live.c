@@ -350,28 +350,14 @@ int live_run(struct live_session *lv)
 	return lv->why[0] ? tool_error("%s", lv->why) : 0;
 }
 
-/* --replay's file: the tool's own, or its part of a kscope record (a
- * file of its own, @fd, named /proc/self/fd/N in @buf) */
-static const char *replayed_file(struct live_session *lv, int *fd, char *buf, size_t len,
-				 char *err, size_t errlen)
-{
-	*fd = -1;
-	if (!bundle_is(lv->o->replay))
-		return lv->o->replay;
-	*fd = bundle_open_part(lv->o->replay, lv->ops->tool, err, errlen);
-	if (*fd < 0)
-		return NULL;
-	snprintf(buf, len, "/proc/self/fd/%d", *fd);
-	return buf;
-}
-
 int live_replay(struct live_session *lv)
 {
 	char err[256], part[64];
 	const char *path;
 	int fd, ret;
 
-	path = replayed_file(lv, &fd, part, sizeof(part), err, sizeof(err));
+	path = bundle_tool_file(lv->o->replay, lv->ops->tool, &fd, part, sizeof(part), err,
+				sizeof(err));
 	ret = path ? lv->ops->load(lv->ctx, path, err, sizeof(err)) : -EINVAL;
 	if (fd >= 0)
 		close(fd);

@@ -202,6 +202,17 @@ static unsigned char *record_put_str(unsigned char *p, const char *s)
 struct record_writer *record_create(const char *path, bool force,
 				    const struct record_header *h)
 {
+	int fd = outfile_open(path, force);
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	return record_create_fd(fd, h);
+}
+
+struct record_writer *record_create_fd(int fd, const struct record_header *h)
+{
 	unsigned char hdr[HDR_PREFIX + HDR_MAX + 4], *p;
 	struct record_writer *w = NULL;
 	size_t hlen;
@@ -210,21 +221,19 @@ struct record_writer *record_create(const char *path, bool force,
 	if (!h || strnlen(h->tool, sizeof(h->tool)) == sizeof(h->tool) ||
 	    strnlen(h->source, sizeof(h->source)) == sizeof(h->source) ||
 	    strnlen(h->target, sizeof(h->target)) == sizeof(h->target)) {
-		errno = EINVAL;
-		return NULL;
+		err = -EINVAL;
+		goto cleanup;
 	}
 	w = calloc(1, sizeof(*w));
-	if (!w)
-		return NULL;
-	w->fd = -1;
+	if (!w) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	w->fd = fd;
 	if (deflateInit(&w->zs, RECORD_ZLEVEL) != Z_OK) {
 		free(w);
-		errno = ENOMEM;
-		return NULL;
-	}
-	w->fd = outfile_open(path, force);
-	if (w->fd < 0) {
-		err = w->fd;
+		w = NULL;
+		err = -ENOMEM;
 		goto cleanup;
 	}
 
@@ -253,10 +262,11 @@ struct record_writer *record_create(const char *path, bool force,
 	return w;
 
 cleanup:
-	if (w->fd >= 0)
-		close(w->fd);
-	deflateEnd(&w->zs);
-	free(w);
+	close(fd);
+	if (w) {
+		deflateEnd(&w->zs);
+		free(w);
+	}
 	errno = -err;
 	return NULL;
 }
@@ -436,19 +446,12 @@ int record_write_note(struct record_writer *w, uint64_t time_ns, const char *tex
 	return err;
 }
 
-int record_close(struct record_writer *w)
+/* The END record and the trailer, after what @w wrote */
+static int record_finish(struct record_writer *w)
 {
 	unsigned char *p;
-	int err;
+	int err = w->err;
 
-	if (!w)
-		return -EINVAL;
-	if (w->damo) {
-		err = damo_writer_close(w->damo);
-		free(w);
-		return err;
-	}
-	err = w->err;
 	if (!err)
 		err = record_stage_head(w, RECORD_END, END_SIZE);
 	if (!err) {
@@ -472,6 +475,57 @@ int record_close(struct record_writer *w)
 		put32(trailer, w->file_crc);
 		err = record_write_all(w, trailer, sizeof(trailer));
 	}
+	return err;
+}
+
+int record_copy(struct record_writer *w, int out)
+{
+	unsigned char buf[BUF_SIZE];
+	struct record_writer *end;
+	off_t off = 0;
+	ssize_t n;
+	int err;
+
+	if (w->damo)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	/* every write ended at a sync point: the file is whole up to there */
+	while ((n = pread(w->fd, buf, sizeof(buf), off)) > 0) {
+		if ((err = outfile_write_all(out, buf, n)))
+			return err;
+		off += n;
+	}
+	if (n < 0)
+		return -errno;
+	/* the END and trailer from a copy of the writer's state, to @out */
+	end = malloc(sizeof(*end));
+	if (!end)
+		return -ENOMEM;
+	*end = *w;
+	if (deflateCopy(&end->zs, &w->zs) != Z_OK) {
+		free(end);
+		return -ENOMEM;
+	}
+	end->fd = out;
+	err = record_finish(end);
+	deflateEnd(&end->zs);
+	free(end);
+	return err;
+}
+
+int record_close(struct record_writer *w)
+{
+	int err;
+
+	if (!w)
+		return -EINVAL;
+	if (w->damo) {
+		err = damo_writer_close(w->damo);
+		free(w);
+		return err;
+	}
+	err = record_finish(w);
 	if (close(w->fd) && !err)
 		err = -errno;
 	deflateEnd(&w->zs);

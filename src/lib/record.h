@@ -52,6 +52,10 @@ struct record_writer;
 struct record_writer *record_create(const char *path, bool force,
 				    const struct record_header *h);
 
+/* The same on @fd, which the writer owns from here (closed on error too);
+ * open for reading too, it can be copied (record_copy()). */
+struct record_writer *record_create_fd(int fd, const struct record_header *h);
+
 /*
  * The same, but the file is a damo json_compressed record (damo.h) that
  * damo's reports read; record_write_snapshot() and record_close() work on
@@ -79,6 +83,11 @@ int record_write_mappings(struct record_writer *w, uint64_t time_ns,
  * record_write_snapshot().  damo's format has no place for it: nothing is
  * written there. */
 int record_write_note(struct record_writer *w, uint64_t time_ns, const char *text);
+
+/* A complete record of what @w wrote so far, written to @out (as
+ * record_close() would end it), while @w goes on: 0, or -errno (-EINVAL
+ * for damo's format; a read error where @w's fd is not readable). */
+int record_copy(struct record_writer *w, int out);
 
 /* Write the END record, close and free @w.  Returns the first error of any
  * write so far or of this one, 0 if the file is complete. */

@@ -144,6 +144,26 @@ void tui_fini(struct tui *t)
 	fflush(stdout);
 }
 
+void tui_suspend(struct tui *t)
+{
+	if (!t->scr)
+		return;
+	def_prog_mode();
+	curs_set(1);
+	endwin();
+	fflush(stdout);
+}
+
+void tui_resume(struct tui *t)
+{
+	if (!t->scr)
+		return;
+	reset_prog_mode();
+	curs_set(0);
+	clearok(curscr, TRUE);
+	tui_layout_compute(&t->lay, LINES, COLS, &t->opts);
+}
+
 /* ---- pure helpers ------------------------------------------------------ */
 
 int tui_key_action(int ch)

@@ -170,6 +170,10 @@ struct tui {
 int tui_init(struct tui *t, const struct tui_opts *opts);
 /* Give the terminal back; safe on every path, idempotent. */
 void tui_fini(struct tui *t);
+/* Lend the terminal to another program (a tool's own view) and take it
+ * back as it was, redrawn at the next tui_draw(). */
+void tui_suspend(struct tui *t);
+void tui_resume(struct tui *t);
 
 /* A tool's view: a struct of @size bytes whose first member is its
  * struct tui, zeroed, with the terminal taken (NULL and errno when it

@@ -33,7 +33,6 @@ rec=$TMP/s.kscope
 # --- two views, stopped with SIGINT ---------------------------------------------
 # two markers at known times (CLOCK_MONOTONIC, the record's clock): the
 # burners start, later the packets are sent
-mono() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1e9'; }
 ip netns exec "$NB" "$KS" record -o "$rec" -i 0.5 --napi --dev vb --cores --smt-pairs 0-1 \
 	>"$TMP/rec.out" 2>"$TMP/rec.err" &
 kpid=$!

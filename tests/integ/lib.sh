@@ -172,4 +172,7 @@ accessgen_start_after() {
 	kill -USR1 "$pid"
 }
 
+# mono: CLOCK_MONOTONIC now, ns (the clock of the tools' records)
+mono() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1e9'; }
+
 done_testing() { exit $((FAILED > 0)); }

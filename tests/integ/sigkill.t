@@ -103,8 +103,9 @@ run_kills iofilter "$IOFILTER_PROGS" $BIN/iofilter --rule "dev=$LOOP_DEV sectors
 run_kills coretop "$CORETOP_PROGS" $BIN/coretop --what-if --smt-pairs 0-1 --json \
 	-o "$TMP/c.jsonl" --force
 run_kills napitop "$NAPITOP_PROGS" $BIN/napitop --json -i 0.2 -o "$TMP/n.jsonl" --force
-# kscope record hosts napitop's, coretop's and iofilter's parts in one process
-run_kills kscope "$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS" $BIN/kscope record \
-	-o "$TMP/k.kscope" --force -i 0.2 --napi --cores --smt-pairs 0-1 \
-	--io "dev=$LOOP_DEV sectors=0-33"
+# kscope record hosts damontop's, napitop's, coretop's and iofilter's parts in
+# one process (the mem view on its command, which dies with it)
+run_kills kscope "$DAMONTOP_PROGS|$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS" $BIN/kscope record \
+	-o "$TMP/k.kscope" --force -i 0.2 --mem --napi --cores --smt-pairs 0-1 \
+	--io "dev=$LOOP_DEV sectors=0-33" -- "$TOOLS/accessgen" random --regions 1 --size 4M --duration 5
 done_testing

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <zlib.h>
 
 #include "record.h"
+#include "record_ring.h"
 
 #define TMPDIR_NAME "record"
 #include "tmpdir.h"
@@ -886,6 +888,112 @@ static void test_follow_while_writing(void **state)
 	assert_int_equal(load_err(path, err, sizeof(err)), 0);
 }
 
+/* record_copy: a whole record of what was written so far, twice, while
+ * the writer goes on to a whole record of everything */
+static void test_copy_while_writing(void **state)
+{
+	const char *path = test_path("copied.rec"), *copy = test_path("copy.rec");
+	struct record_header h;
+	struct record_writer *w;
+	struct recording rec;
+	struct snapshot s;
+	char err[128];
+	unsigned int i;
+	int fd, out;
+
+	(void)state;
+	test_header(&h);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	w = record_create_fd(fd, &h);
+	assert_non_null(w);
+	assert_int_equal(record_write_mappings(w, 1, test_maps1, 3), 0);
+	for (i = 0; i < 8; i++) {
+		test_snap(&s, i);
+		assert_int_equal(record_write_snapshot(w, &s), 0);
+		free(s.regions);
+		if (i != 2 && i != 5)
+			continue;
+		out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		assert_true(out >= 0);
+		assert_int_equal(record_copy(w, out), 0);
+		assert_int_equal(close(out), 0);
+		assert_int_equal(record_load(copy, &rec, err, sizeof(err)), 0);
+		assert_int_equal(rec.nr_snaps, i + 1);
+		assert_int_equal(rec.nr_maps, 3);
+		test_snap(&s, i);
+		assert_int_equal(rec.snaps[i].nr_regions, s.nr_regions);
+		assert_int_equal(rec.snaps[i].time_ns, s.time_ns);
+		free(s.regions);
+		recording_free(&rec);
+	}
+	assert_int_equal(record_close(w), 0);
+	assert_int_equal(record_load(path, &rec, err, sizeof(err)), 0);
+	assert_int_equal(rec.nr_snaps, 8);
+	recording_free(&rec);
+	/* a writer to a file it cannot read back cannot copy it */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0);
+	w = record_create_fd(fd, &h);
+	assert_non_null(w);
+	out = open(copy, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_int_equal(record_copy(w, out), -EBADF);
+	close(out);
+	assert_int_equal(record_close(w), 0);
+}
+
+/* record_ring: a record of the last span, with the mappings and note
+ * in force at its start, and nothing older */
+static void test_ring(void **state)
+{
+	const char *path = test_path("ring.rec");
+	struct record_ring *r = record_ring_new(450000000);	/* 0.45 s */
+	struct record_header h;
+	struct recording rec;
+	struct snapshot s;
+	char err[128];
+	int fd;
+
+	(void)state;
+	assert_non_null(r);
+	test_header(&h);
+	h.start_mono_ns = 900000000;
+	assert_int_equal(record_ring_mappings(r, 950000000, test_maps1, 3), 0);
+	assert_int_equal(record_ring_note(r, 950000000, "plan one"), 0);
+	for (unsigned int i = 0; i < 10; i++) {	/* at 1.0 s to 1.9 s */
+		test_snap(&s, i);
+		assert_int_equal(record_ring_snapshot(r, &s), 0);
+		free(s.regions);
+		if (i == 3)
+			assert_int_equal(record_ring_note(r, s.time_ns, "plan two"), 0);
+		if (i == 8)
+			assert_int_equal(record_ring_mappings(r, s.time_ns, test_maps2, 3), 0);
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(record_ring_write(r, fd, &h), 0);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(record_load(path, &rec, err, sizeof(err)), 0);
+	/* 1.45 s to 1.9 s: snapshots 5 to 9 */
+	assert_int_equal(rec.nr_snaps, 5);
+	test_snap(&s, 5);
+	assert_int_equal(rec.snaps[0].time_ns, s.time_ns);
+	assert_int_equal(rec.snaps[0].nr_regions, s.nr_regions);
+	assert_int_equal(rec.hdr.start_mono_ns, s.time_ns - s.aggr_ns);
+	assert_int_equal(rec.hdr.start_realtime_ns,
+			 1700000000123456789ull + s.time_ns - s.aggr_ns - 900000000);
+	free(s.regions);
+	/* the note of snapshot 3, in force from the start; both mapping sets
+	 * (the first still in force at the start), the last one last */
+	assert_int_equal(rec.nr_notes, 1);
+	assert_string_equal(rec.notes[0].text, "plan two");
+	assert_int_equal(rec.notes[0].time_ns, rec.hdr.start_mono_ns);
+	assert_int_equal(rec.nr_map_sets, 2);
+	assert_string_equal(rec.maps[1].name, "[heap]");
+	recording_free(&rec);
+	record_ring_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -904,6 +1012,8 @@ int main(void)
 		cmocka_unit_test(test_writer_rejects),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_follow_while_writing),
+		cmocka_unit_test(test_copy_while_writing),
+		cmocka_unit_test(test_ring),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

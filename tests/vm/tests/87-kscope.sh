@@ -1,10 +1,13 @@
-# kscope record on each guest's kernel: its default, every view there is,
-# in one process while loopback datagrams pass the backlog NAPI and two
-# cpuburns run on CPUs 0 and 1 (one core's two threads in every guest).
+# kscope record on each guest's kernel: its default with a command, the
+# command's memory (kernel DAMON where the kernel has it), NAPI and the
+# cores, in one process while the command's loopback datagrams pass the
+# backlog NAPI and two cpuburns run on CPUs 0 and 1 (one core's two
+# threads in every guest).
 # Where the kernel schedules by cookie (kscope-6.1-full) the burners get
 # cookies of their own and the cores view measures, --schedstats on for
 # the session and off again after; elsewhere it estimates (what-if).
-# Then each tool's --replay opens its part, and nothing is left.  Last,
+# Then each tool's --replay opens its part, and nothing is left (no
+# kdamond of ours either).  Last,
 # the io view on this kernel's strongest tier: a deny rule on a loop
 # device's first 34 sectors for a session lasting one write into them;
 # the bytes stay, iofilter's replay of the part and kscope report's lanes
@@ -28,6 +31,8 @@ else
 fi
 udpflood recv --port $PORT --expect $COUNT --idle 2 --timeout 60 >recv.out 2>&1 &
 rv=$!
+damon=/sys/kernel/mm/damon/admin
+kd_before=$(cat $damon/kdamonds/nr_kdamonds 2>/dev/null)
 wait_for recv.out '^ready$' 100
 kscope record -o r.kscope -i 0.5 $schedstats -- \
 	udpflood send --port $PORT --count $COUNT --rate 2500 127.0.0.1 >rec.out 2>rec.err
@@ -35,19 +40,29 @@ rc=$?
 wait $rv
 kill $p1 $p2 2>/dev/null
 wait $p1 $p2 2>/dev/null
-grep -q '^kscope: recording napi cores to r.kscope$' rec.err && [ $rc = 0 ] &&
+grep -q '^kscope: recording mem napi cores to r.kscope$' rec.err && [ $rc = 0 ] &&
 	grep -q 'the command ended' rec.err
-ok $? "kscope record -- udpflood send: both views, ended with the command (exit $rc): $(tr '\n' ' ' <rec.err)"
+ok $? "kscope record -- udpflood send: the three views, ended with the command (exit $rc): $(tr '\n' ' ' <rec.err)"
 [ $rc = 0 ] || diag "$(cat rec.err)"
 if expects sched_core; then
 	[ "$(cat $knob)" = 0 ]
 	ok $? "--schedstats: kernel.sched_schedstats back off after the session ($(cat $knob))"
 fi
-nothing_left "after kscope record" 'nt_[a-z_]*|ct_[a-z_]*'
+nothing_left "after kscope record" 'nt_[a-z_]*|ct_[a-z_]*|walk_task|damon_aggr'
+[ "$(cat $damon/kdamonds/nr_kdamonds 2>/dev/null)" = "$kd_before" ]
+ok $? "no kdamond of ours remains (nr_kdamonds ${kd_before:-none}, after: $(cat $damon/kdamonds/nr_kdamonds 2>/dev/null || echo none))"
 
 kscope report r.kscope >parts 2>&1
-[ "$(awk '{ print $1 }' parts | tr '\n' ' ')" = "napitop coretop " ]
+[ "$(awk '{ print $1 }' parts | tr '\n' ' ')" = "damontop napitop coretop " ]
 ok $? "kscope report: its parts $(awk '{ print $1 "=" $2 $3 }' parts | tr '\n' ' ')"
+# the mem view: the command's aggregations, from the source damontop
+# takes on this kernel
+damontop report wss r.kscope >wss.out 2>wss.err
+rc=$?
+src=$(damontop --replay r.kscope --batch 2>/dev/null | grep -o 'source [a-z-]*' | head -1)
+[ $rc = 0 ] && grep -q '^# working set size of pid [0-9]* (udpflood), [1-9][0-9]* snapshots' wss.out
+ok $? "damontop report of the record: $(head -1 wss.out) (${src:-source ?})"
+[ $rc = 0 ] || diag "$(cat wss.err)"
 napitop --replay r.kscope --json >napi.json 2>napi.err
 rc=$?
 # the backlog instance (lo's datagrams), its packets
