@@ -4,30 +4,36 @@
 # anything).
 #
 # The workload runs the whole time: paced UDP into vb, a veth NAPI in a
-# namespace of its own (tests/integ/napi_lib.sh), and two cpuburns at half
-# duty on CPUs 0 and 1 (declared SMT siblings), so that both views have
-# events to count.  Each round has three windows in a rotating order, each
-# a process run for SECONDS with -d:
+# namespace of its own (tests/integ/napi_lib.sh), two cpuburns at half duty
+# on CPUs 0 and 1 (declared SMT siblings), accessgen sweeping 64 MiB 20
+# times a second, and a write a 10 ms into an audited range of a loop
+# device, so that every view has events to count.  Each round has five
+# windows in a rotating order, each a process run for SECONDS with -d:
 #
-#   kscope    kscope record --napi --dev vb --cores --smt-pairs 0-1 -i 1
+#   kscope    kscope record --mem -p AGEN --napi --dev vb --cores
+#             --smt-pairs 0-1 --io 'dev=LOOP sectors=4096-4103 action=audit' -i 1
+#   damontop  damontop record -p AGEN -o FILE
 #   napitop   napitop --dev vb --json -i 1 -o FILE
 #   coretop   coretop --what-if --smt-pairs 0-1 --json -i 1 -o FILE
+#   iofilter  iofilter --rule 'dev=LOOP sectors=4096-4103 action=audit' --json -o FILE
 #
 # and gives each process's CPU time (user + system, from wait4: start-up,
 # attach, the refreshes, the record, the exit) and its start-up (from exec
-# to its "attached" line on stderr, `ip netns exec` included).  The kernel
-# side is the same programs on the same hooks either way, so it is not
-# measured here (bench/napitop.sh and bench/coretop.sh do).  Per round:
-# kscope's CPU over napitop's plus coretop's.  Then, the workload stopped,
-# ROUNDS start-ups of each on the quiet machine (no --dev, no namespace: a
-# user's first run): kscope's against napitop's plus coretop's.  The
-# medians are printed last.
+# to its "attached" line on stderr, `ip netns exec` included; damontop
+# record says nothing at its start: none).  The kernel side is the same
+# programs on the same hooks either way, so it is not measured here
+# (bench/napitop.sh, bench/coretop.sh and the others do).  Per round:
+# kscope's CPU over the four tools'.  Then, the workload stopped, ROUNDS
+# start-ups of each on the quiet machine (no --dev, no namespace: a user's
+# first run; the mem view of this script's shell): kscope's against
+# napitop's, coretop's and iofilter's.  The medians are printed last.
 #
 # usage: bench/kscope.sh [SECONDS [ROUNDS [RATE]]]   defaults: 5 5 20000
 #        (needs root, ip, ethtool, python3; make bench)
 set -u
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/../tests/integ/napi_lib.sh"
+. "$(dirname "$0")/../tests/integ/iofilter_lib.sh"
 
 W=${1:-5}
 ROUNDS=${2:-5}
@@ -41,6 +47,8 @@ command -v python3 >/dev/null || skip_all "python3 not installed"
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
 napi_need gro
 napi_setup gro || skip_all "cannot set up the veth namespaces"
+loop_setup 8
+RULE="dev=$LOOP_DEV sectors=4096-4103 action=audit"
 
 PIDS=
 CLEANUP='[ -n "$PIDS" ] && kill $PIDS 2>/dev/null; wait $PIDS 2>/dev/null; '${CLEANUP:-}
@@ -50,11 +58,17 @@ trap 'exit 143' TERM
 ip netns exec "$NB" "$UDPFLOOD" recv --port "$NAPI_PORT" --timeout 100000 --idle 100000 \
 	>/dev/null 2>&1 & PIDS="$!"
 ip netns exec "$NA" "$UDPFLOOD" send --port "$NAPI_PORT" --rate "$RATE" \
-	--count $((RATE * (ROUNDS * 3 * (${W%.*} + 3) + 30))) "$NAPI_ADDR_B" >/dev/null 2>&1 &
+	--count $((RATE * (ROUNDS * 5 * (${W%.*} + 3) + 30))) "$NAPI_ADDR_B" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-secs=$((ROUNDS * 3 * (${W%.*} + 3) + 30))
+secs=$((ROUNDS * 5 * (${W%.*} + 3) + 30))
 "$TOOLS/cpuburn" --cpu 0 --duty 50 "$secs" & PIDS="$PIDS $!"
 "$TOOLS/cpuburn" --cpu 1 --duty 50 "$secs" & PIDS="$PIDS $!"
+"$TOOLS/accessgen" rates --rates 20 --size 64M --duration "$secs" >"$TMP/agen.out" &
+agen=$!
+PIDS="$PIDS $agen"
+(while :; do "$BLKWRITE" pwrite "$LOOP_DEV" 4096 1 >/dev/null 2>&1; sleep 0.01; done) &
+PIDS="$PIDS $!"
+wait_for "$TMP/agen.out" '^region'
 sleep 1
 
 # run MARKER CMD...: "CPU_S STARTUP_MS EXIT" of CMD, run to its end
@@ -75,18 +89,23 @@ print("%.6f %.1f %d" % (ru.ru_utime + ru.ru_stime, up, os.waitstatus_to_exitcode
 window() {
 	case $1 in
 	kscope) run recording ip netns exec "$NB" "$BIN/kscope" record -o "$TMP/k.kscope" --force \
-		-d "$W" -i 1 --napi --dev vb --cores --smt-pairs 0-1 ;;
+		-d "$W" -i 1 --mem -p "$agen" --napi --dev vb --cores --smt-pairs 0-1 --io "$RULE" ;;
+	damontop) run no-start-line "$BIN/damontop" record -p "$agen" -d "$W" -o "$TMP/d.rec" --force ;;
 	napitop) run watching ip netns exec "$NB" "$BIN/napitop" --dev vb --json -i 1 -d "$W" \
 		-o "$TMP/n.jsonl" --force ;;
 	coretop) run what-if "$BIN/coretop" --what-if --smt-pairs 0-1 --json -i 1 -d "$W" \
 		-o "$TMP/c.jsonl" --force ;;
+	iofilter) run enforcing "$BIN/iofilter" --rule "$RULE" --json -d "$W" -o "$TMP/i.jsonl" \
+		--force ;;
 	esac
 }
 
-echo "kscope bench: $ROUNDS rounds of three ${W} s windows, $RATE packets/s into vb, two cpuburns at 50%"
-printf '%-6s %12s %12s %12s %8s %12s\n' round "kscope ms" "napitop ms" "coretop ms" ratio "kscope up ms"
+echo "kscope bench: $ROUNDS rounds of five ${W} s windows, $RATE packets/s into vb, two cpuburns at 50%," \
+	"accessgen on 64 MiB, a write every 10 ms under an audit rule"
+printf '%-6s %10s %10s %10s %10s %10s %7s %13s\n' round "kscope ms" "damontop" "napitop" \
+	"coretop" "iofilter" ratio "kscope up ms"
 ratios=() ups=()
-order=(kscope napitop coretop)
+order=(kscope damontop napitop coretop iofilter)
 for r in $(seq "$ROUNDS"); do
 	declare -A cpu=() up=()
 	for t in "${order[@]}"; do
@@ -95,11 +114,12 @@ for r in $(seq "$ROUNDS"); do
 		cpu[$t]=$c up[$t]=$u
 	done
 	order=("${order[@]:1}" "${order[0]}")
-	ratio=$(perl -e 'printf "%.3f", $ARGV[0] / ($ARGV[1] + $ARGV[2])' "${cpu[kscope]}" "${cpu[napitop]}" "${cpu[coretop]}")
+	ratio=$(perl -e 'printf "%.3f", $ARGV[0] / ($ARGV[1] + $ARGV[2] + $ARGV[3] + $ARGV[4])' \
+		"${cpu[kscope]}" "${cpu[damontop]}" "${cpu[napitop]}" "${cpu[coretop]}" "${cpu[iofilter]}")
 	ratios+=("$ratio") ups+=("${up[kscope]}")
-	perl -e 'printf "%-6d %12.1f %12.1f %12.1f %8s %12.1f\n", $ARGV[0], $ARGV[1] * 1e3, $ARGV[2] * 1e3,
-		$ARGV[3] * 1e3, $ARGV[4], $ARGV[5]' "$r" "${cpu[kscope]}" "${cpu[napitop]}" "${cpu[coretop]}" \
-		"$ratio" "${up[kscope]}"
+	perl -e 'printf "%-6d %10.1f %10.1f %10.1f %10.1f %10.1f %7s %13.1f\n", $ARGV[0],
+		map({ $_ * 1e3 } @ARGV[1 .. 5]), $ARGV[6], $ARGV[7]' "$r" "${cpu[kscope]}" \
+		"${cpu[damontop]}" "${cpu[napitop]}" "${cpu[coretop]}" "${cpu[iofilter]}" "$ratio" "${up[kscope]}"
 	unset cpu up
 done
 
@@ -110,17 +130,19 @@ PIDS=
 quiet=()
 for r in $(seq "$ROUNDS"); do
 	read -r _ k _ < <(run recording "$BIN/kscope" record -o "$TMP/k.kscope" --force -d 0.2 \
-		--napi --cores --smt-pairs 0-1)
+		--mem -p $$ --napi --cores --smt-pairs 0-1 --io "$RULE")
 	read -r _ n _ < <(run watching "$BIN/napitop" --json -d 0.2 -o "$TMP/n.jsonl" --force)
 	read -r _ c _ < <(run what-if "$BIN/coretop" --what-if --smt-pairs 0-1 --json -d 0.2 \
 		-o "$TMP/c.jsonl" --force)
-	quiet+=("$k,$n,$c")
+	read -r _ i _ < <(run enforcing "$BIN/iofilter" --rule "$RULE" --json -d 0.2 \
+		-o "$TMP/i.jsonl" --force)
+	quiet+=("$k,$n,$c,$i")
 done
 perl -e 'sub med { my @v = sort { $a <=> $b } @_; $v[$#v / 2] }
 	my @r = split / /, $ARGV[0]; my @u = split / /, $ARGV[1];
 	my @q = map { [split /,/] } split / /, $ARGV[2];
-	my ($k, $n, $c) = map { my $i = $_; med(map { $_->[$i] } @q) } 0 .. 2;
-	printf "median: kscope'"'"'s CPU %.3f of napitop'"'"'s and coretop'"'"'s alone; start-up under the workload %.0f ms (worst %.0f)\n",
+	my ($k, $n, $c, $i) = map { my $x = $_; med(map { $_->[$x] } @q) } 0 .. 3;
+	printf "median: kscope'"'"'s CPU %.3f of the four tools'"'"' alone; start-up under the workload %.0f ms (worst %.0f)\n",
 		med(@r), med(@u), (sort { $a <=> $b } @u)[-1];
-	printf "quiet start-up: kscope %.0f ms, napitop %.0f + coretop %.0f ms alone: %.3f of their sum\n",
-		$k, $n, $c, $k / ($n + $c)' "${ratios[*]}" "${ups[*]}" "${quiet[*]}"
+	printf "quiet start-up, the four views: kscope %.0f ms; napitop %.0f + coretop %.0f + iofilter %.0f ms alone: %.3f of their sum\n",
+		$k, $n, $c, $i, $k / ($n + $c + $i)' "${ratios[*]}" "${ups[*]}" "${quiet[*]}"

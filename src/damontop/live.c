@@ -559,13 +559,17 @@ struct damontop_part *damontop_part_start(const struct damontop_opts *o, struct 
 	FILE *tmp = NULL;
 	int ret;
 
-	if (!p || model_init(&p->l.model, 1)) {
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*l = (struct live){ .o = o, .part = true, .target.pidfd = -1, .vs.kdamond_cost = NAN };
+	/* the latest aggregation (the working set) and mappings only */
+	if (model_init(&l->model, 1)) {
 		free(p);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	*l = (struct live){ .o = o, .part = true, .target.pidfd = -1, .vs.kdamond_cost = NAN,
-			    .model = l->model };
 	l->lv.loop = loop;	/* the sources watch their files in the host's loop */
 	l->vs.source = l->source;
 	ret = o->pid ? target_attach(&l->target, o->pid, err, errlen) : 0;

@@ -320,9 +320,8 @@ static int damontop_lanes(struct part *p, const char *file, char *err, size_t er
 	struct recording rec;
 	struct lane *wss, *heat;
 	uint64_t start, prev;
-	int ret;
+	int ret = record_load(file, &rec, err, errlen);
 
-	ret = record_load(file, &rec, err, errlen);
 	if (ret)
 		return ret;
 	if (!rec.nr_snaps) {
@@ -334,7 +333,10 @@ static int damontop_lanes(struct part *p, const char *file, char *err, size_t er
 		start = heatgrid_first_start(rec.snaps, rec.nr_snaps);
 	wss = lane_get(p, rec.hdr.target, "working set", SIZE);
 	heat = lane_get(p, rec.hdr.target, "heat", HEAT);
-	ret = wss && heat ? 0 : -ENOMEM;
+	if (!wss || !heat) {
+		recording_free(&rec);
+		return p->ls->nr == LANES_MAX ? 0 : -ENOMEM;	/* counted, not drawn */
+	}
 	prev = start;
 	for (size_t i = 0; i < rec.nr_snaps && !ret; prev = rec.snaps[i++].time_ns) {
 		double mib = snapshot_wss(&rec.snaps[i]) / 1048576.0;
@@ -353,9 +355,10 @@ static int damontop_lanes(struct part *p, const char *file, char *err, size_t er
 	if (!ret && (ret = report_heatgrid(&o, &rec, heat->heat, heat->heat_names))) {
 		free(heat->heat);
 		heat->heat = NULL;
+		ret = ret == -ENODATA ? 0 : ret;	/* no region: nothing to draw */
 	}
 	if (!ret) {
-		heat->total = heatgrid_max(heat->heat);
+		heat->total = heat->heat ? heatgrid_max(heat->heat) : 0;
 		add_mode(p->ls, "damontop", rec.hdr.source);
 		seen(p, start);
 		seen(p, o.time_range[1]);

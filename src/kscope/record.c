@@ -626,10 +626,10 @@ out:
 	if (!rc)
 		fprintf(stderr, "kscope: %.1f s recorded to %s (%s)\n",
 			(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9, o->output,
-			why == STOP_COMMAND || (why > STOP_DEADLINE && follows) ? "the command ended" :
 			why == STOP_SIGNAL ? "stopped by a signal" :
-			why == STOP_DEADLINE ? "-d" : o->paddr ? "the kdamond stopped" :
-			"the mem view's process ended");
+			why == STOP_DEADLINE ? "-d" :
+			why == STOP_COMMAND || follows ? "the command ended" :
+			o->paddr ? "the kdamond stopped" : "the mem view's process ended");
 	if (s.child > 0) {
 		/* the session ended first: the command goes with it */
 		kill(s.child, SIGTERM);

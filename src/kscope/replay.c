@@ -16,24 +16,20 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "bundle.h"
 #include "clock.h"
 #include "errmsg.h"
 #include "evloop.h"
 #include "lanes.h"
-#include "outfile.h"
 #include "replay.h"
 #include "report.h"
 #include "tui.h"
 #include "units.h"
 
-#define TICK_NS		100000000ULL	/* the playback's step */
+#define TICK_NS		100000000ULL	/* how often the playback moves on */
 #define NAME_W		34		/* the lane column */
 #define VALUE_W		18		/* the value at the cursor */
 
 enum { STOP_QUIT = 1, STOP_SIGNAL };
-
-/* --- the view ------------------------------------------------------------- */
 
 struct replay {
 	const char *path;
@@ -104,7 +100,8 @@ static size_t marks_in(const struct replay *r, const struct lane *l, double a, d
 	return n;
 }
 
-/* The heatmap's hottest cell at time @s, NaN where it has none */
+/* The heatmap's hottest cell at @t (the record's clock), NaN where it has
+ * none */
 static double heat_at(const struct lane *l, uint64_t t)
 {
 	const struct heatgrid *g = l->heat;
@@ -126,7 +123,7 @@ static double lane_value(const struct replay *r, const struct lane *l, double s)
 	return l->heat ? heat_at(l, r->ls.start_ns + (uint64_t)(s * 1e9)) : value_at(r, l, s);
 }
 
-/* The lane's largest value, its scale over the window */
+/* The most the lane reads in the record: its scale */
 static double lane_max(const struct lane *l)
 {
 	double max = 0;

@@ -91,11 +91,14 @@ ok $? "the heat lane ($cells cells) shows the stairs: $(tail -1 <<<"$out")"
 rc=$?
 if command -v chromium >/dev/null; then
 	timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1400,900 \
-		--dump-dom "file://$TMP/report.html" >"$TMP/dom.html" 2>/dev/null
+		--enable-logging=stderr --v=0 --dump-dom "file://$TMP/report.html" \
+		>"$TMP/dom.html" 2>"$TMP/chromium.err"
+	grep ':CONSOLE' "$TMP/chromium.err" >"$TMP/console"
 	drawn=$(grep -o '<rect [^>]*class="cell"' "$TMP/dom.html" | wc -l)
 	want=$(perl -e '$_ = shift; my ($t, $a) = /(\d+) x (\d+)/; print $t * $a' "$cells")
-	[ $rc = 0 ] && [ "$drawn" = "$want" ] && grep -q 'data-lane="pid [0-9]* (accessgen) heat"' "$TMP/dom.html"
-	ok $? "the page in chromium draws the heat lane cell by cell: $drawn of $want ($cells)"
+	[ $rc = 0 ] && [ "$drawn" = "$want" ] && grep -q 'data-lane="pid [0-9]* (accessgen) heat"' "$TMP/dom.html" &&
+		[ ! -s "$TMP/console" ]
+	ok $? "the page in chromium draws the heat lane cell by cell: $drawn of $want ($cells); no console message$(head -1 "$TMP/console" | sed 's/^/ but: /')"
 else
 	skip "chromium is not installed: the page is not opened"
 fi

@@ -1,11 +1,13 @@
 #!/bin/bash
-# kscope record: two views at once in one process, on one clock, into one
-# file.  In vb's namespace (napi_lib.sh) it records NAPI polling (--dev vb)
-# and core scheduling (what-if, CPUs 0 and 1 declared siblings) while
-# udpflood sends into vb and two cpuburns run on those CPUs; then each
-# tool's --replay of its part shows what it saw (vb's packets as received,
-# the burners' conflict), the two parts' refreshes are the same instants,
-# and kscope report lists and exports the parts.  -- COMMAND sets the
+# kscope record: the four views at once in one process, on one clock, into
+# one file.  In vb's namespace (napi_lib.sh) it records accessgen's memory
+# (-p), NAPI polling (--dev vb), core scheduling (what-if, CPUs 0 and 1
+# declared siblings) and an audit rule on a loop device while udpflood
+# sends into vb, two cpuburns run on those CPUs and blkwrite writes under
+# the rule; then each tool's --replay of its part shows what it saw (vb's
+# packets as received, the burners' conflict), the parts' refreshes are
+# the same instants, each lane's total is its tool's own, the markers fall
+# in their time cells, and kscope report lists and exports the parts.  -- COMMAND sets the
 # session's length; a view the kernel cannot give is left out with its
 # reason; bad input and bad files are one line; nothing stays attached.
 . "$(dirname "$0")/lib.sh"
@@ -14,13 +16,13 @@
 need_bpf
 napi_need gro
 [ "$(nproc)" -ge 2 ] || skip_all "needs two CPUs"
-plan 51
+plan 52
 
 KS=$BIN/kscope
 PIDS=
 CLEANUP='[ -n "$PIDS" ] && kill $PIDS 2>/dev/null; '${CLEANUP:-}
 COUNT=100000
-PROGS="$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS"
+PROGS="$DAMONTOP_PROGS|$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS"
 
 "$KS" >"$TMP/o" 2>&1
 [ $? = 0 ] && grep -q '^  napitop ' "$TMP/o" && grep -q '^  coretop ' "$TMP/o" &&
@@ -28,29 +30,40 @@ PROGS="$NAPITOP_PROGS|$CORETOP_PROGS|$IOFILTER_PROGS"
 ok $? "kscope alone says what it is and lists the tools ($(wc -l <"$TMP/o") lines)"
 
 napi_setup gro || { echo "Bail out! cannot set up the veth namespaces"; exit 1; }
+loop_setup 8
 rec=$TMP/s.kscope
 
-# --- two views, stopped with SIGINT ---------------------------------------------
-# two markers at known times (CLOCK_MONOTONIC, the record's clock): the
-# burners start, later the packets are sent
-ip netns exec "$NB" "$KS" record -o "$rec" -i 0.5 --napi --dev vb --cores --smt-pairs 0-1 \
+# --- the four views, stopped with SIGINT ------------------------------------------
+# three markers at known times (CLOCK_MONOTONIC, the record's clock): the
+# burners start, later the packets are sent, then a write under the audit
+# rule; the memory is accessgen's, 8 MiB swept 20 times a second (little
+# CPU: the burners' start is the conflict's)
+"$TOOLS/accessgen" rates --rates 20 --size 8M --duration 60 >"$TMP/agen.out" &
+apid=$!
+PIDS=$apid
+wait_for "$TMP/agen.out" '^region'
+ip netns exec "$NB" "$KS" record -o "$rec" -i 0.5 --mem -p $apid --napi --dev vb \
+	--cores --smt-pairs 0-1 --io "dev=$LOOP_DEV sectors=4096-4103 action=audit" \
 	>"$TMP/rec.out" 2>"$TMP/rec.err" &
 kpid=$!
 wait_for "$TMP/rec.err" recording
 loaded_now "while it records" "$PROGS"
 sleep 1.2
 burn_ns=$(mono)
-"$TOOLS/cpuburn" --cpu 0 30 & PIDS="$!"
+"$TOOLS/cpuburn" --cpu 0 30 & PIDS="$PIDS $!"
 "$TOOLS/cpuburn" --cpu 1 30 & PIDS="$PIDS $!"
 sleep 1.5
 send0_ns=$(mono)
 napi_traffic $COUNT 64
 send1_ns=$(mono)
+sleep 0.3
+write_ns=$(mono)
+{ "$BLKWRITE" pwrite "$LOOP_DEV" 4096 1; } >/dev/null 2>&1
 # SIGUSR1: the record so far, and the session goes on
 kill -USR1 $kpid
 wait_for "$TMP/rec.err" SIGUSR1
 "$KS" report "$rec" >"$TMP/parts1" 2>&1
-[ "$(awk '{ print $1 }' "$TMP/parts1" | paste -sd,)" = napitop,coretop ] && kill -0 $kpid
+[ "$(awk '{ print $1 }' "$TMP/parts1" | paste -sd,)" = damontop,napitop,coretop,iofilter ] && kill -0 $kpid
 ok $? "SIGUSR1 writes the record so far, the session goes on: $(grep SIGUSR1 "$TMP/rec.err")"
 sleep 1
 kill -INT $kpid
@@ -59,9 +72,9 @@ rc=$?
 kill $PIDS 2>/dev/null
 wait $PIDS 2>/dev/null
 PIDS=
-[ $rc = 0 ] && grep -q '^kscope: recording napi cores to ' "$TMP/rec.err" &&
+[ $rc = 0 ] && grep -q '^kscope: recording mem napi cores io to ' "$TMP/rec.err" &&
 	grep -q 'stopped by a signal' "$TMP/rec.err" && [ ! -s "$TMP/rec.out" ]
-ok $? "record --napi --cores ends on SIGINT (exit $rc): $(tr '\n' ' ' <"$TMP/rec.err")"
+ok $? "record --mem --napi --cores --io ends on SIGINT (exit $rc): $(tr '\n' ' ' <"$TMP/rec.err")"
 nothing_left "after the record" "$PROGS"
 [ "$(stat -c %a "$rec")" = 600 ] && [ "$(head -1 "$rec")" = "kscope-record 1" ]
 ok $? "the record: one file, mode $(stat -c %a "$rec"), $(head -1 "$rec")"
@@ -85,7 +98,7 @@ ok $? "coretop --replay of the record: the burners' conflict on core 0, ${confli
 # kscope report: the parts, and each byte for byte as its tool records
 "$KS" report "$rec" >"$TMP/parts" 2>&1
 rc=$?
-[ $rc = 0 ] && [ "$(awk '{ print $1 }' "$TMP/parts" | paste -sd,)" = napitop,coretop ]
+[ $rc = 0 ] && [ "$(awk '{ print $1 }' "$TMP/parts" | paste -sd,)" = damontop,napitop,coretop,iofilter ]
 ok $? "kscope report lists the parts: $(tr -s ' ' <"$TMP/parts" | tr '\n' ';')"
 "$KS" report "$rec" --tool napitop -o "$TMP/napi.jsonl"
 "$KS" report "$rec" --tool coretop >"$TMP/cores.jsonl"
@@ -177,6 +190,27 @@ perl -MJSON::PP -e '
 	exit($bad > 0)' "$burn_ns" "$send0_ns" "$send1_ns" "$vb_id" <"$TMP/lanes.json" >"$TMP/marks" 2>&1
 ok $? "the markers in their time cells: $(tail -1 "$TMP/marks")"
 [ $FAILED = 0 ] || diag "$(cat "$TMP/marks")"
+# the other two views of the session: the working-set lane is damontop's
+# own report of its part (its most, to the byte), the audited write a mark
+# on its rule's lane at the write's time, counted once
+"$BIN/damontop" report wss --json "$rec" >"$TMP/wss.json" 2>&1
+perl -MJSON::PP -e '
+	my ($json, $wss, $write) = @ARGV;
+	open my $f, "<", $json or die; local $/; my $j = decode_json(<$f>);
+	open my $g, "<", $wss or die; my $w = decode_json(<$g>);
+	my ($m) = grep { $_->{what} eq "working set" } @{$j->{lanes}};
+	my ($h) = grep { $_->{heat} } @{$j->{lanes}};
+	my ($a) = grep { $_->{what} eq "audit" } @{$j->{lanes}};
+	my @marks = @{$a->{marks} // []};
+	my $off = @marks ? ($j->{start_ns} + $marks[0][0] * 1e9 - $write) / 1e6 : 1e9;
+	printf "working set at most %.0f bytes (damontop report wss: %d), a %d x %d heatmap; %d mark %.1f ms after the write, total %s
+",
+		$m->{total} * 1048576, $w->{percentiles}{100}, scalar @{$h->{heat}{cells}}, $h->{heat}{rows},
+		scalar @marks, $off, $a->{total};
+	exit !(sprintf("%.0f", $m->{total} * 1048576) == $w->{percentiles}{100} && @{$h->{heat}{cells}} &&
+	       @marks == 1 && $off >= 0 && $off < 50 && $a->{total} == 1)' \
+	"$TMP/lanes.json" "$TMP/wss.json" "$write_ns" >"$TMP/memio" 2>&1
+ok $? "the mem and io lanes: $(tail -1 "$TMP/memio")"
 
 # the page: self-contained, its data the JSON's; in a browser, the lanes
 # drawn, zoomed and read at a time from its address (#zoom=FROM,TO&at=T)
@@ -190,7 +224,9 @@ fetches=$(grep -oE '(src|href)=|url\(|@import|fetch\(|XMLHttpRequest|https?://[a
 [ $rc = 0 ] && cmp -s "$TMP/embedded.json" "$TMP/lanes.json" && [ -z "$fetches" ]
 ok $? "report -o report.html (exit $rc): one page, the JSON's lanes inside, nothing fetched${fetches:+: $fetches}"
 if command -v chromium >/dev/null; then
-	browse() { timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1400,900 "$@" 2>/dev/null; }
+	# chromium's log, the page's console among it (its errors, anything it logs)
+	browse() { timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1400,900 \
+		--enable-logging=stderr --v=0 "$@" 2>>"$TMP/chromium.err"; }
 	at=$(perl -e 'printf "%.3f", (($ARGV[0] + $ARGV[1]) / 2 - $ARGV[2]) / 1e9' "$send0_ns" "$send1_ns" \
 		"$(perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{start_ns}' <"$TMP/lanes.json")")
 	from=$(perl -e 'printf "%.3f", $ARGV[0] > 1 ? $ARGV[0] - 1 : 0' "$at")
@@ -217,9 +253,10 @@ if command -v chromium >/dev/null; then
 		printf "%s %s %d %s\n%s %s %d %s\n%s\n%s\n", $from // "-", $to // "-", $plots, $readout // "-",
 			$ARGV[4], $ARGV[5], scalar @{$j->{lanes}}, $at, $v[$i] // "-", "$want /s"' \
 		"$TMP/lanes.json" "$TMP/dom.html" "$vb_id" "$at" "$from" "$to" >"$TMP/page"
+	grep ':CONSOLE' "$TMP/chromium.err" >"$TMP/console"
 	[ "$(sed -n 1p "$TMP/page")" = "$(sed -n 2p "$TMP/page")" ] &&
-		[ "$(sed -n 3p "$TMP/page")" = "$(sed -n 4p "$TMP/page")" ]
-	ok $? "in chromium, #zoom=$from,$to&at=$at: axis, lanes drawn, time read ($(sed -n 1p "$TMP/page"); the JSON: $(sed -n 2p "$TMP/page")), vb's packets there $(sed -n 3p "$TMP/page") (the JSON: $(sed -n 4p "$TMP/page"))"
+		[ "$(sed -n 3p "$TMP/page")" = "$(sed -n 4p "$TMP/page")" ] && [ ! -s "$TMP/console" ]
+	ok $? "in chromium, #zoom=$from,$to&at=$at: no console message$(head -1 "$TMP/console" | sed 's/^/ but: /'); axis, lanes drawn, time read ($(sed -n 1p "$TMP/page"); the JSON: $(sed -n 2p "$TMP/page")), vb's packets there $(sed -n 3p "$TMP/page") (the JSON: $(sed -n 4p "$TMP/page"))"
 	browse --screenshot="$TMP/report.png" "file://$TMP/report.html" >/dev/null
 	[ "$(head -c 8 "$TMP/report.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] &&
 		[ "$(stat -c %s "$TMP/report.png")" -gt 20000 ]
@@ -234,7 +271,6 @@ one_line_error "report --format and --tool" "no --format" "$KS" report "$rec" --
 # --- the io view: rules enforced for the session, their verdicts recorded -------
 # a deny rule on the GPT (0-33) and an audit rule further on; one write at
 # each, at known times (the deny's writer is killed: tier kill here)
-loop_setup 8
 "$KS" record -o "$TMP/io.kscope" -i 0.5 --io "dev=$LOOP_DEV sectors=0-33" \
 	--io "dev=$LOOP_DEV sectors=2048-2055 action=audit" >/dev/null 2>"$TMP/io.err" &
 kpid=$!
