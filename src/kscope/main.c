@@ -223,6 +223,14 @@ static bool ends_with(const char *s, const char *end)
 	return n > m && !strcmp(s + n - m, end);
 }
 
+/* FILE, the one record report and replay take */
+static void record_arg(struct argp_state *state, const char **input, const char *arg)
+{
+	if (*input)
+		argp_error(state, "one record at a time ('%s'?)", arg);
+	*input = arg;
+}
+
 static error_t parse_report(int key, char *arg, struct argp_state *state)
 {
 	struct report_opts *o = state->input;
@@ -255,9 +263,7 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 		o->force = true;
 		return 0;
 	case ARGP_KEY_ARG:
-		if (o->input)
-			argp_error(state, "one record at a time ('%s'?)", arg);
-		o->input = arg;
+		record_arg(state, &o->input, arg);
 		return 0;
 	case ARGP_KEY_END:
 		if (!o->input)
@@ -308,9 +314,7 @@ static error_t parse_replay(int key, char *arg, struct argp_state *state)
 		o->no_color = true;
 		return 0;
 	case ARGP_KEY_ARG:
-		if (o->input)
-			argp_error(state, "one record at a time ('%s'?)", arg);
-		o->input = arg;
+		record_arg(state, &o->input, arg);
 		return 0;
 	case ARGP_KEY_END:
 		if (!o->input)
